@@ -1,0 +1,30 @@
+/*
+ * commands.h: every subcommand's entry point, for the table in main.c. Each lives in
+ * its module's *_cli.c.
+ */
+#ifndef WARD_COMMANDS_H
+#define WARD_COMMANDS_H
+
+#include "core/cli.h"
+
+/* server/server_cli.c */
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_serve(struct cli *cli, int argc, char **argv);
+
+/* accounts/accounts_cli.c */
+int cmd_user_add(struct cli *cli, int argc, char **argv);
+int cmd_user_list(struct cli *cli, int argc, char **argv);
+int cmd_user_show(struct cli *cli, int argc, char **argv);
+int cmd_user_passwd(struct cli *cli, int argc, char **argv);
+int cmd_user_disable(struct cli *cli, int argc, char **argv);
+int cmd_user_enable(struct cli *cli, int argc, char **argv);
+int cmd_user_unlock(struct cli *cli, int argc, char **argv);
+int cmd_token_create(struct cli *cli, int argc, char **argv);
+int cmd_token_list(struct cli *cli, int argc, char **argv);
+int cmd_token_revoke(struct cli *cli, int argc, char **argv);
+
+/* actlog/actlog_cli.c */
+int cmd_log_list(struct cli *cli, int argc, char **argv);
+int cmd_log_verify(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,565 @@
+/*
+ * http.c: the libmicrohttpd server: request life cycle, body limits, replies, static
+ * files of the embedded web UI, the access log, and a graceful stop on SIGTERM.
+ */
+#include "core/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/embed.h"
+#include "core/err.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/router.h"
+#include "core/timeutil.h"
+
+#define HTTP_HEADERS_MAX 8
+
+struct http_req {
+	struct MHD_Connection *conn;
+	const char *method, *path;        /* borrowed from libmicrohttpd */
+	char *body;                       /* request body, NUL-terminated */
+	size_t body_len;
+	json_t *json;                     /* body parsed by http_body_json */
+	struct auth auth;                 /* who, once the router authenticated */
+	const char *pnames[WARD_HTTP_ROUTE_PARAMS], *pvalues[WARD_HTTP_ROUTE_PARAMS];
+	int nparams;
+	char pscratch[WARD_HTTP_PATH_MAX + 1]; /* storage for pvalues */
+	struct {
+		char *name, *value;
+	} headers[HTTP_HEADERS_MAX];
+	int nheaders;
+	struct MHD_Response *resp;        /* the reply, once made */
+	bool resp_shared;                 /* resp is a shared static-file response */
+	unsigned status;
+	size_t resp_bytes;
+	bool queued;                      /* the reply went to libmicrohttpd */
+	bool too_large;                   /* body over the limit: discarding the rest */
+	size_t discarded;                 /* bytes of body dropped so far */
+	int64_t start_us;
+	char addr[INET6_ADDRSTRLEN];
+};
+
+/* An embedded file, ready to send. */
+struct http_static {
+	const char *path; /* "/app.js" */
+	struct MHD_Response *resp;
+	size_t size;
+};
+
+static struct {
+	bool tls;
+	int access_log_fd;
+	atomic_int inflight;
+	struct http_static *statics;
+	size_t nstatics;
+} http;
+
+static const char *const security_headers[][2] = {
+	{"X-Content-Type-Options", "nosniff"},
+	{"X-Frame-Options", "DENY"},
+	{"Referrer-Policy", "no-referrer"},
+};
+
+int http_parse_listen(const char *text, void *ret_sockaddr, size_t *ret_len, bool *ret_loopback)
+{
+	char host[256];
+	const char *port_text;
+	if (!text || !*text)
+		return err_set(-EINVAL, "listen address is empty");
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+		if (!end || end[1] != ':' || (size_t)(end - text - 1) >= sizeof(host))
+			return err_set(-EINVAL, "listen address '%s' is not valid: use [ADDRESS]:PORT", text);
+		memcpy(host, text + 1, (size_t)(end - text - 1));
+		host[end - text - 1] = '\0';
+		port_text = end + 2;
+	} else {
+		const char *colon = strrchr(text, ':');
+		if (!colon || (size_t)(colon - text) >= sizeof(host))
+			return err_set(-EINVAL, "listen address '%s' is not valid: use ADDRESS:PORT", text);
+		memcpy(host, text, (size_t)(colon - text));
+		host[colon - text] = '\0';
+		port_text = colon + 1;
+	}
+	int64_t port;
+	if (parse_int64(port_text, 0, 65535, &port) < 0)
+		return err_set(-EINVAL, "listen address '%s' has no valid port (0 to 65535)", text);
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (host[0] == '\0')
+		snprintf(host, sizeof(host), "0.0.0.0");
+	struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	if (inet_pton(AF_INET, host, &v4.sin_addr) == 1) {
+		memcpy(ret_sockaddr, &v4, sizeof(v4));
+		*ret_len = sizeof(v4);
+		*ret_loopback = (ntohl(v4.sin_addr.s_addr) >> 24) == 127;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6.sin6_addr) == 1) {
+		memcpy(ret_sockaddr, &v6, sizeof(v6));
+		*ret_len = sizeof(v6);
+		*ret_loopback = IN6_IS_ADDR_LOOPBACK(&v6.sin6_addr);
+		return 0;
+	}
+	return err_set(-EINVAL, "listen address '%s' is not an IP address (or localhost)", text);
+}
+
+/* --- request accessors --- */
+
+const char *http_method(const struct http_req *req) { return req->method; }
+const char *http_path(const struct http_req *req) { return req->path; }
+const char *http_client_addr(const struct http_req *req) { return req->addr; }
+bool http_is_tls(const struct http_req *req) { return http.tls; }
+const struct auth *http_auth(const struct http_req *req) { return &req->auth; }
+struct auth *http_auth_mut(struct http_req *req) { return &req->auth; }
+
+const char *http_header(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_cookie(const struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *http_param(const struct http_req *req, const char *name)
+{
+	for (int i = 0; i < req->nparams; i++)
+		if (strcmp(req->pnames[i], name) == 0)
+			return req->pvalues[i];
+	return NULL;
+}
+
+int http_body_json(struct http_req *req, json_t **ret)
+{
+	if (!req->json) {
+		int r = json_parse_object(req->body ? req->body : "", req->body_len, &req->json);
+		if (r < 0)
+			return r;
+	}
+	*ret = req->json;
+	return 0;
+}
+
+/* For the router: where captures go. */
+void http_req_params(struct http_req *req, const char ***names, const char ***values, char **scratch,
+		     size_t *scratch_size, int **n);
+void http_req_params(struct http_req *req, const char ***names, const char ***values, char **scratch,
+		     size_t *scratch_size, int **n)
+{
+	*names = req->pnames;
+	*values = req->pvalues;
+	*scratch = req->pscratch;
+	*scratch_size = sizeof(req->pscratch);
+	*n = &req->nparams;
+}
+
+/* --- replies --- */
+
+int http_add_header(struct http_req *req, const char *name, const char *value)
+{
+	if (req->nheaders == HTTP_HEADERS_MAX)
+		return -ENOSPC;
+	req->headers[req->nheaders].name = strdup(name);
+	req->headers[req->nheaders].value = strdup(value);
+	if (!req->headers[req->nheaders].name || !req->headers[req->nheaders].value)
+		return -ENOMEM;
+	req->nheaders++;
+	return 0;
+}
+
+int http_set_session_cookie(struct http_req *req, const char *value, int64_t max_age)
+{
+	char cookie[256];
+	int n = snprintf(cookie, sizeof(cookie), "ward_session=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s",
+			 value ? value : "", (long long)(value ? max_age : 0), http.tls ? "; Secure" : "");
+	if (n < 0 || (size_t)n >= sizeof(cookie))
+		return -EINVAL;
+	return http_add_header(req, "Set-Cookie", cookie);
+}
+
+static void reply_set(struct http_req *req, unsigned status, struct MHD_Response *resp, size_t bytes, bool shared)
+{
+	if (req->resp && !req->resp_shared)
+		MHD_destroy_response(req->resp);
+	req->resp = resp;
+	req->resp_shared = shared;
+	req->status = status;
+	req->resp_bytes = bytes;
+}
+
+static void add_common_headers(struct MHD_Response *resp, const char *content_type)
+{
+	MHD_add_response_header(resp, "Content-Type", content_type);
+	for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
+		MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+}
+
+int http_reply_json(struct http_req *req, unsigned status, json_t *body)
+{
+	char *text = json_dumps(body ? body : json_object(), JSON_COMPACT);
+	json_decref(body);
+	size_t len = text ? strlen(text) : 0;
+	if (!text) {
+		status = 500;
+		text = strdup("{\"error\":\"out of memory\"}");
+		len = text ? strlen(text) : 0;
+	}
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return -ENOMEM;
+	}
+	add_common_headers(resp, "application/json; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	for (int i = 0; i < req->nheaders; i++)
+		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+	reply_set(req, status, resp, len, false);
+	return 0;
+}
+
+int http_reply_error(struct http_req *req, unsigned status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	return http_reply_json(req, status, json_pack("{s:s}", "error", msg));
+}
+
+/* --- static files --- */
+
+static const char *content_type_for(const char *name)
+{
+	static const char *const types[][2] = {
+		{".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+		{".png", "image/png"},                 {".ico", "image/x-icon"},
+		{".json", "application/json"},         {".txt", "text/plain; charset=utf-8"},
+	};
+	const char *dot = strrchr(name, '.');
+	for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(dot, types[i][0]) == 0)
+			return types[i][1];
+	return "application/octet-stream";
+}
+
+static int statics_build(void)
+{
+	size_t n = 0;
+	for (const struct embed_file *f = web_assets; f->name; f++)
+		n++;
+	http.statics = calloc(n + 1, sizeof(*http.statics));
+	if (!http.statics)
+		return -ENOMEM;
+	for (const struct embed_file *f = web_assets; f->name; f++) {
+		struct MHD_Response *resp = MHD_create_response_from_buffer(
+			(size_t)f->size, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+		if (!resp)
+			return -ENOMEM;
+		add_common_headers(resp, content_type_for(f->name));
+		MHD_add_response_header(resp, "Cache-Control", "no-cache");
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+					"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+		char *path = malloc(strlen(f->name) + 2);
+		if (!path)
+			return -ENOMEM;
+		path[0] = '/';
+		memcpy(path + 1, f->name, strlen(f->name) + 1);
+		http.statics[http.nstatics++] = (struct http_static){path, resp, (size_t)f->size};
+	}
+	return 0;
+}
+
+static void statics_free(void)
+{
+	for (size_t i = 0; i < http.nstatics; i++) {
+		MHD_destroy_response(http.statics[i].resp);
+		free((char *)http.statics[i].path);
+	}
+	free(http.statics);
+	http.statics = NULL;
+	http.nstatics = 0;
+}
+
+/* GET of a path outside /api/: an embedded file, "/" being index.html. */
+static bool serve_static(struct http_req *req)
+{
+	const char *path = strcmp(req->path, "/") == 0 ? "/index.html" : req->path;
+	for (size_t i = 0; i < http.nstatics; i++) {
+		if (strcmp(http.statics[i].path, path) == 0) {
+			reply_set(req, 200, http.statics[i].resp, http.statics[i].size, true);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --- request life cycle --- */
+
+static void request_free(struct http_req *req)
+{
+	if (!req)
+		return;
+	if (req->resp && !req->resp_shared)
+		MHD_destroy_response(req->resp);
+	for (int i = 0; i < req->nheaders; i++) {
+		free(req->headers[i].name);
+		free(req->headers[i].value);
+	}
+	json_decref(req->json);
+	free(req->body);
+	free(req);
+}
+
+static void client_addr(struct http_req *req)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(req->addr, sizeof(req->addr), "-");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, req->addr, sizeof(req->addr));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, req->addr,
+			  sizeof(req->addr));
+}
+
+static enum MHD_Result queue(struct http_req *req)
+{
+	if (!req->resp)
+		http_reply_error(req, 500, "the request produced no reply");
+	if (!req->resp)
+		return MHD_NO;
+	req->queued = true;
+	return MHD_queue_response(req->conn, req->status, req->resp);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	struct http_req *req = *con_cls;
+	if (!req) {
+		req = calloc(1, sizeof(*req));
+		if (!req)
+			return MHD_NO;
+		req->conn = conn;
+		req->method = method;
+		req->path = url;
+		req->start_us = time_mono_us();
+		client_addr(req);
+		*con_cls = req;
+		atomic_fetch_add(&http.inflight, 1);
+		if (strlen(url) > WARD_HTTP_PATH_MAX) {
+			http_reply_error(req, 414, "request path is longer than %d bytes", WARD_HTTP_PATH_MAX);
+			return queue(req);
+		}
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		int64_t clen;
+		if (cl && parse_int64(cl, 0, INT64_MAX, &clen) == 0 && clen > WARD_HTTP_BODY_MAX) {
+			http_reply_error(req, 413, "request body is larger than %d bytes", WARD_HTTP_BODY_MAX);
+			return queue(req);
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (req->queued) {
+			*upload_size = 0; /* a reply is out already: drop the rest */
+			return MHD_YES;
+		}
+		if (req->too_large || req->body_len + *upload_size > WARD_HTTP_BODY_MAX) {
+			/* A body without Content-Length that grew too large: libmicrohttpd can only
+			 * reply once it has been read, so drop it up to a ceiling, then hang up. */
+			req->too_large = true;
+			req->discarded += *upload_size;
+			*upload_size = 0;
+			return req->discarded > WARD_HTTP_DISCARD_MAX ? MHD_NO : MHD_YES;
+		}
+		char *nb = realloc(req->body, req->body_len + *upload_size + 1);
+		if (!nb)
+			return MHD_NO;
+		memcpy(nb + req->body_len, upload_data, *upload_size);
+		req->body = nb;
+		req->body_len += *upload_size;
+		req->body[req->body_len] = '\0';
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (req->queued)
+		return MHD_YES;
+	if (req->too_large) {
+		http_reply_error(req, 413, "request body is larger than %d bytes", WARD_HTTP_BODY_MAX);
+		return queue(req);
+	}
+	err_clear();
+	bool is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (strncmp(url, "/api/", 5) != 0 && is_get) {
+		if (!serve_static(req))
+			http_reply_error(req, 404, "no such page '%.200s'", url);
+	} else {
+		router_dispatch(req);
+	}
+	return queue(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct http_req *req = *con_cls;
+	if (!req)
+		return;
+	if (http.access_log_fd >= 0) {
+		char line[1024], iso[TIME_ISO_LEN];
+		time_iso(time_now(), iso);
+		int64_t us = time_mono_us() - req->start_us;
+		int n = snprintf(line, sizeof(line), "%s %s %s \"%s %.300s\" %u %zu %lld.%03lldms%s\n", iso, req->addr,
+				 req->auth.user[0] ? req->auth.user : "-", req->method, req->path,
+				 req->queued ? req->status : 0, req->resp_bytes, (long long)(us / 1000),
+				 (long long)(us % 1000), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
+		if (n > 0) {
+			size_t len = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+			ssize_t w = write(http.access_log_fd, line, len);
+			(void)w; /* the access log is best effort */
+		}
+	}
+	request_free(req);
+	*con_cls = NULL;
+	atomic_fetch_sub(&http.inflight, 1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (n > 0) {
+		size_t len = strlen(msg);
+		while (len && msg[len - 1] == '\n')
+			msg[--len] = '\0';
+		log_warnx("http: %s", msg);
+	}
+}
+
+int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
+{
+	struct sockaddr_storage ss;
+	size_t sslen;
+	bool loopback;
+	char *cert = NULL, *key = NULL;
+	size_t cert_len, key_len;
+	struct MHD_Daemon *d = NULL;
+	int r = http_parse_listen(cfg->listen, &ss, &sslen, &loopback);
+	if (r < 0)
+		return r;
+	if (!!cfg->tls_cert_file != !!cfg->tls_key_file)
+		return err_set(-EINVAL, "--tls-cert and --tls-key go together");
+	http.tls = cfg->tls_cert_file != NULL;
+	if (!loopback && !http.tls && !cfg->insecure_listen)
+		return err_set(-EPERM,
+			       "refusing to listen on '%s' without TLS: give --tls-cert and --tls-key, or "
+			       "--insecure-listen to accept plain HTTP off loopback",
+			       cfg->listen);
+	if (http.tls) {
+		if ((r = fs_read_file(cfg->tls_cert_file, 1 << 20, &cert, &cert_len)) < 0 ||
+		    (r = fs_read_file(cfg->tls_key_file, 1 << 20, &key, &key_len)) < 0)
+			goto out;
+	}
+	r = statics_build();
+	if (r < 0)
+		goto out;
+	http.access_log_fd = cfg->access_log_fd;
+	unsigned threads = cfg->threads;
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n < 2 ? 2 : (unsigned)n;
+	}
+
+	/* Worker threads inherit this mask, so only sigwait below sees the signals. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_USE_TURBO | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (http.tls ? MHD_USE_TLS : 0);
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+			     MHD_OPTION_THREAD_POOL_SIZE, threads,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)WARD_HTTP_CONN_MAX,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WARD_HTTP_CONN_PER_IP,
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WARD_HTTP_CONN_TIMEOUT,
+			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WARD_HTTP_CONN_MEMORY,
+			     MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     http.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+			     MHD_OPTION_HTTPS_MEM_KEY, key,
+			     MHD_OPTION_END);
+	if (!d) {
+		r = err_set(-EADDRINUSE, "cannot listen on '%s' (address in use, or not allowed?)", cfg->listen);
+		goto out;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	char host[INET6_ADDRSTRLEN + 2], url[128];
+	if (ss.ss_family == AF_INET6) {
+		char a[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, a, sizeof(a));
+		snprintf(host, sizeof(host), "[%s]", a);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+	}
+	snprintf(url, sizeof(url), "%s://%s:%u", http.tls ? "https" : "http", host, di ? di->port : 0);
+	if (on_ready)
+		on_ready(url);
+
+	int sig = 0;
+	while (sigwait(&set, &sig) != 0)
+		;
+	log_infox("received %s; finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	MHD_socket lfd = MHD_quiesce_daemon(d);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	int64_t deadline = time_mono_us() + (int64_t)WARD_HTTP_DRAIN_SECONDS * 1000000;
+	while (atomic_load(&http.inflight) > 0 && time_mono_us() < deadline) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	r = 0;
+out:
+	if (d)
+		MHD_stop_daemon(d);
+	statics_free();
+	if (key)
+		explicit_bzero(key, key_len);
+	free(key);
+	free(cert);
+	return r;
+}

@@ -1,0 +1,49 @@
+/*
+ * limits.h: every hard limit on a user-controllable resource, in one place.
+ */
+#ifndef WARD_LIMITS_H
+#define WARD_LIMITS_H
+
+/* HTTP server */
+#define WARD_HTTP_BODY_MAX (1024 * 1024)       /* request body, bytes (413 above) */
+#define WARD_HTTP_DISCARD_MAX (64 * 1024 * 1024) /* chunked body over the limit: read and drop
+                                                  * this much to answer 413, then hang up */
+#define WARD_HTTP_CONN_MEMORY (64 * 1024)      /* per-connection buffer: bounds headers */
+#define WARD_HTTP_CONN_TIMEOUT 30              /* idle seconds before a connection closes */
+#define WARD_HTTP_CONN_MAX 1024                /* open connections */
+#define WARD_HTTP_CONN_PER_IP 256              /* open connections from one address */
+#define WARD_HTTP_DRAIN_SECONDS 20             /* SIGTERM: wait this long for requests in flight */
+#define WARD_HTTP_PATH_MAX 2048                /* request path, bytes */
+#define WARD_HTTP_ROUTE_PARAMS 4               /* {captures} in one route pattern */
+
+/* accounts */
+#define WARD_NAME_MAX 64                       /* user and token names */
+#define WARD_EMAIL_MAX 254
+#define WARD_PASSWORD_MIN 10
+#define WARD_PASSWORD_MAX 1024
+#define WARD_PASSWORD_FILE_MAX 4096
+#define WARD_SESSION_IDLE (8 * 3600)           /* a session unused this long ends */
+#define WARD_SESSION_MAX_AGE (7 * 24 * 3600)   /* and every session ends after this */
+#define WARD_SESSION_TOUCH 300                 /* last_seen is written at most this often */
+#define WARD_TOKEN_TOUCH 300                   /* last_used likewise, for API tokens */
+
+/* login throttling: per user name, and per client address */
+#define WARD_LOGIN_SLOW_AFTER 3                /* failures before each retry must wait */
+#define WARD_LOGIN_LOCK_AFTER 5                /* failures before the name is locked */
+#define WARD_LOGIN_ADDR_SLOW_AFTER 10
+#define WARD_LOGIN_ADDR_LOCK_AFTER 30
+#define WARD_LOGIN_LOCK_SECONDS (15 * 60)
+#define WARD_LOGIN_WINDOW (15 * 60)            /* failures older than this are forgotten */
+
+/* activity log */
+#define WARD_LOG_PAGE_DEFAULT 100
+#define WARD_LOG_PAGE_MAX 500
+#define WARD_LOG_FIELD_MAX 1024                /* actor, action, object, bytes */
+#define WARD_LOG_DETAILS_MAX (64 * 1024)       /* canonical JSON of details, bytes */
+
+/* storage */
+#define WARD_DB_BUSY_MS 5000
+#define WARD_STMT_CACHE 128                    /* prepared statements kept per connection */
+#define WARD_FILE_READ_MAX (16 * 1024 * 1024)  /* whole-file reads (fs_read_file) */
+
+#endif

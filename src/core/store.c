@@ -1,0 +1,423 @@
+/*
+ * store.c: SQLite connections, statement cache, transactions and migrations.
+ */
+#include "core/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/embed.h"
+#include "core/err.h"
+#include "core/fs.h"
+#include "core/limits.h"
+#include "core/timeutil.h"
+
+struct store_hook {
+	int (*fn)(void *);
+	void (*undo)(void *);
+	void *arg;
+};
+
+struct store {
+	sqlite3 *db;
+	struct {
+		const char *sql; /* the literal's address is the key */
+		sqlite3_stmt *st;
+	} cache[WARD_STMT_CACHE];
+	int ncache;
+	int tx_depth;         /* nesting of store_tx_begin */
+	bool tx_failed;       /* an inner level rolled back */
+	struct store_hook hooks[4];
+	int nhooks;
+};
+
+static char store_dir[4096];
+static char store_path[4096];
+static pthread_key_t store_key;
+static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
+
+static void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].st);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static void store_key_destroy(void *p)
+{
+	store_free(p);
+}
+
+static void store_key_make(void)
+{
+	pthread_key_create(&store_key, store_key_destroy);
+}
+
+int store_setup(const char *data_dir)
+{
+	int r = snprintf(store_dir, sizeof(store_dir), "%s", data_dir);
+	if (r < 0 || (size_t)r >= sizeof(store_dir))
+		return err_set(-ENAMETOOLONG, "data directory '%s' is too long", data_dir);
+	r = fs_join(store_path, sizeof(store_path), data_dir, "ward.db");
+	if (r < 0)
+		return r;
+	pthread_once(&store_key_once, store_key_make);
+	return 0;
+}
+
+const char *store_data_dir(void)
+{
+	return store_dir;
+}
+
+bool store_exists(void)
+{
+	struct stat st;
+	return store_path[0] && stat(store_path, &st) == 0;
+}
+
+int store_error(struct store *s, const char *what)
+{
+	int code = sqlite3_errcode(s->db);
+	int r;
+	switch (code) {
+	case SQLITE_CONSTRAINT: r = -EEXIST; break;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: r = -EBUSY; break;
+	case SQLITE_NOMEM: r = -ENOMEM; break;
+	case SQLITE_FULL: r = -ENOSPC; break;
+	case SQLITE_READONLY: r = -EROFS; break;
+	default: r = -EIO; break;
+	}
+	return err_set(r, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+{
+	for (int i = 0; i < s->ncache; i++) {
+		if (s->cache[i].sql == sql) {
+			sqlite3_stmt *st = s->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		store_error(s, "cannot prepare a statement");
+		return NULL;
+	}
+	if (s->ncache == WARD_STMT_CACHE) {
+		/* Full: drop the oldest. Statements are few and fixed, so this is rare. */
+		sqlite3_finalize(s->cache[0].st);
+		memmove(&s->cache[0], &s->cache[1], sizeof(s->cache[0]) * (WARD_STMT_CACHE - 1));
+		s->ncache--;
+	}
+	s->cache[s->ncache].sql = sql;
+	s->cache[s->ncache].st = st;
+	s->ncache++;
+	return st;
+}
+
+void store_done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
+const char *store_col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+int64_t store_col_int(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_int64(st, col);
+}
+
+int store_bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+	if (!text)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+static int store_exec(struct store *s, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int r = store_error(s, what);
+		sqlite3_free(msg);
+		return r;
+	}
+	return 0;
+}
+
+static void store_hooks_clear(struct store *s)
+{
+	s->nhooks = 0;
+	s->tx_failed = false;
+}
+
+int store_tx_begin(struct store *s)
+{
+	if (s->tx_depth++ > 0)
+		return 0;
+	store_hooks_clear(s);
+	int r = store_exec(s, "BEGIN IMMEDIATE", "cannot begin a transaction");
+	if (r < 0)
+		s->tx_depth = 0;
+	return r;
+}
+
+void store_tx_rollback(struct store *s)
+{
+	if (s->tx_depth == 0)
+		return;
+	if (--s->tx_depth > 0) {
+		s->tx_failed = true;
+		return;
+	}
+	store_exec(s, "ROLLBACK", "cannot roll back");
+	store_hooks_clear(s);
+}
+
+int store_tx_commit(struct store *s)
+{
+	int r = 0, ran = 0;
+	if (s->tx_depth == 0)
+		return err_set(-EINVAL, "commit without a transaction");
+	if (--s->tx_depth > 0)
+		return 0;
+	if (s->tx_failed) {
+		r = err_set(-ECANCELED, "the transaction was rolled back");
+		goto rollback;
+	}
+	for (; ran < s->nhooks; ran++) {
+		r = s->hooks[ran].fn(s->hooks[ran].arg);
+		if (r < 0)
+			goto undo;
+	}
+	r = store_exec(s, "COMMIT", "cannot commit");
+	if (r == 0) {
+		store_hooks_clear(s);
+		return 0;
+	}
+undo:
+	for (int i = ran - 1; i >= 0; i--)
+		if (s->hooks[i].undo)
+			s->hooks[i].undo(s->hooks[i].arg);
+rollback:
+	/* COMMIT may fail and leave the transaction open (SQLITE_BUSY); roll it back. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_hooks_clear(s);
+	return r;
+}
+
+int store_tx_end(struct store *s, int r)
+{
+	if (r < 0) {
+		store_tx_rollback(s);
+		return r;
+	}
+	return store_tx_commit(s);
+}
+
+int store_on_commit(struct store *s, int (*fn)(void *), void (*undo)(void *), void *arg)
+{
+	if (s->tx_depth == 0)
+		return err_set(-EINVAL, "a commit hook needs a transaction");
+	for (int i = 0; i < s->nhooks; i++)
+		if (s->hooks[i].fn == fn && s->hooks[i].arg == arg)
+			return 0;
+	if (s->nhooks == (int)(sizeof(s->hooks) / sizeof(s->hooks[0])))
+		return err_set(-ENOSPC, "too many commit hooks");
+	s->hooks[s->nhooks++] = (struct store_hook){fn, undo, arg};
+	return 1;
+}
+
+/* A migration's name is "<domain>/schema/NNNN_<what>.sql". */
+static int migration_parse(const char *name, char *domain, size_t dsize, int64_t *version)
+{
+	const char *slash = strchr(name, '/');
+	if (!slash || (size_t)(slash - name) >= dsize || strncmp(slash, "/schema/", 8) != 0)
+		return -EINVAL;
+	memcpy(domain, name, (size_t)(slash - name));
+	domain[slash - name] = '\0';
+	char num[5];
+	memcpy(num, slash + 8, 4);
+	num[4] = '\0';
+	if (slash[12] != '_' || parse_int64(num, 1, 9999, version) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int store_migrate(struct store *s)
+{
+	int r = store_exec(s,
+			   "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			   " domain TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL,"
+			   " applied_at INTEGER NOT NULL, PRIMARY KEY (domain, version))",
+			   "cannot create the migrations table");
+	if (r < 0)
+		return r;
+
+	/* Refuse a database that a newer ward has migrated further. */
+	sqlite3_stmt *st = store_stmt(s, "SELECT domain, max(version) FROM schema_migrations GROUP BY domain");
+	if (!st)
+		return -EIO;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *domain = store_col_text(st, 0);
+		int64_t have = store_col_int(st, 1), known = 0;
+		char d[64];
+		int64_t v;
+		for (const struct embed_file *f = schema_sql; f->name; f++)
+			if (migration_parse(f->name, d, sizeof(d), &v) == 0 && strcmp(d, domain) == 0 && v > known)
+				known = v;
+		if (have > known) {
+			r = err_set(-EPROTO,
+				    "database '%s' is from a newer ward (schema '%s' at version %lld, this ward knows %lld); "
+				    "upgrade ward",
+				    store_path, domain, (long long)have, (long long)known);
+			store_done(st);
+			return r;
+		}
+	}
+	store_done(st);
+	if (r != SQLITE_DONE)
+		return store_error(s, "cannot read the migrations table");
+
+	for (const struct embed_file *f = schema_sql; f->name; f++) {
+		char domain[64];
+		int64_t version;
+		if (migration_parse(f->name, domain, sizeof(domain), &version) < 0)
+			return err_set(-EINVAL, "migration '%s' is misnamed", f->name);
+		st = store_stmt(s, "SELECT 1 FROM schema_migrations WHERE domain = ? AND version = ?");
+		if (!st)
+			return -EIO;
+		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, version);
+		r = sqlite3_step(st);
+		store_done(st);
+		if (r == SQLITE_ROW)
+			continue;
+		if (r != SQLITE_DONE)
+			return store_error(s, "cannot read the migrations table");
+
+		r = store_tx_begin(s);
+		if (r < 0)
+			return r;
+		/* Another process may have applied it while we waited for the lock. */
+		st = store_stmt(s, "SELECT 1 FROM schema_migrations WHERE domain = ? AND version = ?");
+		sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, version);
+		bool done = sqlite3_step(st) == SQLITE_ROW;
+		store_done(st);
+		if (!done) {
+			char what[256];
+			snprintf(what, sizeof(what), "migration '%s' failed", f->name);
+			r = store_exec(s, (const char *)f->data, what);
+			if (r == 0) {
+				st = store_stmt(s, "INSERT INTO schema_migrations (domain, version, name, applied_at) "
+						   "VALUES (?, ?, ?, ?)");
+				sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 2, version);
+				sqlite3_bind_text(st, 3, f->name, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(st, 4, time_now());
+				if (sqlite3_step(st) != SQLITE_DONE)
+					r = store_error(s, "cannot record a migration");
+				store_done(st);
+			}
+		}
+		r = store_tx_end(s, r);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int store_schema_version(struct store *s, const char *domain, int64_t *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(max(version), 0) FROM schema_migrations WHERE domain = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, domain, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st) == SQLITE_ROW ? 0 : store_error(s, "cannot read the schema version");
+	if (r == 0)
+		*ret = store_col_int(st, 0);
+	store_done(st);
+	return r;
+}
+
+static int store_connect(bool create, struct store **ret)
+{
+	struct store *s = NULL;
+	int r;
+	if (!store_path[0])
+		return err_set(-EINVAL, "no data directory was set");
+	if (!create && !store_exists())
+		return err_set(-ENOENT, "data directory '%s' is not initialised; run 'ward init'", store_dir);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	mode_t old = umask(077);
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(store_path, &s->db, flags, NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		r = err_set(-EIO, "cannot open database '%s': %s", store_path,
+			    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, WARD_DB_BUSY_MS);
+	sqlite3_extended_result_codes(s->db, 0);
+	r = store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+		       "cannot configure the database");
+	if (r < 0)
+		goto fail;
+	r = store_migrate(s);
+	if (r < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	store_free(s);
+	return r;
+}
+
+int store_open(bool create, struct store **ret)
+{
+	struct store *s = pthread_getspecific(store_key);
+	if (!s) {
+		int r = store_connect(create, &s);
+		if (r < 0)
+			return r;
+		pthread_setspecific(store_key, s);
+	}
+	*ret = s;
+	return 0;
+}
+
+struct store *store_get(void)
+{
+	struct store *s = NULL;
+	return store_open(false, &s) < 0 ? NULL : s;
+}
+
+void store_release(void)
+{
+	struct store *s = pthread_getspecific(store_key);
+	if (s) {
+		pthread_setspecific(store_key, NULL);
+		store_free(s);
+	}
+}

@@ -1,0 +1,79 @@
+/*
+ * store.h: the SQLite store. One connection per thread (store_get), WAL, foreign keys,
+ * a busy timeout, cached prepared statements, flat transactions, and the numbered
+ * per-domain migrations embedded from src/<domain>/schema/NNNN_*.sql.
+ *
+ * SQL lives only in the *_store.c files; they reach the database through here.
+ */
+#ifndef WARD_STORE_H
+#define WARD_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;
+
+/* Names the data directory whose ward.db every later store_get() opens. Not thread-safe:
+ * call once at start-up, before any thread uses the store. */
+int store_setup(const char *data_dir);
+
+/* The data directory given to store_setup. */
+const char *store_data_dir(void);
+
+/* True when the data directory holds a ward.db. */
+bool store_exists(void);
+
+/* Opens (creating with create) the database, applies pending migrations and returns the
+ * calling thread's connection, which lives until store_release() or thread exit.
+ * -ENOENT when it does not exist and !create; -EPROTO when its schema is newer than
+ * this binary. */
+int store_open(bool create, struct store **ret);
+
+/* The calling thread's connection, opened on first use; NULL with err_msg() set when it
+ * cannot be opened. */
+struct store *store_get(void);
+
+/* Closes the calling thread's connection. */
+void store_release(void);
+
+/* A cached statement for sql, which must be a string literal (it is cached by address),
+ * reset and with bindings cleared. NULL (error message set) when it does not prepare.
+ * Finish with store_done(). */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+
+/* Resets a statement from store_stmt() so its read transaction ends. NULL-safe. */
+void store_done(sqlite3_stmt *st);
+
+/* Maps the connection's last SQLite error to -errno with a message ("what" failed). */
+int store_error(struct store *s, const char *what);
+
+/* Transactions nest by counting: only the outermost begin/commit talk to SQLite.
+ * store_tx_begin takes the write lock at once (BEGIN IMMEDIATE). A rollback at any depth
+ * marks the whole transaction failed; the outermost commit then rolls back and returns
+ * -ECANCELED. */
+int store_tx_begin(struct store *s);
+int store_tx_commit(struct store *s);
+void store_tx_rollback(struct store *s);
+
+/* Ends a transaction by r: commit when r >= 0 (returning the commit's error if it
+ * fails), rollback otherwise (returning r). */
+int store_tx_end(struct store *s, int r);
+
+/* Registers fn to run just before the outermost COMMIT, with the write lock held. If fn
+ * fails the transaction rolls back; if COMMIT itself fails, undo (when set) runs.
+ * Hooks are dropped after each transaction. At most 4 per transaction. Returns 1 when
+ * the hook was added, 0 when this transaction already has it, or -errno. */
+int store_on_commit(struct store *s, int (*fn)(void *), void (*undo)(void *), void *arg);
+
+/* Convenience column readers: NULL/0 for SQL NULL. */
+const char *store_col_text(sqlite3_stmt *st, int col);
+int64_t store_col_int(sqlite3_stmt *st, int col);
+
+/* Binds text (or NULL when text is NULL). */
+int store_bind_text(sqlite3_stmt *st, int idx, const char *text);
+
+/* For each migrated domain, its version; used by `ward version --json` and tests. */
+int store_schema_version(struct store *s, const char *domain, int64_t *ret);
+
+#endif

@@ -1,0 +1,208 @@
+/*
+ * main.c: global options and the command table; nothing else.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "core/crypto.h"
+#include "core/err.h"
+#include "core/store.h"
+
+static int cmd_version(struct cli *cli, int argc, char **argv);
+static int cmd_help(struct cli *cli, int argc, char **argv);
+
+static const struct cli_cmd commands[] = {
+	{"init", NULL, cmd_init, "[--admin NAME] [--admin-password-file F]",
+	 "Create the data directory and its database, with a first admin user. Running it again changes nothing."},
+	{"serve", NULL, cmd_serve,
+	 "[--listen ADDR:PORT] [--tls-cert F --tls-key F] [--insecure-listen] [--threads N] [--access-log F|-|off]",
+	 "Serve the web UI and the JSON API (default http://127.0.0.1:8080) until SIGTERM."},
+	{"user", "add", cmd_user_add, "NAME --role employee|support|admin [--email E] [--password-file F]",
+	 "Add a user. Without --password-file a password is generated and shown once."},
+	{"user", "list", cmd_user_list, "", "List users."},
+	{"user", "show", cmd_user_show, "NAME", "Show one user."},
+	{"user", "passwd", cmd_user_passwd, "NAME [--password-file F]",
+	 "Set a user's password (generated and shown once without a file) and end their sessions."},
+	{"user", "disable", cmd_user_disable, "NAME", "Disable a user: no logins, sessions ended, tokens refused."},
+	{"user", "enable", cmd_user_enable, "NAME", "Enable a disabled user."},
+	{"user", "unlock", cmd_user_unlock, "NAME", "Clear a user's failed-login lock."},
+	{"token", "create", cmd_token_create, "NAME --user USER",
+	 "Create an API token for scripts; it is shown once."},
+	{"token", "list", cmd_token_list, "", "List live API tokens."},
+	{"token", "revoke", cmd_token_revoke, "NAME", "Revoke an API token."},
+	{"log", "list", cmd_log_list, "[--since T] [--actor U] [--action A] [--limit N]",
+	 "Show the activity log, newest first. T: 2026-11-26, 2026-11-26T10:00:00Z or an age (12h, 7d); "
+	 "A: exact, or a prefix ending in .* (user.*)."},
+	{"log", "verify", cmd_log_verify, "",
+	 "Check the activity log's hash chain and head file; exit 1 naming the first bad entry."},
+	{"version", NULL, cmd_version, "", "Print the version."},
+	{"help", NULL, cmd_help, "[NOUN]", "Show the commands, or one noun's commands."},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static int cmd_version(struct cli *cli, int argc, char **argv)
+{
+	if (cli->json)
+		cli_print_json(json_pack("{s:s}", "version", WARD_VERSION));
+	else
+		printf("ward %s\n", WARD_VERSION);
+	return EXIT_OK;
+}
+
+static void help_noun(FILE *f, const char *noun)
+{
+	for (const struct cli_cmd *c = commands; c->noun; c++)
+		if (strcmp(c->noun, noun) == 0)
+			fprintf(f, "  ward %s%s%s %s\n      %s\n", c->noun, c->verb ? " " : "", c->verb ? c->verb : "",
+				c->usage, c->summary);
+}
+
+static bool noun_exists(const char *noun)
+{
+	for (const struct cli_cmd *c = commands; c->noun; c++)
+		if (strcmp(c->noun, noun) == 0)
+			return true;
+	return false;
+}
+
+static void help_all(FILE *f)
+{
+	fprintf(f, "usage: ward [--data DIR] [--json] <command> [options]\n\n"
+		   "Ward: IT operations in one program. Commands:\n");
+	const char *last = "";
+	for (const struct cli_cmd *c = commands; c->noun; c++) {
+		if (strcmp(c->noun, last) == 0)
+			continue;
+		last = c->noun;
+		if (c->verb) {
+			fprintf(f, "  %-8s", c->noun);
+			for (const struct cli_cmd *v = c; v->noun && strcmp(v->noun, c->noun) == 0; v++)
+				fprintf(f, " %s", v->verb);
+			fprintf(f, "\n");
+		} else {
+			fprintf(f, "  %-8s %s\n", c->noun, c->summary);
+		}
+	}
+	fprintf(f, "\nGlobal options:\n"
+		   "  --data DIR   the data directory (WARD_DATA; default /var/lib/ward as root,\n"
+		   "               else $XDG_DATA_HOME/ward)\n"
+		   "  --json       machine-readable output\n"
+		   "\n'ward help NOUN' or 'ward NOUN --help' shows a noun's commands.\n");
+}
+
+static int cmd_help(struct cli *cli, int argc, char **argv)
+{
+	if (argc > 2)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[2]);
+	if (argc == 2) {
+		if (!noun_exists(argv[1]))
+			return cli_usage_error(cli, "unknown command '%s'", argv[1]);
+		help_noun(stdout, argv[1]);
+		return EXIT_OK;
+	}
+	help_all(stdout);
+	return EXIT_OK;
+}
+
+/* The data directory: --data, else WARD_DATA, else the default for this user. */
+static int data_dir_default(char *out, size_t size)
+{
+	const char *env = getenv("WARD_DATA"), *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	int n;
+	if (env && *env)
+		n = snprintf(out, size, "%s", env);
+	else if (geteuid() == 0)
+		n = snprintf(out, size, "/var/lib/ward");
+	else if (xdg && *xdg)
+		n = snprintf(out, size, "%s/ward", xdg);
+	else if (home && *home)
+		n = snprintf(out, size, "%s/.local/share/ward", home);
+	else
+		return -1;
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	char dir[4096];
+	char *args[256];
+	int nargs = 0;
+
+	/* Global options may stand anywhere before a "--". */
+	for (int i = 1; i < argc && nargs < 255; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			cli.json = true;
+		} else if (strcmp(argv[i], "--data") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "ward: option '--data' needs a value\n");
+				return EXIT_USAGE;
+			}
+			cli.data_dir = argv[++i];
+		} else if (strncmp(argv[i], "--data=", 7) == 0) {
+			cli.data_dir = argv[i] + 7;
+		} else if (strcmp(argv[i], "--") == 0) {
+			while (i < argc && nargs < 255)
+				args[nargs++] = argv[i++];
+		} else {
+			args[nargs++] = argv[i];
+		}
+	}
+	args[nargs] = NULL;
+	if (nargs == 0) {
+		help_all(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(args[0], "--help") == 0 || strcmp(args[0], "-h") == 0) {
+		help_all(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(args[0], "--version") == 0)
+		args[0] = "version";
+	if (!cli.data_dir) {
+		if (data_dir_default(dir, sizeof(dir)) < 0) {
+			fprintf(stderr, "ward: cannot tell the data directory; give --data DIR\n");
+			return EXIT_USAGE;
+		}
+		cli.data_dir = dir;
+	}
+
+	const char *noun = args[0], *verb = nargs > 1 ? args[1] : NULL;
+	const struct cli_cmd *found = NULL;
+	for (const struct cli_cmd *c = commands; c->noun; c++) {
+		if (strcmp(c->noun, noun) != 0)
+			continue;
+		if (!c->verb || (verb && strcmp(c->verb, verb) == 0)) {
+			found = c;
+			break;
+		}
+	}
+	if (!found) {
+		if (!noun_exists(noun)) {
+			fprintf(stderr, "ward: unknown command '%s'; see 'ward help'\n", noun);
+			return EXIT_USAGE;
+		}
+		if (!verb || strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+			help_noun(verb ? stdout : stderr, noun);
+			return verb ? EXIT_OK : EXIT_USAGE;
+		}
+		fprintf(stderr, "ward: unknown command '%s %s'; the %s commands are:\n", noun, verb, noun);
+		help_noun(stderr, noun);
+		return EXIT_USAGE;
+	}
+	cli.cmd = found;
+	if (crypto_init() < 0) {
+		fprintf(stderr, "ward: cannot initialise libsodium\n");
+		return EXIT_FAIL;
+	}
+	if (store_setup(cli.data_dir) < 0)
+		return cli_fail(-ENAMETOOLONG);
+	/* The command sees its verb (or noun) as argv[0], as getopt expects. */
+	int skip = found->verb ? 1 : 0;
+	int r = found->fn(&cli, nargs - skip, args + skip);
+	store_release();
+	return r;
+}

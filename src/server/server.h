@@ -1,0 +1,16 @@
+/*
+ * server.h: what `ward serve` puts together: the route table of every module and the
+ * server's own handlers (health, dashboard).
+ */
+#ifndef WARD_SERVER_H
+#define WARD_SERVER_H
+
+#include "core/router.h"
+
+/* Every route Ward serves, NULL-method terminated. */
+extern const struct route server_routes[];
+
+int server_api_health(struct http_req *req);
+int server_api_dashboard(struct http_req *req);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * server_routes.c: the one route table. Each route names the least role it needs; the
+ * router (core/router.c) enforces it before the handler runs. Add a module's routes
+ * here, beside its siblings.
+ */
+#include "accounts/accounts_api.h"
+#include "actlog/actlog_api.h"
+#include "server/server.h"
+
+const struct route server_routes[] = {
+	{"GET", "/api/v1/health", ROLE_PUBLIC, server_api_health},
+	{"GET", "/api/v1/dashboard", ROLE_EMPLOYEE, server_api_dashboard},
+
+	/* accounts */
+	{"POST", "/api/v1/session", ROLE_PUBLIC, accounts_api_login},
+	{"DELETE", "/api/v1/session", ROLE_EMPLOYEE, accounts_api_logout},
+	{"GET", "/api/v1/me", ROLE_EMPLOYEE, accounts_api_me},
+	{"GET", "/api/v1/users", ROLE_ADMIN, accounts_api_users_list},
+	{"POST", "/api/v1/users", ROLE_ADMIN, accounts_api_users_add},
+	{"GET", "/api/v1/users/{name}", ROLE_ADMIN, accounts_api_users_get},
+	{"POST", "/api/v1/users/{name}/disable", ROLE_ADMIN, accounts_api_users_disable},
+	{"POST", "/api/v1/users/{name}/enable", ROLE_ADMIN, accounts_api_users_enable},
+
+	/* activity log */
+	{"GET", "/api/v1/log", ROLE_ADMIN, actlog_api_list},
+
+	{NULL, NULL, ROLE_PUBLIC, NULL},
+};
