@@ -289,36 +289,38 @@ static void dummy_make(void)
 		dummy_hash[0] = '\0';
 }
 
-/* Seconds until another attempt is allowed; *locked when it is a lock, not a delay. */
-static int64_t throttle_wait(const struct throttle *t, int slow_after, int64_t now, bool *locked)
+/* Throttle times are in milliseconds, so a one-second delay is one second. */
+
+/* Milliseconds until another attempt is allowed; *locked when it is a lock, not a delay. */
+static int64_t throttle_wait(const struct throttle *t, int slow_after, int64_t now_ms, bool *locked)
 {
 	*locked = false;
-	if (t->locked_until > now) {
+	if (t->locked_until > now_ms) {
 		*locked = true;
-		return t->locked_until - now;
+		return t->locked_until - now_ms;
 	}
-	if (t->failures < slow_after || now - t->last_failure_at > WARD_LOGIN_WINDOW || t->locked_until)
+	if (t->failures < slow_after || now_ms - t->last_failure_at > WARD_LOGIN_WINDOW * 1000LL || t->locked_until)
 		return 0;
 	int shift = (int)(t->failures - slow_after);
-	int64_t ready = t->last_failure_at + ((int64_t)1 << (shift > 6 ? 6 : shift));
-	return ready > now ? ready - now : 0;
+	int64_t ready = t->last_failure_at + 1000LL * ((int64_t)1 << (shift > 6 ? 6 : shift));
+	return ready > now_ms ? ready - now_ms : 0;
 }
 
 /* Counts one failure against key; locks it at lock_after. */
-static int throttle_fail(struct store *s, const char *key, int lock_after, int64_t now)
+static int throttle_fail(struct store *s, const char *key, int lock_after, int64_t now_ms)
 {
 	struct throttle t;
 	int r = accounts_store_throttle_get(s, key, &t);
 	if (r < 0)
 		return r;
-	if (now - t.last_failure_at > WARD_LOGIN_WINDOW || (t.locked_until && t.locked_until <= now))
+	if (now_ms - t.last_failure_at > WARD_LOGIN_WINDOW * 1000LL || (t.locked_until && t.locked_until <= now_ms))
 		t = (struct throttle){0};
 	t.failures++;
-	t.last_failure_at = now;
+	t.last_failure_at = now_ms;
 	if (t.failures == lock_after) {
-		t.locked_until = now + WARD_LOGIN_LOCK_SECONDS;
+		t.locked_until = now_ms + WARD_LOGIN_LOCK_SECONDS * 1000LL;
 		char until[TIME_ISO_LEN];
-		time_iso(t.locked_until, until);
+		time_iso(t.locked_until / 1000, until);
 		r = actlog_appendf(s, "system", "auth.lockout", key, "{s:I, s:s}", "failures", (json_int_t)t.failures,
 				   "until", until);
 		if (r < 0)
@@ -335,7 +337,7 @@ int accounts_login(struct store *s, const char *name, const char *password, cons
 	const char *reason = NULL;
 	struct throttle tu, ta;
 	struct user u;
-	int64_t now = time_now(), wait_u, wait_a;
+	int64_t now = time_now(), now_ms = time_now_ms(), wait_u, wait_a;
 	bool locked_u, locked_a;
 	/* A name that could never be valid is still throttled, under a fixed key. */
 	bool valid_name = accounts_check_name("user name", name) == 0;
@@ -349,10 +351,10 @@ int accounts_login(struct store *s, const char *name, const char *password, cons
 		r = accounts_store_throttle_get(s, akey, &ta);
 	if (r < 0)
 		return r;
-	wait_u = throttle_wait(&tu, WARD_LOGIN_SLOW_AFTER, now, &locked_u);
-	wait_a = throttle_wait(&ta, WARD_LOGIN_ADDR_SLOW_AFTER, now, &locked_a);
+	wait_u = throttle_wait(&tu, WARD_LOGIN_SLOW_AFTER, now_ms, &locked_u);
+	wait_a = throttle_wait(&ta, WARD_LOGIN_ADDR_SLOW_AFTER, now_ms, &locked_a);
 	if (wait_u || wait_a) {
-		*ret_retry_after = wait_u > wait_a ? wait_u : wait_a;
+		*ret_retry_after = ((wait_u > wait_a ? wait_u : wait_a) + 999) / 1000;
 		return err_set(-EAGAIN, "too many failed logins%s; try again in %lld seconds",
 			       (locked_u || locked_a) ? " (locked)" : "", (long long)*ret_retry_after);
 	}
@@ -380,8 +382,8 @@ int accounts_login(struct store *s, const char *name, const char *password, cons
 		return r;
 	if (reason) {
 		/* The failure is committed, then reported. */
-		if ((r = throttle_fail(s, ukey, WARD_LOGIN_LOCK_AFTER, now)) == 0 &&
-		    (r = throttle_fail(s, akey, WARD_LOGIN_ADDR_LOCK_AFTER, now)) == 0)
+		if ((r = throttle_fail(s, ukey, WARD_LOGIN_LOCK_AFTER, now_ms)) == 0 &&
+		    (r = throttle_fail(s, akey, WARD_LOGIN_ADDR_LOCK_AFTER, now_ms)) == 0)
 			r = actlog_appendf(s, "anonymous", "auth.login_failed", object, "{s:s, s:s}", "address",
 					   address, "reason", reason);
 		r = store_tx_end(s, r);

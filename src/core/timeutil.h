@@ -12,6 +12,9 @@
 
 int64_t time_now(void);
 
+/* Wall-clock time in milliseconds. */
+int64_t time_now_ms(void);
+
 /* Monotonic clock in microseconds, for durations. */
 int64_t time_mono_us(void);
 

@@ -36,6 +36,6 @@ CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at I
 CREATE TABLE login_throttle (
     key             TEXT    PRIMARY KEY,      -- 'user:<name>' or 'addr:<address>'
     failures        INTEGER NOT NULL,
-    last_failure_at INTEGER NOT NULL,
-    locked_until    INTEGER NOT NULL DEFAULT 0
+    last_failure_at INTEGER NOT NULL,         -- Unix milliseconds
+    locked_until    INTEGER NOT NULL DEFAULT 0 -- Unix milliseconds
 );
