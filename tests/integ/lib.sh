@@ -40,6 +40,7 @@ expect_exit() {
 	local got=$?
 	OUT=$(cat "$TMP/out")
 	ERR=$(cat "$TMP/err")
+	check_sanitizers "$TMP/err"
 	if [ "$got" = "$want" ]; then pass "$desc"; else fail "$desc: exit $got, expected $want (stderr: $ERR)"; fi
 }
 
@@ -73,10 +74,21 @@ start_ward() {
 	exit 1
 }
 
+# Sanitizer reports in a server log fail the test (the ASan/UBSan run in CI).
+check_sanitizers() {
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1" 2>/dev/null; then
+		fail "sanitizer report in $1"
+		grep -E -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1" | head -40
+	fi
+}
+
 stop_ward() {
 	kill "$SERVER_PID" 2>/dev/null
 	wait "$SERVER_PID" 2>/dev/null
+	local rc=$?
 	SERVER_PID=
+	[ "$rc" -eq 0 ] || fail "ward serve exited $rc on SIGTERM"
+	check_sanitizers "$TMP/server.log"
 }
 
 # api METHOD PATH [curl args...]: sets STATUS and BODY.
@@ -100,6 +112,7 @@ log_count() { "$WARD" --data "$1" --json log list --limit 500 | jq length; }
 users_digest() { "$WARD" --data "$1" --json user list | sha256sum | cut -c1-16; }
 
 finish() {
+	[ -n "$SERVER_PID" ] && stop_ward
 	echo
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]

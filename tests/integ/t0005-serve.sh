@@ -76,6 +76,7 @@ for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; 
 wait "$SERVER_PID"
 expect_eq "exits 0 on SIGTERM" "$?" 0
 SERVER_PID=
+check_sanitizers "$TMP/server.log"
 expect_match "says it stopped" "$(cat "$TMP/server.log")" 'stopped'
 expect_eq "no longer listening" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/health")" 000
 expect_eq "database closed cleanly (no WAL left)" "$(test -s "$D/ward.db-wal" && echo wal || echo clean)" clean
