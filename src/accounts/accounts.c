@@ -439,7 +439,7 @@ static void auth_fill(struct auth *a, enum auth_via via, const struct user *u, c
 	memcpy(a->secret_hash, hash, 32);
 }
 
-int accounts_auth_session(struct store *s, const char *token, struct auth *ret)
+int accounts_auth_session(struct store *s, const char *token, struct auth *ret, struct user *ret_user)
 {
 	unsigned char h[32];
 	char csrf[65];
@@ -463,10 +463,12 @@ int accounts_auth_session(struct store *s, const char *token, struct auth *ret)
 		accounts_store_session_touch(s, h, now); /* best effort: only the idle clock */
 	auth_fill(ret, AUTH_SESSION, &u, h);
 	memcpy(ret->csrf, csrf, sizeof(ret->csrf));
+	if (ret_user)
+		*ret_user = u;
 	return 0;
 }
 
-int accounts_auth_token(struct store *s, const char *token, struct auth *ret)
+int accounts_auth_token(struct store *s, const char *token, struct auth *ret, struct user *ret_user)
 {
 	unsigned char h[32];
 	struct user u;
@@ -484,6 +486,8 @@ int accounts_auth_token(struct store *s, const char *token, struct auth *ret)
 	if (now - last_used > WARD_TOKEN_TOUCH)
 		accounts_store_token_touch(s, h, now);
 	auth_fill(ret, AUTH_TOKEN, &u, h);
+	if (ret_user)
+		*ret_user = u;
 	return 0;
 }
 

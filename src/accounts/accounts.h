@@ -70,10 +70,11 @@ int accounts_login(struct store *s, const char *name, const char *password, cons
 /* Ends the session whose token hash is given. */
 int accounts_logout(struct store *s, const char *actor, const unsigned char token_hash[32]);
 
-/* Authenticates a session cookie or an API token ("ward_..."). -EACCES when it is not
- * valid (unknown, expired, revoked, or its user disabled). */
-int accounts_auth_session(struct store *s, const char *token, struct auth *ret);
-int accounts_auth_token(struct store *s, const char *token, struct auth *ret);
+/* Authenticates a session cookie or an API token ("ward_..."); ret_user (may be NULL)
+ * receives the user. -EACCES when it is not valid (unknown, expired, revoked, or its
+ * user disabled). */
+int accounts_auth_session(struct store *s, const char *token, struct auth *ret, struct user *ret_user);
+int accounts_auth_token(struct store *s, const char *token, struct auth *ret, struct user *ret_user);
 
 /* Creates an API token for user; the token (shown once) goes to ret_token. */
 int accounts_token_create(struct store *s, const char *actor, const char *name, const char *user,

@@ -21,6 +21,10 @@
 	if (!s)                                                                                                        \
 		return -EIO;
 
+/* The user the authenticator just read, for handlers of the same request on this
+ * thread (a request runs start to finish on one thread), so /me does not read it again. */
+static _Thread_local struct user auth_user;
+
 int accounts_api_authenticate(struct http_req *req, struct auth *ret)
 {
 	const char *authz = http_header(req, "Authorization");
@@ -32,9 +36,9 @@ int accounts_api_authenticate(struct http_req *req, struct auth *ret)
 	if (authz) {
 		if (strncmp(authz, "Bearer ", 7) != 0)
 			return err_set(-EACCES, "Authorization header must be 'Bearer <token>'");
-		return accounts_auth_token(s, authz + 7, ret);
+		return accounts_auth_token(s, authz + 7, ret, &auth_user);
 	}
-	return accounts_auth_session(s, cookie, ret);
+	return accounts_auth_session(s, cookie, ret, &auth_user);
 }
 
 int accounts_api_login(struct http_req *req)
@@ -83,12 +87,9 @@ int accounts_api_logout(struct http_req *req)
 int accounts_api_me(struct http_req *req)
 {
 	const struct auth *a = http_auth(req);
-	struct user u;
-	STORE_OR_FAIL(s);
-	int r = accounts_user_get(s, a->user, &u);
-	if (r < 0)
-		return r;
-	json_t *body = json_pack("{s:o}", "user", accounts_user_json(&u));
+	if (auth_user.id != a->user_id)
+		return err_set(-EIO, "authenticated user not at hand");
+	json_t *body = json_pack("{s:o}", "user", accounts_user_json(&auth_user));
 	if (body && a->via == AUTH_SESSION)
 		json_object_set_new(body, "csrf_token", json_string(a->csrf));
 	return http_reply_json(req, 200, body);

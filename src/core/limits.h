@@ -8,7 +8,7 @@
 #define WARD_HTTP_BODY_MAX (1024 * 1024)       /* request body, bytes (413 above) */
 #define WARD_HTTP_DISCARD_MAX (64 * 1024 * 1024) /* chunked body over the limit: read and drop
                                                   * this much to answer 413, then hang up */
-#define WARD_HTTP_CONN_MEMORY (64 * 1024)      /* per-connection buffer: bounds headers */
+#define WARD_HTTP_CONN_MEMORY (32 * 1024)      /* per-connection buffer: bounds headers */
 #define WARD_HTTP_CONN_TIMEOUT 30              /* idle seconds before a connection closes */
 #define WARD_HTTP_CONN_MAX 1024                /* open connections */
 #define WARD_HTTP_CONN_PER_IP 256              /* open connections from one address */

@@ -94,15 +94,15 @@ static void test_users_and_login(void **state)
 	assert_int_equal(accounts_user_add(s, "test", "rob", ROLE_SUPPORT, "BOB@example.com", "bob password", &u), -EEXIST);
 
 	assert_int_equal(accounts_login(s, "bob", "bob password", "127.0.0.1", token, csrf, &u, &retry), 0);
-	assert_int_equal(accounts_auth_session(s, token, &a), 0);
+	assert_int_equal(accounts_auth_session(s, token, &a, NULL), 0);
 	assert_string_equal(a.user, "bob");
 	assert_int_equal(a.role, ROLE_SUPPORT);
 	assert_string_equal(a.csrf, csrf);
-	assert_int_equal(accounts_auth_session(s, "00", &a), -EACCES);
+	assert_int_equal(accounts_auth_session(s, "00", &a, NULL), -EACCES);
 
 	/* Disabling ends the session. */
 	assert_int_equal(accounts_user_set_disabled(s, "test", "bob", true, &u), 0);
-	assert_int_equal(accounts_auth_session(s, token, &a), -EACCES);
+	assert_int_equal(accounts_auth_session(s, token, &a, NULL), -EACCES);
 	assert_int_equal(accounts_login(s, "bob", "bob password", "127.0.0.1", token, csrf, &u, &retry), -EACCES);
 	assert_int_equal(accounts_user_set_disabled(s, "test", "bob", false, &u), 0);
 
@@ -116,7 +116,7 @@ static void test_users_and_login(void **state)
 
 	/* A password change ends sessions. */
 	assert_int_equal(accounts_user_passwd(s, "test", "bob", "a new password"), 0);
-	assert_int_equal(accounts_auth_session(s, token, &a), -EACCES);
+	assert_int_equal(accounts_auth_session(s, token, &a, NULL), -EACCES);
 }
 
 static void test_tokens(void **state)
@@ -127,12 +127,12 @@ static void test_tokens(void **state)
 	assert_int_equal(accounts_token_create(s, "test", "ci", "bob", token), 0);
 	assert_int_equal(strncmp(token, "ward_", 5), 0);
 	assert_int_equal(strlen(token), ACCOUNTS_TOKEN_LEN);
-	assert_int_equal(accounts_auth_token(s, token, &a), 0);
+	assert_int_equal(accounts_auth_token(s, token, &a, NULL), 0);
 	assert_int_equal(a.via, AUTH_TOKEN);
 	assert_int_equal(accounts_token_create(s, "test", "ci", "bob", token), -EEXIST);
 	assert_int_equal(accounts_token_create(s, "test", "x", "nobody", token), -ENOENT);
 	assert_int_equal(accounts_token_revoke(s, "test", "ci"), 0);
-	assert_int_equal(accounts_auth_token(s, token, &a), -EACCES);
+	assert_int_equal(accounts_auth_token(s, token, &a, NULL), -EACCES);
 	assert_int_equal(accounts_token_revoke(s, "test", "ci"), -ENOENT);
 	struct actlog_verify v;
 	assert_int_equal(actlog_verify(s, &v), 0);
