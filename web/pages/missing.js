@@ -1,0 +1,17 @@
+// pages/missing.js — an unknown route, or an admin page asked for by someone who is not an admin.
+
+import { h } from '../dom.js';
+
+export function render(container, ctx) {
+  if (ctx.forbidden) {
+    container.append(
+      h('h1', null, 'Not allowed'),
+      h('p', { class: 'lead' }, `The ${ctx.route.label} page is for administrators.`),
+      h('p', null, h('a', { href: '#/dashboard' }, 'Back to the dashboard')));
+    return;
+  }
+  container.append(
+    h('h1', null, 'Page not found'),
+    h('p', { class: 'lead' }, 'There is no page at this address.'),
+    h('p', null, h('a', { href: '#/dashboard' }, 'Back to the dashboard')));
+}
