@@ -6,11 +6,9 @@ LISTEN ?= 127.0.0.1:8080
 
 .PHONY: all run test test-unit test-integ test-browser deps deps-test asan fuzz bench lint format clean
 
-all: $(BUILD)/build.ninja
+all:
+	@scripts/configure $(BUILD)
 	ninja -C $(BUILD)
-
-$(BUILD)/build.ninja:
-	meson setup $(BUILD)
 
 deps:
 	@scripts/deps run
@@ -30,7 +28,7 @@ test: deps-test
 
 # The unit and integration tests again, under AddressSanitizer and UBSan.
 asan:
-	@test -f build-asan/build.ninja || meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+	@scripts/configure build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
 	ninja -C build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		scripts/run-tests build-asan --no-browser
