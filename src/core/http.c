@@ -220,7 +220,8 @@ static void add_common_headers(struct MHD_Response *resp, const char *content_ty
 
 int http_reply_json(struct http_req *req, unsigned status, json_t *body)
 {
-	char *text = json_dumps(body ? body : json_object(), JSON_COMPACT);
+	/* A NULL body is a json_pack that failed (out of memory): say so. */
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	size_t len = text ? strlen(text) : 0;
 	if (!text) {
@@ -430,17 +431,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return queue(req);
 }
 
+/* The path as the access log shows it: at most 300 bytes, with control characters,
+ * quotes and backslashes (which an escaped URL can carry) as \xNN, so one request is
+ * always one line. */
+static void log_path(const char *path, char *out, size_t size)
+{
+	size_t o = 0;
+	for (const unsigned char *p = (const unsigned char *)path; *p && o + 5 < size && o < 300; p++) {
+		if (*p < 0x20 || *p == 0x7f || *p == '"' || *p == '\\')
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
 	struct http_req *req = *con_cls;
 	if (!req)
 		return;
 	if (http.access_log_fd >= 0) {
-		char line[1024], iso[TIME_ISO_LEN];
+		char line[1024], iso[TIME_ISO_LEN], path[320];
 		time_iso(time_now(), iso);
+		log_path(req->path, path, sizeof(path));
 		int64_t us = time_mono_us() - req->start_us;
-		int n = snprintf(line, sizeof(line), "%s %s %s \"%s %.300s\" %u %zu %lld.%03lldms%s\n", iso, req->addr,
-				 req->auth.user[0] ? req->auth.user : "-", req->method, req->path,
+		int n = snprintf(line, sizeof(line), "%s %s %s \"%s %s\" %u %zu %lld.%03lldms%s\n", iso, req->addr,
+				 req->auth.user[0] ? req->auth.user : "-", req->method, path,
 				 req->queued ? req->status : 0, req->resp_bytes, (long long)(us / 1000),
 				 (long long)(us % 1000), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
 		if (n > 0) {

@@ -58,10 +58,13 @@ expect_match "API is not cached" "$h" 'Cache-Control: no-store'
 login admin "$ADMIN_PW"
 api GET /api/v1/me -b "$TMP/jar-admin"
 api GET /nope
+api GET '/x%0a2026-01-01T00:00:00Z%20forged%22'
 sleep 0.2
 expect_match "access log line" "$(grep 'GET /api/v1/me' "$TMP/access.log")" '^[0-9T:Z-]+ 127\.0\.0\.1 admin "GET /api/v1/me" 200 [0-9]+ [0-9.]+ms$'
 expect_match "access log has the login" "$(grep 'POST /api/v1/session' "$TMP/access.log")" ' admin "POST /api/v1/session" 200 '
 expect_match "access log has failures" "$(grep 'GET /nope' "$TMP/access.log")" ' - "GET /nope" 404 '
+expect_match "escaped path cannot forge a line" "$(grep 'GET /x' "$TMP/access.log")" '"GET /x\\x0a2026-01-01T00:00:00Z forged\\x22" 404 '
+expect_eq "no forged line" "$(grep -c '^2026-01-01' "$TMP/access.log")" 0
 
 
 # SIGTERM: the request in flight (a login, slow by design) finishes; then it stops.
