@@ -49,6 +49,7 @@ struct http_req {
 	unsigned status;
 	size_t resp_bytes;
 	bool queued;                      /* the reply went to libmicrohttpd */
+	size_t body_max;                  /* this route's body limit */
 	bool too_large;                   /* body over the limit: discarding the rest */
 	size_t discarded;                 /* bytes of body dropped so far */
 	int64_t start_us;
@@ -96,9 +97,11 @@ int http_parse_listen(const char *text, void *ret_sockaddr, size_t *ret_len, boo
 		memcpy(host, text, (size_t)(colon - text));
 		host[colon - text] = '\0';
 		port_text = colon + 1;
+		if (strchr(host, ':'))
+			return err_set(-EINVAL, "listen address '%s' is not valid: write IPv6 as [ADDRESS]:PORT", text);
 	}
 	int64_t port;
-	if (parse_int64(port_text, 0, 65535, &port) < 0)
+	if (port_text[0] < '0' || port_text[0] > '9' || parse_int64(port_text, 0, 65535, &port) < 0)
 		return err_set(-EINVAL, "listen address '%s' has no valid port (0 to 65535)", text);
 	if (strcmp(host, "localhost") == 0)
 		snprintf(host, sizeof(host), "127.0.0.1");
@@ -383,10 +386,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			http_reply_error(req, 414, "request path is longer than %d bytes", WARD_HTTP_PATH_MAX);
 			return queue(req);
 		}
+		req->body_max = router_body_max(method, url);
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		int64_t clen;
-		if (cl && parse_int64(cl, 0, INT64_MAX, &clen) == 0 && clen > WARD_HTTP_BODY_MAX) {
-			http_reply_error(req, 413, "request body is larger than %d bytes", WARD_HTTP_BODY_MAX);
+		if (cl && parse_int64(cl, 0, INT64_MAX, &clen) == 0 && (uint64_t)clen > req->body_max) {
+			http_reply_error(req, 413, "request body is larger than %zu bytes", req->body_max);
 			return queue(req);
 		}
 		return MHD_YES;
@@ -396,7 +400,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			*upload_size = 0; /* a reply is out already: drop the rest */
 			return MHD_YES;
 		}
-		if (req->too_large || req->body_len + *upload_size > WARD_HTTP_BODY_MAX) {
+		if (req->too_large || req->body_len + *upload_size > req->body_max) {
 			/* A body without Content-Length that grew too large: libmicrohttpd can only
 			 * reply once it has been read, so drop it up to a ceiling, then hang up. */
 			req->too_large = true;
@@ -417,7 +421,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (req->queued)
 		return MHD_YES;
 	if (req->too_large) {
-		http_reply_error(req, 413, "request body is larger than %d bytes", WARD_HTTP_BODY_MAX);
+		http_reply_error(req, 413, "request body is larger than %zu bytes", req->body_max);
 		return queue(req);
 	}
 	err_clear();

@@ -4,6 +4,7 @@
 #include "core/timeutil.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -91,18 +92,31 @@ int time_parse_duration(const char *text, int64_t *ret)
 	return 0;
 }
 
+/* strptime is lenient (leading blanks, no zero padding, 31 February): accept only what
+ * prints back the same. */
+static bool time_exact(const char *text, size_t len, bool with_time, const struct tm *tm)
+{
+	struct tm copy = *tm, back;
+	char buf[32];
+	time_t t = timegm(&copy);
+	size_t n = !gmtime_r(&t, &back)	? 0
+		   : with_time		? strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &back)
+					: strftime(buf, sizeof(buf), "%Y-%m-%d", &back);
+	return n == len && memcmp(buf, text, len) == 0;
+}
+
 int time_parse_since(const char *text, int64_t now, int64_t *ret)
 {
 	struct tm tm;
 	memset(&tm, 0, sizeof(tm));
 	const char *end = strptime(text, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (end && (*end == '\0' || strcmp(end, "Z") == 0)) {
+	if (end && (*end == '\0' || strcmp(end, "Z") == 0) && time_exact(text, (size_t)(end - text), true, &tm)) {
 		*ret = (int64_t)timegm(&tm);
 		return 0;
 	}
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(text, "%Y-%m-%d", &tm);
-	if (end && *end == '\0') {
+	if (end && *end == '\0' && time_exact(text, (size_t)(end - text), false, &tm)) {
 		*ret = (int64_t)timegm(&tm);
 		return 0;
 	}

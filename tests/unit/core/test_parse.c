@@ -60,6 +60,9 @@ static void test_since(void **state)
 	assert_int_equal(v, now - 43200);
 	assert_int_equal(time_parse_since("yesterday", now, &v), -EINVAL);
 	assert_non_null(strstr(err_msg(-EINVAL), "'yesterday'"));
+	assert_int_equal(time_parse_since("2026-02-31", now, &v), -EINVAL);
+	assert_int_equal(time_parse_since(" 2026-01-01", now, &v), -EINVAL);
+	assert_int_equal(time_parse_since("2026-1-1", now, &v), -EINVAL);
 	char iso[TIME_ISO_LEN];
 	time_iso(1795651200, iso);
 	assert_string_equal(iso, "2026-11-26T00:00:00Z");
@@ -91,6 +94,8 @@ static void test_listen(void **state)
 	assert_int_equal(http_parse_listen("example.com:80", &ss, &len, &lo), -EINVAL);
 	assert_int_equal(http_parse_listen("[::1:80", &ss, &len, &lo), -EINVAL);
 	assert_int_equal(http_parse_listen("", &ss, &len, &lo), -EINVAL);
+	assert_int_equal(http_parse_listen("::1:8080", &ss, &len, &lo), -EINVAL);
+	assert_int_equal(http_parse_listen("127.0.0.1:-0", &ss, &len, &lo), -EINVAL);
 }
 
 static void test_route_match(void **state)
