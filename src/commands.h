@@ -23,6 +23,19 @@ int cmd_token_create(struct cli *cli, int argc, char **argv);
 int cmd_token_list(struct cli *cli, int argc, char **argv);
 int cmd_token_revoke(struct cli *cli, int argc, char **argv);
 
+/* hosts/hosts_cli.c */
+int cmd_host_enroll_token(struct cli *cli, int argc, char **argv);
+int cmd_host_list(struct cli *cli, int argc, char **argv);
+int cmd_host_show(struct cli *cli, int argc, char **argv);
+int cmd_host_history(struct cli *cli, int argc, char **argv);
+int cmd_host_set(struct cli *cli, int argc, char **argv);
+int cmd_host_remove(struct cli *cli, int argc, char **argv);
+
+/* agent/agent_cli.c */
+int cmd_agent_enroll(struct cli *cli, int argc, char **argv);
+int cmd_agent_run(struct cli *cli, int argc, char **argv);
+int cmd_inventory(struct cli *cli, int argc, char **argv);
+
 /* actlog/actlog_cli.c */
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);

@@ -57,6 +57,18 @@ bool router_match(const char *pattern, const char *path, const char *names[], co
 	return true;
 }
 
+size_t router_body_max(const char *method, const char *path)
+{
+	const char *names[WARD_HTTP_ROUTE_PARAMS], *values[WARD_HTTP_ROUTE_PARAMS];
+	char scratch[WARD_HTTP_PATH_MAX + 1];
+	int n;
+	for (const struct route *rt = router_routes; rt && rt->method; rt++)
+		if (rt->body_max && strcmp(rt->method, method) == 0 &&
+		    router_match(rt->pattern, path, names, values, scratch, sizeof(scratch), &n))
+			return rt->body_max;
+	return WARD_HTTP_BODY_MAX;
+}
+
 static bool method_is_safe(const char *m)
 {
 	return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;

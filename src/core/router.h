@@ -18,6 +18,7 @@ struct route {
 	const char *pattern; /* "/api/v1/users/{name}/disable" */
 	enum role role;      /* least role; ROLE_PUBLIC needs no login */
 	route_fn fn;
+	size_t body_max;     /* request body limit in bytes; 0: WARD_HTTP_BODY_MAX */
 };
 
 /* Fills req's auth from its cookie or bearer token. 0 when credentials were valid, or
@@ -28,6 +29,10 @@ typedef int (*router_auth_fn)(struct http_req *req, struct auth *ret);
 /* Installs the table (NULL-method terminated) and the authenticator. Call once before
  * http_serve. */
 void router_setup(const struct route *routes, router_auth_fn auth);
+
+/* The body limit of the route that method and path reach (WARD_HTTP_BODY_MAX when
+ * none does). */
+size_t router_body_max(const char *method, const char *path);
 
 /* Dispatches one request: 404 / 405 / 401 / 403, or the handler. Used by http.c. */
 void router_dispatch(struct http_req *req);

@@ -5,6 +5,8 @@
  */
 #include "accounts/accounts_api.h"
 #include "actlog/actlog_api.h"
+#include "hosts/hosts.h"
+#include "hosts/hosts_api.h"
 #include "server/server.h"
 
 const struct route server_routes[] = {
@@ -23,6 +25,16 @@ const struct route server_routes[] = {
 
 	/* activity log */
 	{"GET", "/api/v1/log", ROLE_ADMIN, actlog_api_list},
+
+	/* the fleet: agents authenticate with their host credential in the handler */
+	{"POST", "/api/v1/agent/enroll", ROLE_PUBLIC, hosts_api_enroll},
+	{"POST", "/api/v1/agent/report", ROLE_PUBLIC, hosts_api_report, HOSTS_REPORT_MAX},
+	{"GET", "/api/v1/hosts", ROLE_SUPPORT, hosts_api_list},
+	{"POST", "/api/v1/hosts/enroll-tokens", ROLE_ADMIN, hosts_api_enroll_token},
+	{"GET", "/api/v1/hosts/{host}", ROLE_SUPPORT, hosts_api_show},
+	{"PATCH", "/api/v1/hosts/{host}", ROLE_ADMIN, hosts_api_update},
+	{"DELETE", "/api/v1/hosts/{host}", ROLE_ADMIN, hosts_api_remove},
+	{"GET", "/api/v1/hosts/{host}/history", ROLE_SUPPORT, hosts_api_history},
 
 	{NULL, NULL, ROLE_PUBLIC, NULL},
 };
