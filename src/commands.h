@@ -31,6 +31,13 @@ int cmd_host_history(struct cli *cli, int argc, char **argv);
 int cmd_host_set(struct cli *cli, int argc, char **argv);
 int cmd_host_remove(struct cli *cli, int argc, char **argv);
 
+/* jobs/jobs_cli.c */
+int cmd_host_run(struct cli *cli, int argc, char **argv);
+int cmd_host_diagnose(struct cli *cli, int argc, char **argv);
+int cmd_host_refresh(struct cli *cli, int argc, char **argv);
+int cmd_job_list(struct cli *cli, int argc, char **argv);
+int cmd_job_show(struct cli *cli, int argc, char **argv);
+
 /* agent/agent_cli.c */
 int cmd_agent_enroll(struct cli *cli, int argc, char **argv);
 int cmd_agent_run(struct cli *cli, int argc, char **argv);

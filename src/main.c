@@ -49,6 +49,13 @@ static const struct cli_cmd commands[] = {
 	{"host", "set", cmd_host_set, "HOST [--owner U] [--location L] [--tag T]... [--untag T]...",
 	 "Set who uses a machine, where it is, and its tags."},
 	{"host", "remove", cmd_host_remove, "HOST", "Forget a machine and its history."},
+	{"host", "run", cmd_host_run, "HOST [--timeout 60s] [--wait 2m] -- COMMAND...",
+	 "Run an admin-approved command on a machine through its agent (signed job); output and exit status kept."},
+	{"host", "diagnose", cmd_host_diagnose, "HOST [--wait 2m]",
+	 "Take a diagnostics snapshot: load, memory, disks, failed units, the last 200 log lines, top processes."},
+	{"host", "refresh", cmd_host_refresh, "HOST [--wait 2m]", "Ask a machine's agent to report its inventory now."},
+	{"job", "list", cmd_job_list, "[--host HOST]", "List remote jobs, newest first."},
+	{"job", "show", cmd_job_show, "ID", "Show a job with its output and result."},
 	{"log", "list", cmd_log_list, "[--since T] [--actor U] [--action A] [--limit N]",
 	 "Show the activity log, newest first. T: 2026-11-26, 2026-11-26T10:00:00Z or an age (12h, 7d); "
 	 "A: exact, or a prefix ending in .* (user.*)."},

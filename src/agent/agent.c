@@ -3,6 +3,8 @@
  */
 #include "agent/agent.h"
 
+#include "agent/agent_state.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,16 +27,6 @@
 #define CREDENTIAL_FILE "credential"
 #define ACKED_FILE "acked.json"
 #define CA_FILE "server-ca.pem"
-
-/* What the state directory holds, read back. */
-struct agent_state {
-	char server[1024];
-	char host_id[33];
-	char credential[128];
-	char pin[128];
-	char ca_path[4200];
-	struct httpc_config http;
-};
 
 int agent_state_default(char *out, size_t size)
 {
@@ -76,7 +68,7 @@ static int read_json(const char *dir, const char *name, json_t **ret)
 	return *ret ? 0 : err_set(-EBADMSG, "'%s' is damaged", path);
 }
 
-static int state_load(const char *dir, struct agent_state *st)
+int agent_state_load(const char *dir, struct agent_state *st)
 {
 	json_t *j;
 	char path[4200], *cred;
@@ -90,6 +82,7 @@ static int state_load(const char *dir, struct agent_state *st)
 	snprintf(st->server, sizeof(st->server), "%s", json_string_value(json_object_get(j, "server")) ?: "");
 	snprintf(st->host_id, sizeof(st->host_id), "%s", json_string_value(json_object_get(j, "host_id")) ?: "");
 	snprintf(st->pin, sizeof(st->pin), "%s", json_string_value(json_object_get(j, "pin")) ?: "");
+	snprintf(st->server_key, sizeof(st->server_key), "%s", json_string_value(json_object_get(j, "server_key")) ?: "");
 	bool has_ca = json_is_true(json_object_get(j, "ca"));
 	json_decref(j);
 	if (!st->server[0] || !st->host_id[0])
@@ -150,7 +143,8 @@ int agent_enroll(const char *state_dir, const struct agent_enroll_opts *o, char 
 	}
 	const char *id = json_string_value(json_object_get(reply, "host_id"));
 	const char *cred = json_string_value(json_object_get(reply, "credential"));
-	if (!id || strlen(id) != 32 || !cred) {
+	const char *skey = json_string_value(json_object_get(reply, "server_key"));
+	if (!id || strlen(id) != 32 || !cred || !skey || strlen(skey) != 64) {
 		r = err_set(-EBADMSG, "server's enrollment reply is not valid");
 		goto out;
 	}
@@ -172,8 +166,8 @@ int agent_enroll(const char *state_dir, const struct agent_enroll_opts *o, char 
 	if ((r = fs_join(path, sizeof(path), state_dir, CREDENTIAL_FILE)) < 0 ||
 	    (r = fs_write_atomic(path, cred, strlen(cred), 0600)) < 0)
 		goto out;
-	state = json_pack("{s:s, s:s, s:s, s:b, s:s, s:o}", "server", o->server, "host_id", id, "hostname", host, "ca",
-			  o->ca_file != NULL, "pin", pin, "enrolled_at", json_time(time_now()));
+	state = json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:o}", "server", o->server, "host_id", id, "hostname", host,
+			  "ca", o->ca_file != NULL, "pin", pin, "server_key", skey, "enrolled_at", json_time(time_now()));
 	/* The state file goes last: its presence means "enrolled". */
 	if ((r = write_json(state_dir, STATE_FILE, state)) < 0)
 		goto out;
@@ -279,7 +273,7 @@ int agent_cycle(const char *state_dir, const struct agent_run_opts *o, struct ag
 	char path[4200];
 	int r;
 	memset(ret, 0, sizeof(*ret));
-	if ((r = state_load(state_dir, &st)) < 0)
+	if ((r = agent_state_load(state_dir, &st)) < 0)
 		return r;
 	if (read_json(state_dir, ACKED_FILE, &acked) < 0 || !json_is_object(acked)) {
 		json_decref(acked);
@@ -405,15 +399,19 @@ int agent_run(const char *state_dir, const struct agent_run_opts *o)
 {
 	struct agent_state st;
 	struct agent_cycle c;
-	int r = state_load(state_dir, &st);
+	int r = agent_state_load(state_dir, &st);
 	if (r < 0)
 		return r;
 	explicit_bzero(st.credential, sizeof(st.credential));
 	if (o->once) {
+		int ran = 0;
 		r = agent_cycle(state_dir, o, &c);
 		if (r == 0)
 			log_infox("report %s: %d section(s) sent, %d delivered, %d in the spool",
 				  c.unreachable ? "spooled" : "delivered", c.sections_sent, c.delivered, c.spooled);
+		/* Jobs waiting for this host run now too; an unreachable server is no error here. */
+		if (r == 0 && !c.unreachable && agent_jobs_poll(state_dir, o, 0, &ran) == -EACCES)
+			r = -EACCES;
 		return r;
 	}
 	sigset_t set;
@@ -422,19 +420,31 @@ int agent_run(const char *state_dir, const struct agent_run_opts *o)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	int64_t splay = splay_of(st.host_id, o->interval);
-	log_infox("reporting to %s every %llds (first in %llds)", st.server, (long long)o->interval, (long long)splay);
-	if (sleep_or_signal(&set, splay))
-		return 0;
+	log_infox("reporting to %s every %llds (first in %llds); waiting for jobs in between", st.server,
+		  (long long)o->interval, (long long)splay);
+	int64_t next = time_mono_us() / 1000000 + splay;
 	for (;;) {
-		r = agent_cycle(state_dir, o, &c);
-		if (r == -EACCES || r == -ENOENT)
-			return r; /* no point retrying a refused or missing enrollment */
-		if (r < 0)
-			log_warnx("report failed: %s", err_msg(r));
-		else
-			log_infox("report %s: %d section(s), %d in the spool", c.unreachable ? "spooled" : "delivered",
-				  c.sections_sent, c.spooled);
-		if (sleep_or_signal(&set, o->interval))
+		int64_t now = time_mono_us() / 1000000;
+		if (now >= next) {
+			r = agent_cycle(state_dir, o, &c);
+			if (r == -EACCES || r == -ENOENT)
+				return r; /* no point retrying a refused or missing enrollment */
+			if (r < 0)
+				log_warnx("report failed: %s", err_msg(r));
+			else
+				log_infox("report %s: %d section(s), %d in the spool", c.unreachable ? "spooled" : "delivered",
+					  c.sections_sent, c.spooled);
+			next = now + o->interval;
+			continue;
+		}
+		/* Until the next report: wait for jobs, in long polls. */
+		int64_t left = next - now;
+		int ran = 0;
+		r = agent_jobs_poll(state_dir, o, (int)(left < JOBS_POLL_WAIT ? left : JOBS_POLL_WAIT), &ran);
+		if (r == -EACCES)
+			return r;
+		/* A server that is away: wait a while rather than spin. */
+		if ((r < 0 && sleep_or_signal(&set, left < 30 ? left : 30)) || sleep_or_signal(&set, 0))
 			return 0;
 	}
 }

@@ -48,6 +48,13 @@ int agent_cycle(const char *state_dir, const struct agent_run_opts *o, struct ag
 /* Runs cycles every interval (after a per-host splay) until SIGTERM/SIGINT, or once. */
 int agent_run(const char *state_dir, const struct agent_run_opts *o);
 
+/* Fetches the jobs waiting for this host (waiting up to wait_s seconds for one to
+ * appear), verifies each against the server key pinned at enrollment, refuses forged,
+ * misdirected, expired and replayed jobs, runs the rest and posts their results
+ * (agent_jobs.c). */
+#define JOBS_POLL_WAIT 50
+int agent_jobs_poll(const char *state_dir, const struct agent_run_opts *o, int wait_s, int *ret_ran);
+
 /* The default state directory: WARD_AGENT_STATE, else /var/lib/ward-agent as root,
  * else $XDG_STATE_HOME/ward-agent (or ~/.local/state/ward-agent). */
 int agent_state_default(char *out, size_t size);

@@ -50,6 +50,9 @@ struct http_req {
 	size_t resp_bytes;
 	bool queued;                      /* the reply went to libmicrohttpd */
 	size_t body_max;                  /* this route's body limit */
+	bool parked;                      /* suspended by http_park, waiting to be called again */
+	int64_t park_until_us;            /* when the waker calls it again regardless */
+	struct http_req *park_next;       /* the parked list */
 	bool too_large;                   /* body over the limit: discarding the rest */
 	size_t discarded;                 /* bytes of body dropped so far */
 	int64_t start_us;
@@ -65,6 +68,11 @@ struct http_static {
 
 static struct {
 	bool tls;
+	atomic_bool stopping;
+	pthread_mutex_t park_lock;
+	struct http_req *parked;          /* parked requests, a list through park_next */
+	atomic_bool wake;
+	bool (*changed)(void);
 	int access_log_fd;
 	atomic_int inflight;
 	struct http_static *statics;
@@ -178,6 +186,69 @@ void http_req_params(struct http_req *req, const char ***names, const char ***va
 	*scratch = req->pscratch;
 	*scratch_size = sizeof(req->pscratch);
 	*n = &req->nparams;
+}
+
+/* --- long polling --- */
+
+int http_park(struct http_req *req, int64_t wait_ms)
+{
+	MHD_suspend_connection(req->conn);
+	pthread_mutex_lock(&http.park_lock);
+	req->parked = true;
+	req->park_until_us = req->start_us + wait_ms * 1000;
+	req->park_next = http.parked;
+	http.parked = req;
+	pthread_mutex_unlock(&http.park_lock);
+	return 0;
+}
+
+bool http_waited(const struct http_req *req, int64_t wait_ms)
+{
+	return atomic_load(&http.stopping) || time_mono_us() - req->start_us >= wait_ms * 1000;
+}
+
+void http_wake(void)
+{
+	atomic_store(&http.wake, true);
+}
+
+/* Resumes parked requests: all, or those whose wait is over. */
+static void park_resume(bool all)
+{
+	struct http_req **pp, *req;
+	int64_t now = time_mono_us();
+	pthread_mutex_lock(&http.park_lock);
+	for (pp = &http.parked; (req = *pp);) {
+		if (all || now >= req->park_until_us) {
+			*pp = req->park_next;
+			req->park_next = NULL;
+			MHD_resume_connection(req->conn);
+		} else {
+			pp = &req->park_next;
+		}
+	}
+	pthread_mutex_unlock(&http.park_lock);
+}
+
+/* The waker: wakes parked requests on http_wake() and on cfg->changed(), and those
+ * whose wait is over, checking four times a second. */
+static void *park_waker(void *arg)
+{
+	int ticks = 0;
+	while (!atomic_load(&http.stopping)) {
+		struct timespec ts = {0, 250 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		bool all = atomic_exchange(&http.wake, false);
+		pthread_mutex_lock(&http.park_lock);
+		bool any = http.parked != NULL;
+		pthread_mutex_unlock(&http.park_lock);
+		if (any && !all && http.changed && ++ticks % 4 == 0)
+			all = http.changed();
+		if (any)
+			park_resume(all);
+	}
+	park_resume(true);
+	return NULL;
 }
 
 /* --- replies --- */
@@ -420,6 +491,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (req->queued)
 		return MHD_YES;
+	if (req->parked) {
+		/* Resumed: dispatch again from the start. */
+		req->parked = false;
+		req->nparams = 0;
+	}
 	if (req->too_large) {
 		http_reply_error(req, 413, "request body is larger than %zu bytes", req->body_max);
 		return queue(req);
@@ -432,6 +508,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else {
 		router_dispatch(req);
 	}
+	if (req->parked)
+		return MHD_YES;
 	return queue(req);
 }
 
@@ -529,7 +607,13 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	pthread_t waker;
+	bool waker_started = false;
+	pthread_mutex_init(&http.park_lock, NULL);
+	http.changed = cfg->changed;
+	atomic_store(&http.stopping, false);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_TURBO | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (http.tls ? MHD_USE_TLS : 0);
 	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -558,6 +642,7 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
 	}
 	snprintf(url, sizeof(url), "%s://%s:%u", http.tls ? "https" : "http", host, di ? di->port : 0);
+	waker_started = pthread_create(&waker, NULL, park_waker, NULL) == 0;
 	if (on_ready)
 		on_ready(url);
 
@@ -568,6 +653,12 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	MHD_socket lfd = MHD_quiesce_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
+	/* Parked long polls answer at once. */
+	atomic_store(&http.stopping, true);
+	if (waker_started) {
+		pthread_join(waker, NULL);
+		waker_started = false;
+	}
 	int64_t deadline = time_mono_us() + (int64_t)WARD_HTTP_DRAIN_SECONDS * 1000000;
 	while (atomic_load(&http.inflight) > 0 && time_mono_us() < deadline) {
 		struct timespec ts = {0, 20 * 1000 * 1000};
@@ -575,6 +666,9 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	}
 	r = 0;
 out:
+	atomic_store(&http.stopping, true);
+	if (waker_started)
+		pthread_join(waker, NULL);
 	if (d)
 		MHD_stop_daemon(d);
 	statics_free();

@@ -22,6 +22,9 @@ struct http_config {
 	bool insecure_listen;      /* allow a non-loopback address without TLS */
 	unsigned threads;          /* 0: one per core, at least 2 */
 	int access_log_fd;         /* -1: none */
+	/* Called about once a second while requests are parked; true wakes them all (e.g.
+	 * new work appeared in the database, written by another process). May be NULL. */
+	bool (*changed)(void);
 };
 
 /* Parses "host:port" ("[v6]:port"; "localhost" is 127.0.0.1) into a socket address.
@@ -52,6 +55,15 @@ int http_body_json(struct http_req *req, json_t **ret);
 /* Who sent the request (via AUTH_NONE on public routes without credentials). */
 const struct auth *http_auth(const struct http_req *req);
 struct auth *http_auth_mut(struct http_req *req);
+
+/* Long polling. A handler with nothing to say yet parks the request (and returns 0
+ * without replying); it is called again, from the start, when http_wake() runs, when
+ * cfg->changed says so, or once wait_ms have passed since the request began.
+ * http_waited() tells the handler on that later call whether the wait is over (or the
+ * server is stopping). */
+int http_park(struct http_req *req, int64_t wait_ms);
+bool http_waited(const struct http_req *req, int64_t wait_ms);
+void http_wake(void);
 
 /* Replies with body (stolen; NULL gives an empty object). Returns 0. */
 int http_reply_json(struct http_req *req, unsigned status, json_t *body);

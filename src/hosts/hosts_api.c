@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "hosts/hosts.h"
+#include "jobs/jobs.h"
 
 #define STORE_OR_FAIL(s)                                                                                               \
 	struct store *s = store_get();                                                                                 \
@@ -21,7 +22,7 @@ int hosts_api_enroll(struct http_req *req)
 {
 	static const char *const fields[] = {"token", "hostname", NULL};
 	const char *token, *hostname;
-	char uid[HOSTS_UID_LEN + 1], cred[HOSTS_CREDENTIAL_LEN + 1];
+	char uid[HOSTS_UID_LEN + 1], cred[HOSTS_CREDENTIAL_LEN + 1], key[65];
 	int64_t interval;
 	json_t *body;
 	int r;
@@ -30,10 +31,11 @@ int hosts_api_enroll(struct http_req *req)
 	    (r = json_get_string(body, "token", true, 256, &token)) < 0 ||
 	    (r = json_get_string(body, "hostname", true, 253, &hostname)) < 0)
 		return r;
-	if ((r = hosts_enroll(s, token, hostname, http_client_addr(req), uid, cred, &interval)) < 0)
+	if ((r = jobs_public_key(key)) < 0 ||
+	    (r = hosts_enroll(s, token, hostname, http_client_addr(req), uid, cred, &interval)) < 0)
 		return r;
-	r = http_reply_json(req, 201, json_pack("{s:s, s:s, s:I}", "host_id", uid, "credential", cred, "interval",
-						(json_int_t)interval));
+	r = http_reply_json(req, 201, json_pack("{s:s, s:s, s:I, s:s}", "host_id", uid, "credential", cred, "interval",
+						(json_int_t)interval, "server_key", key));
 	sodium_memzero(cred, sizeof(cred));
 	return r;
 }

@@ -3,24 +3,15 @@
  * warnings, running a system tool without a shell, and strings safe for JSON.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/err.h"
 #include "core/fs.h"
-#include "core/timeutil.h"
+#include "core/proc.h"
 #include "inventory/inventory.h"
-
-extern char **environ;
 
 int inv_path(const struct inv_ctx *ctx, const char *rel, char *out, size_t size)
 {
@@ -84,71 +75,17 @@ json_t *inv_string(const char *s)
 
 int inv_run(const struct inv_ctx *ctx, char *const argv[], size_t max, int timeout_ms, char **ret)
 {
-	int pipefd[2] = {-1, -1}, r = 0, status;
-	pid_t pid = -1;
-	char *out = NULL;
-	size_t len = 0;
-	posix_spawn_file_actions_t fa;
+	struct proc_result res;
 	if (!ctx->live)
 		return err_set(-ENOENT, "'%s' is not asked on a fixture tree", argv[0]);
-	if (access(argv[0], X_OK) < 0)
-		return err_set(-ENOENT, "'%s' is not installed", argv[0]);
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return err_set(-errno, "cannot make a pipe: %s", strerror(errno));
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	int e = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (e != 0) {
-		r = err_set(-e, "cannot run '%s': %s", argv[0], strerror(e));
-		goto out;
-	}
-	out = malloc(max + 1);
-	if (!out) {
-		r = -ENOMEM;
-		goto out;
-	}
-	int64_t deadline = time_mono_us() + (int64_t)timeout_ms * 1000;
-	for (;;) {
-		int64_t left = (deadline - time_mono_us()) / 1000;
-		if (left <= 0) {
-			r = err_set(-ETIMEDOUT, "'%s' took longer than %d ms", argv[0], timeout_ms);
-			break;
-		}
-		struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
-			r = -errno;
-			break;
-		}
-		char buf[4096];
-		ssize_t n = read(pipefd[0], buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			break;
-		size_t take = (size_t)n < max - len ? (size_t)n : max - len;
-		memcpy(out + len, buf, take);
-		len += take; /* output past max is read and dropped */
-	}
-out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pid > 0) {
-		if (r == -ETIMEDOUT)
-			kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (r == 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-			r = err_set(-ECHILD, "'%s' failed", argv[0]);
-	}
-	if (r < 0) {
-		free(out);
+	int r = proc_run(argv, max, timeout_ms, false, &res);
+	if (r < 0)
 		return r;
+	if (res.timed_out || res.exit_code != 0) {
+		free(res.output);
+		return res.timed_out ? err_set(-ETIMEDOUT, "'%s' took longer than %d ms", argv[0], timeout_ms)
+				     : err_set(-ECHILD, "'%s' failed", argv[0]);
 	}
-	out[len] = '\0';
-	*ret = out;
+	*ret = res.output;
 	return 0;
 }

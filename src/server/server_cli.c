@@ -20,6 +20,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "jobs/jobs_api.h"
 #include "server/server.h"
 
 int cmd_init(struct cli *cli, int argc, char **argv)
@@ -112,7 +113,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 					     {"threads", required_argument, NULL, 't'},
 					     {"access-log", required_argument, NULL, 'L'},
 					     {0, 0, 0, 0}};
-	struct http_config cfg = {.listen = "127.0.0.1:8080", .access_log_fd = STDERR_FILENO};
+	struct http_config cfg = {.listen = "127.0.0.1:8080", .access_log_fd = STDERR_FILENO, .changed = jobs_api_changed};
 	const char *access_log = NULL;
 	struct store *s;
 	int64_t v;

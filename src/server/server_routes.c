@@ -7,6 +7,7 @@
 #include "actlog/actlog_api.h"
 #include "hosts/hosts.h"
 #include "hosts/hosts_api.h"
+#include "jobs/jobs_api.h"
 #include "server/server.h"
 
 const struct route server_routes[] = {
@@ -35,6 +36,15 @@ const struct route server_routes[] = {
 	{"PATCH", "/api/v1/hosts/{host}", ROLE_ADMIN, hosts_api_update},
 	{"DELETE", "/api/v1/hosts/{host}", ROLE_ADMIN, hosts_api_remove},
 	{"GET", "/api/v1/hosts/{host}/history", ROLE_SUPPORT, hosts_api_history},
+
+	/* remote jobs: people queue them, agents long-poll for them and post results */
+	{"POST", "/api/v1/hosts/{host}/refresh", ROLE_SUPPORT, jobs_api_refresh},
+	{"POST", "/api/v1/hosts/{host}/diagnose", ROLE_SUPPORT, jobs_api_diagnose},
+	{"POST", "/api/v1/hosts/{host}/run", ROLE_ADMIN, jobs_api_run},
+	{"GET", "/api/v1/jobs", ROLE_SUPPORT, jobs_api_list},
+	{"GET", "/api/v1/jobs/{id}", ROLE_SUPPORT, jobs_api_get},
+	{"GET", "/api/v1/agent/jobs", ROLE_PUBLIC, jobs_api_poll},
+	{"POST", "/api/v1/agent/jobs/{id}/result", ROLE_PUBLIC, jobs_api_result},
 
 	{NULL, NULL, ROLE_PUBLIC, NULL},
 };

@@ -5,7 +5,7 @@
 //   WARD_SHOTS where screenshots go (default /tmp/ward-shots)
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, existsSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,10 @@ export async function startWard() {
     /** Add a user with the CLI: `ward user add NAME --role ROLE --password-file F`. */
     addUser(name, role, password) {
       cli(['user', 'add', name, '--role', role, '--password-file', secret(name, password)]);
+    },
+    /** Run one SQL statement on the server's database (to age a host, say). */
+    sql(statement) {
+      return execFileSync('sqlite3', [path.join(dataDir, 'ward.db'), statement], { encoding: 'utf8', timeout: 30000 });
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -222,5 +226,38 @@ export async function setup() {
       await browser.close().catch(() => {});
       await ward.stop();
     },
+  };
+}
+
+/** Run `ward ARGS` without --data (the agent's commands); returns stdout. */
+export function wardCommand(args) {
+  try {
+    return execFileSync(WARD_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30000 });
+  } catch (err) {
+    throw new Error(`ward ${args.join(' ')} failed: ${err.stderr || err.message}`);
+  }
+}
+
+/**
+ * Enroll a machine whose inventory is a copy of tests/fixtures/<fixture> (the fixture
+ * itself is never changed), in a temp dir inside the ward's dir:
+ * `ward host enroll-token`, then `ward agent enroll --server URL --token T --state DIR`.
+ * `edit(root)` may change the copy before anything runs. Returns {root, state, report()}:
+ * report() runs `ward agent run --once --root ROOT --state DIR`; change files below
+ * root and report again to give the host some history.
+ */
+export function addAgent(ward, fixture, { hostname = 'x', edit } = {}) {
+  const base = mkdtempSync(path.join(ward.dir, `agent-${fixture}-`));
+  const root = path.join(base, 'root');
+  const state = path.join(base, 'state');
+  cpSync(path.join(REPO, 'tests', 'fixtures', fixture), root, { recursive: true, verbatimSymlinks: true });
+  if (edit) edit(root);
+  const token = ward.cli(['host', 'enroll-token']).split('\n')[0].trim();
+  assert.match(token, /^wardenroll_/, 'ward host enroll-token prints the token first');
+  wardCommand(['agent', 'enroll', '--server', ward.url, '--token', token, '--state', state, '--hostname', hostname]);
+  return {
+    root,
+    state,
+    report: () => wardCommand(['agent', 'run', '--once', '--root', root, '--state', state]),
   };
 }
