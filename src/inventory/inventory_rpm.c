@@ -203,8 +203,9 @@ static int rpm_line(const char *line, size_t n, size_t line_no, json_t *out, str
 			  : snprintf(version, sizeof(version), "%.*s:%.*s-%.*s", (int)fl[1], f[1], (int)fl[2], f[2],
 				     (int)fl[3], f[3]);
 	if (vn < 0 || (size_t)vn >= sizeof(version))
-		return -EINVAL; /* cannot happen: every part is at most WARD_PACKAGE_FIELD_MAX */
-	if (no_srpm) {		/* gpg-pubkey and the like: their own source */
+		return -EINVAL; /* cannot happen: each part was checked to fit */
+	if (no_srpm) {
+		/* gpg-pubkey and the like: their own source */
 		src_len = fl[0];
 		src_vr = version;
 		src_vr_len = (size_t)vn;
