@@ -28,14 +28,6 @@ static void user_read(sqlite3_stmt *st, int col, struct user *u)
 	u->last_login_at = store_col_int(st, col + 6);
 }
 
-/* Steps a write statement to completion. */
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : store_error(s, what);
-	store_done(st);
-	return r;
-}
-
 int accounts_store_user_get(struct store *s, const char *name, struct user *ret, char **ret_hash)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT " USER_COLS ", u.password_hash FROM users u WHERE u.name = ?");
@@ -88,7 +80,7 @@ int accounts_store_user_insert(struct store *s, const char *name, const char *em
 	sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, now);
-	int r = step_done(s, st, "cannot add the user");
+	int r = store_step_done(s, st, "cannot add the user");
 	if (r == 0)
 		*ret_id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
 	return r;
@@ -120,7 +112,7 @@ int accounts_store_user_set_password(struct store *s, int64_t id, const char *ha
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, id);
-	return step_done(s, st, "cannot change the password");
+	return store_step_done(s, st, "cannot change the password");
 }
 
 int accounts_store_user_set_disabled(struct store *s, int64_t id, bool disabled, int64_t now)
@@ -131,7 +123,7 @@ int accounts_store_user_set_disabled(struct store *s, int64_t id, bool disabled,
 	sqlite3_bind_int(st, 1, disabled);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, id);
-	return step_done(s, st, "cannot change the user");
+	return store_step_done(s, st, "cannot change the user");
 }
 
 int accounts_store_user_set_login(struct store *s, int64_t id, int64_t now)
@@ -141,7 +133,7 @@ int accounts_store_user_set_login(struct store *s, int64_t id, int64_t now)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
-	return step_done(s, st, "cannot record the login");
+	return store_step_done(s, st, "cannot record the login");
 }
 
 int accounts_store_session_insert(struct store *s, const unsigned char hash[32], int64_t user_id, const char *csrf,
@@ -157,7 +149,7 @@ int accounts_store_session_insert(struct store *s, const unsigned char hash[32],
 	sqlite3_bind_text(st, 4, address, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, now);
-	return step_done(s, st, "cannot open a session");
+	return store_step_done(s, st, "cannot open a session");
 }
 
 int accounts_store_session_get(struct store *s, const unsigned char hash[32], struct user *ret_user,
@@ -191,7 +183,7 @@ int accounts_store_session_touch(struct store *s, const unsigned char hash[32], 
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
-	return step_done(s, st, "cannot update the session");
+	return store_step_done(s, st, "cannot update the session");
 }
 
 int accounts_store_session_delete(struct store *s, const unsigned char hash[32])
@@ -200,7 +192,7 @@ int accounts_store_session_delete(struct store *s, const unsigned char hash[32])
 	if (!st)
 		return -EIO;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	return step_done(s, st, "cannot end the session");
+	return store_step_done(s, st, "cannot end the session");
 }
 
 int accounts_store_session_delete_user(struct store *s, int64_t user_id)
@@ -209,7 +201,7 @@ int accounts_store_session_delete_user(struct store *s, int64_t user_id)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, user_id);
-	return step_done(s, st, "cannot end the user's sessions");
+	return store_step_done(s, st, "cannot end the user's sessions");
 }
 
 int accounts_store_token_insert(struct store *s, const char *name, int64_t user_id, const unsigned char hash[32],
@@ -224,7 +216,7 @@ int accounts_store_token_insert(struct store *s, const char *name, int64_t user_
 	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, created_by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
-	return step_done(s, st, "cannot create the token");
+	return store_step_done(s, st, "cannot create the token");
 }
 
 int accounts_store_token_name_taken(struct store *s, const char *name, bool *ret)
@@ -270,7 +262,7 @@ int accounts_store_token_touch(struct store *s, const unsigned char hash[32], in
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_blob(st, 2, hash, 32, SQLITE_STATIC);
-	return step_done(s, st, "cannot update the token");
+	return store_step_done(s, st, "cannot update the token");
 }
 
 int accounts_store_token_list(struct store *s, json_t *out)
@@ -316,7 +308,7 @@ int accounts_store_token_revoke(struct store *s, const char *name, int64_t now, 
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	return step_done(s, st, "cannot revoke the token");
+	return store_step_done(s, st, "cannot revoke the token");
 }
 
 int accounts_store_throttle_get(struct store *s, const char *key, struct throttle *ret)
@@ -349,7 +341,7 @@ int accounts_store_throttle_put(struct store *s, const char *key, const struct t
 	sqlite3_bind_int64(st, 2, t->failures);
 	sqlite3_bind_int64(st, 3, t->last_failure_at);
 	sqlite3_bind_int64(st, 4, t->locked_until);
-	return step_done(s, st, "cannot record a login failure");
+	return store_step_done(s, st, "cannot record a login failure");
 }
 
 int accounts_store_throttle_clear(struct store *s, const char *key)
@@ -358,5 +350,5 @@ int accounts_store_throttle_clear(struct store *s, const char *key)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	return step_done(s, st, "cannot clear login failures");
+	return store_step_done(s, st, "cannot clear login failures");
 }

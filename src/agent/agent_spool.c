@@ -59,7 +59,7 @@ static int spool_list(const char *dir, char (**ret)[16], int *ret_n, int64_t *re
 			}
 			names = nn;
 		}
-		snprintf(names[n++], 16, "%s", e->d_name);
+		memcpy(names[n++], e->d_name, 16); /* is_spool_name: 15 characters and a NUL */
 		struct stat st;
 		char path[4200];
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);

@@ -127,6 +127,13 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 	return st;
 }
 
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : store_error(s, what);
+	sqlite3_reset(st);
+	return r;
+}
+
 void store_done(sqlite3_stmt *st)
 {
 	if (st)

@@ -45,6 +45,10 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 /* Resets a statement from store_stmt() so its read transaction ends. NULL-safe. */
 void store_done(sqlite3_stmt *st);
 
+/* Steps a statement that returns no rows to completion and resets it; 0, or the
+ * mapped error with "what" failed. */
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
+
 /* Maps the connection's last SQLite error to -errno with a message ("what" failed). */
 int store_error(struct store *s, const char *what);
 

@@ -37,13 +37,6 @@ static void host_read(sqlite3_stmt *st, struct host *h)
 	copy(h->location, sizeof(h->location), store_col_text(st, 11));
 }
 
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : store_error(s, what);
-	store_done(st);
-	return r;
-}
-
 int hosts_store_token_insert(struct store *s, const unsigned char hash[32], const char *by, int64_t now,
 			     int64_t expires, int64_t uses)
 {
@@ -56,7 +49,7 @@ int hosts_store_token_insert(struct store *s, const unsigned char hash[32], cons
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, expires);
 	sqlite3_bind_int64(st, 5, uses);
-	return step_done(s, st, "cannot create the enrollment token");
+	return store_step_done(s, st, "cannot create the enrollment token");
 }
 
 int hosts_store_token_use(struct store *s, const unsigned char hash[32], int64_t now)
@@ -67,7 +60,7 @@ int hosts_store_token_use(struct store *s, const unsigned char hash[32], int64_t
 		return -EIO;
 	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	int r = step_done(s, st, "cannot use the enrollment token");
+	int r = store_step_done(s, st, "cannot use the enrollment token");
 	if (r == 0 && sqlite3_changes(sqlite3_db_handle(st)) != 1)
 		r = err_set(-EACCES, "enrollment token is not valid (unknown, expired or used up)");
 	return r;
@@ -85,7 +78,7 @@ int hosts_store_insert(struct store *s, const char *uid, const char *name, const
 	sqlite3_bind_blob(st, 3, secret_hash, 32, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, interval);
-	int r = step_done(s, st, "cannot add the host");
+	int r = store_step_done(s, st, "cannot add the host");
 	if (r == 0)
 		*ret_id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
 	return r;
@@ -175,7 +168,7 @@ int hosts_store_tag_set(struct store *s, int64_t host_id, const char *tag, bool 
 		return -EIO;
 	sqlite3_bind_int64(st, 1, host_id);
 	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
-	return step_done(s, st, "cannot change tags");
+	return store_step_done(s, st, "cannot change tags");
 }
 
 int hosts_store_set_meta(struct store *s, int64_t host_id, const char *owner, const char *location)
@@ -187,7 +180,7 @@ int hosts_store_set_meta(struct store *s, int64_t host_id, const char *owner, co
 	store_bind_text(st, 1, owner);
 	store_bind_text(st, 2, location);
 	sqlite3_bind_int64(st, 3, host_id);
-	return step_done(s, st, "cannot change the host");
+	return store_step_done(s, st, "cannot change the host");
 }
 
 int hosts_store_delete(struct store *s, int64_t host_id)
@@ -196,7 +189,7 @@ int hosts_store_delete(struct store *s, int64_t host_id)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, host_id);
-	return step_done(s, st, "cannot remove the host");
+	return store_step_done(s, st, "cannot remove the host");
 }
 
 int hosts_store_reported(struct store *s, int64_t host_id, const char *name, const char *os, const char *kernel,
@@ -214,7 +207,7 @@ int hosts_store_reported(struct store *s, int64_t host_id, const char *name, con
 	sqlite3_bind_int64(st, 5, interval);
 	sqlite3_bind_int64(st, 6, now);
 	sqlite3_bind_int64(st, 7, host_id);
-	return step_done(s, st, "cannot record the report");
+	return store_step_done(s, st, "cannot record the report");
 }
 
 int hosts_store_digests(struct store *s, int64_t host_id, json_t *out)
@@ -264,7 +257,7 @@ int hosts_store_section_put(struct store *s, int64_t host_id, const char *sectio
 	sqlite3_bind_text(st, 3, digest, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, data, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
-	return step_done(s, st, "cannot store a host section");
+	return store_step_done(s, st, "cannot store a host section");
 }
 
 int hosts_store_sections(struct store *s, int64_t host_id, json_t *out)
@@ -297,7 +290,7 @@ int hosts_store_history_add(struct store *s, int64_t host_id, int64_t now, const
 	sqlite3_bind_text(st, 4, subject, -1, SQLITE_STATIC);
 	store_bind_text(st, 5, old);
 	store_bind_text(st, 6, cur);
-	return step_done(s, st, "cannot record host history");
+	return store_step_done(s, st, "cannot record host history");
 }
 
 int hosts_store_history(struct store *s, int64_t host_id, int64_t since, int limit, json_t *out)

@@ -33,25 +33,6 @@ static const char *const accounts_admin_groups[] = {"sudo", "wheel", "admin"};
 
 /* --- helpers for the parsers ------------------------------------------------------ */
 
-/* Appends a warning unless warnings is NULL or already full. */
-static void accounts_parse_warn(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void accounts_parse_warn(json_t *warnings, const char *fmt, ...)
-{
-	char msg[256];
-	if (!warnings || json_array_size(warnings) >= INV_PARSE_WARN_MAX)
-		return;
-	if (json_array_size(warnings) == INV_PARSE_WARN_MAX - 1) {
-		snprintf(msg, sizeof(msg), "more problems; the rest are not reported");
-	} else {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-	}
-	json_array_append_new(warnings, inv_string(msg));
-}
 
 /* The next line of [*p, end) without its newline; false at the end. */
 static bool accounts_next_line(const char **p, const char *end, const char **line, size_t *len)
@@ -167,15 +148,15 @@ static int accounts_name_len(size_t len)
 static bool accounts_line_ok(const char *line, size_t n, unsigned line_no, size_t max, json_t *warnings)
 {
 	if (n > max) {
-		accounts_parse_warn(warnings, "line %u is longer than %zu bytes", line_no, max);
+		inv_parse_warn(warnings, "line %u is longer than %zu bytes", line_no, max);
 		return false;
 	}
 	if (line[0] == '+' || line[0] == '-') {
-		accounts_parse_warn(warnings, "line %u is a NIS entry, which is not read", line_no);
+		inv_parse_warn(warnings, "line %u is a NIS entry, which is not read", line_no);
 		return false;
 	}
 	if (accounts_has_control(line, n)) {
-		accounts_parse_warn(warnings, "line %u holds control characters", line_no);
+		inv_parse_warn(warnings, "line %u holds control characters", line_no);
 		return false;
 	}
 	return true;
@@ -212,21 +193,21 @@ int passwd_parse(const char *text, size_t len, json_t **ret, json_t *warnings)
 			continue;
 		size_t nf = accounts_split(line, n, ':', f, fl, 7);
 		if (nf != 7) {
-			accounts_parse_warn(warnings, "line %u has %zu fields, not 7", line_no, nf);
+			inv_parse_warn(warnings, "line %u has %zu fields, not 7", line_no, nf);
 			continue;
 		}
 		if (!accounts_name_valid(f[0], fl[0])) {
-			accounts_parse_warn(warnings, "line %u: the user name is empty or not valid", line_no);
+			inv_parse_warn(warnings, "line %u: the user name is empty or not valid", line_no);
 			continue;
 		}
 		if (accounts_id(f[2], fl[2], &uid) < 0 || accounts_id(f[3], fl[3], &gid) < 0) {
-			accounts_parse_warn(warnings,
+			inv_parse_warn(warnings,
 					    "line %u: user '%.*s' has a uid or gid that is not a number up to %lld",
 					    line_no, accounts_name_len(fl[0]), f[0], INV_ID_MAX);
 			continue;
 		}
 		if (json_array_size(users) == INV_ACCOUNTS_ENTRIES_MAX) {
-			accounts_parse_warn(warnings, "more than %d users; the rest are left out",
+			inv_parse_warn(warnings, "more than %d users; the rest are left out",
 					    INV_ACCOUNTS_ENTRIES_MAX);
 			break;
 		}
@@ -259,7 +240,7 @@ static int accounts_members(const char *s, size_t len, unsigned line_no, json_t 
 		if (ml == 0)
 			continue;
 		if (!accounts_name_valid(m, ml)) {
-			accounts_parse_warn(warnings, "line %u: a member name is not valid", line_no);
+			inv_parse_warn(warnings, "line %u: a member name is not valid", line_no);
 			continue;
 		}
 		if (json_array_append_new(members, inv_stringn(m, ml)) < 0) {
@@ -289,20 +270,20 @@ int group_parse(const char *text, size_t len, json_t **ret, json_t *warnings)
 			continue;
 		size_t nf = accounts_split(line, n, ':', f, fl, 4);
 		if (nf != 4) {
-			accounts_parse_warn(warnings, "line %u has %zu fields, not 4", line_no, nf);
+			inv_parse_warn(warnings, "line %u has %zu fields, not 4", line_no, nf);
 			continue;
 		}
 		if (!accounts_name_valid(f[0], fl[0])) {
-			accounts_parse_warn(warnings, "line %u: the group name is empty or not valid", line_no);
+			inv_parse_warn(warnings, "line %u: the group name is empty or not valid", line_no);
 			continue;
 		}
 		if (accounts_id(f[2], fl[2], &gid) < 0) {
-			accounts_parse_warn(warnings, "line %u: group '%.*s' has a gid that is not a number up to %lld",
+			inv_parse_warn(warnings, "line %u: group '%.*s' has a gid that is not a number up to %lld",
 					    line_no, accounts_name_len(fl[0]), f[0], INV_ID_MAX);
 			continue;
 		}
 		if (json_array_size(groups) == INV_ACCOUNTS_ENTRIES_MAX) {
-			accounts_parse_warn(warnings, "more than %d groups; the rest are left out",
+			inv_parse_warn(warnings, "more than %d groups; the rest are left out",
 					    INV_ACCOUNTS_ENTRIES_MAX);
 			break;
 		}
@@ -358,7 +339,7 @@ static int sudoers_item(const char *s, size_t len, json_t *users, json_t *groups
 		return 0;
 	if (json_array_size(users) + json_array_size(groups) >= INV_ACCOUNTS_ENTRIES_MAX) {
 		if (json_array_size(users) + json_array_size(groups) == INV_ACCOUNTS_ENTRIES_MAX)
-			accounts_parse_warn(warnings, "more than %d names; the rest are left out",
+			inv_parse_warn(warnings, "more than %d names; the rest are left out",
 					    INV_ACCOUNTS_ENTRIES_MAX);
 		return 0;
 	}
@@ -421,7 +402,7 @@ static int sudoers_line(const char *s, size_t n, unsigned line_no, json_t *users
 	/* USERS HOSTS=... : after the user list, a host list and an '='. */
 	if (sudoers_user_list(s, n, i, NULL, NULL, NULL, &end) < 0 || end == n || s[end] == '=' ||
 	    !memchr(s + end, '=', n - end)) {
-		accounts_parse_warn(warnings, "line %u is not a user specification", line_no);
+		inv_parse_warn(warnings, "line %u is not a user specification", line_no);
 		return 0;
 	}
 	return sudoers_user_list(s, n, i, users, groups, warnings, &end);
@@ -464,7 +445,7 @@ int sudoers_parse(const char *text, size_t len, json_t **ret, json_t *warnings)
 			}
 		}
 		if (too_long) {
-			accounts_parse_warn(warnings, "line %u is longer than %d bytes", first, INV_SUDOERS_LINE_MAX);
+			inv_parse_warn(warnings, "line %u is longer than %d bytes", first, INV_SUDOERS_LINE_MAX);
 			continue;
 		}
 		if (sudoers_line(logical, used, first, users, groups, warnings) < 0)

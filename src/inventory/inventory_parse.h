@@ -16,6 +16,9 @@
 
 #define INV_PARSE_WARN_MAX 20 /* problems one parse reports, the last saying the rest were left out */
 
+/* Appends a warning (a string) to warnings unless it is NULL or full (inventory_util.c). */
+void inv_parse_warn(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #define INV_PASSWD_LINE_MAX 4096       /* a longer passwd line is skipped */
 #define INV_GROUP_LINE_MAX 65536       /* group lines list members, so they may be long */
 #define INV_SUDOERS_LINE_MAX 65536     /* one logical sudoers line, continuations joined */

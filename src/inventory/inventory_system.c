@@ -71,25 +71,6 @@ struct os_release_parser {
 	bool value_too_long;
 };
 
-/* Appends a warning unless warnings is NULL or already full. */
-static void system_parse_warn(json_t *warnings, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void system_parse_warn(json_t *warnings, const char *fmt, ...)
-{
-	char msg[256];
-	if (!warnings || json_array_size(warnings) >= INV_PARSE_WARN_MAX)
-		return;
-	if (json_array_size(warnings) == INV_PARSE_WARN_MAX - 1) {
-		snprintf(msg, sizeof(msg), "more problems; the rest are not reported");
-	} else {
-		va_list ap;
-		va_start(ap, fmt);
-		int n = vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-	}
-	json_array_append_new(warnings, inv_string(msg));
-}
 
 static bool os_release_blank(char c)
 {
@@ -150,12 +131,12 @@ static void os_release_begin_value(struct os_release_parser *p)
 static int os_release_assign(struct os_release_parser *p)
 {
 	if (p->key_too_long || !os_release_key_valid(p->key, p->key_len)) {
-		system_parse_warn(p->warnings, "line %u: '%.*s' is not a valid key", p->start_line, (int)p->key_len,
+		inv_parse_warn(p->warnings, "line %u: '%.*s' is not a valid key", p->start_line, (int)p->key_len,
 				  p->key);
 		return 0;
 	}
 	if (p->value_too_long) {
-		system_parse_warn(p->warnings, "line %u: the value of %s is longer than %d bytes", p->start_line,
+		inv_parse_warn(p->warnings, "line %u: the value of %s is longer than %d bytes", p->start_line,
 				  p->key, INV_OS_RELEASE_VALUE_MAX);
 		return 0;
 	}
@@ -191,7 +172,7 @@ static int os_release_feed(struct os_release_parser *p, char c)
 		if (c == '=') {
 			os_release_begin_value(p);
 		} else if (c == '\n') {
-			system_parse_warn(p->warnings, "line %u is not a KEY=value assignment", p->start_line);
+			inv_parse_warn(p->warnings, "line %u is not a KEY=value assignment", p->start_line);
 			p->line++;
 			p->state = OSR_PRE_KEY;
 		} else {
@@ -269,7 +250,7 @@ static int os_release_feed(struct os_release_parser *p, char c)
 static int os_release_finish(struct os_release_parser *p)
 {
 	switch (p->state) {
-	case OSR_KEY: system_parse_warn(p->warnings, "line %u is not a KEY=value assignment", p->start_line); return 0;
+	case OSR_KEY: inv_parse_warn(p->warnings, "line %u is not a KEY=value assignment", p->start_line); return 0;
 	case OSR_PRE_VALUE:
 	case OSR_VALUE:
 	case OSR_VALUE_ESCAPE: return os_release_assign(p);
@@ -277,7 +258,7 @@ static int os_release_finish(struct os_release_parser *p)
 	case OSR_DQUOTE:
 	case OSR_DQUOTE_ESCAPE:
 		p->key[p->key_len] = '\0';
-		system_parse_warn(p->warnings, "line %u: the value of '%s' has no closing quote", p->start_line,
+		inv_parse_warn(p->warnings, "line %u: the value of '%s' has no closing quote", p->start_line,
 				  p->key);
 		return 0;
 	case OSR_PRE_KEY:

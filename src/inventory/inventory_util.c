@@ -12,6 +12,7 @@
 #include "core/fs.h"
 #include "core/proc.h"
 #include "inventory/inventory.h"
+#include "inventory/inventory_parse.h"
 
 int inv_path(const struct inv_ctx *ctx, const char *rel, char *out, size_t size)
 {
@@ -88,4 +89,22 @@ int inv_run(const struct inv_ctx *ctx, char *const argv[], size_t max, int timeo
 	}
 	*ret = res.output;
 	return 0;
+}
+
+void inv_parse_warn(json_t *warnings, const char *fmt, ...)
+{
+	char msg[256];
+	if (!warnings || json_array_size(warnings) >= INV_PARSE_WARN_MAX)
+		return;
+	if (json_array_size(warnings) == INV_PARSE_WARN_MAX - 1) {
+		snprintf(msg, sizeof(msg), "more problems; the rest are not reported");
+	} else {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+	}
+	json_array_append_new(warnings, inv_string(msg));
 }

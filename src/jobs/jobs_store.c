@@ -9,13 +9,6 @@
 #include "core/err.h"
 #include "core/json.h"
 
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : store_error(s, what);
-	store_done(st);
-	return r;
-}
-
 int jobs_store_insert(struct store *s, int64_t host_id, const char *kind, const char *params, const char *by,
 		      int64_t now, int64_t expires, int64_t *ret_id)
 {
@@ -29,7 +22,7 @@ int jobs_store_insert(struct store *s, int64_t host_id, const char *kind, const 
 	sqlite3_bind_text(st, 4, by, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, expires);
-	int r = step_done(s, st, "cannot queue the job");
+	int r = store_step_done(s, st, "cannot queue the job");
 	if (r == 0)
 		*ret_id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
 	return r;
@@ -43,7 +36,7 @@ int jobs_store_sign(struct store *s, int64_t id, const char *payload, const char
 	sqlite3_bind_text(st, 1, payload, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, signature, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, id);
-	return step_done(s, st, "cannot sign the job");
+	return store_step_done(s, st, "cannot sign the job");
 }
 
 int jobs_store_expire(struct store *s, int64_t now)
@@ -52,7 +45,7 @@ int jobs_store_expire(struct store *s, int64_t now)
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, now);
-	return step_done(s, st, "cannot expire jobs");
+	return store_step_done(s, st, "cannot expire jobs");
 }
 
 int jobs_store_take(struct store *s, int64_t host_id, int64_t now, int limit, json_t *out)
@@ -85,7 +78,7 @@ int jobs_store_take(struct store *s, int64_t host_id, int64_t now, int limit, js
 		}
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, json_integer_value(v));
-		r = step_done(s, st, "cannot mark the job sent");
+		r = store_step_done(s, st, "cannot mark the job sent");
 	}
 	json_decref(ids);
 	return r;
@@ -133,7 +126,7 @@ int jobs_store_finish(struct store *s, int64_t id, int64_t host_id, const char *
 	store_bind_text(st, 4, result);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, id);
-	return step_done(s, st, "cannot record the job's result");
+	return store_step_done(s, st, "cannot record the job's result");
 }
 
 #define JOB_COLS                                                                                                       \
