@@ -32,6 +32,11 @@ static bool is_spool_name(const char *n)
 	return true;
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 /* The spool's files in order (names sorted; zero-padded numbers sort as numbers). */
 static int spool_list(const char *dir, char (**ret)[16], int *ret_n, int64_t *ret_bytes)
 {
@@ -67,7 +72,8 @@ static int spool_list(const char *dir, char (**ret)[16], int *ret_n, int64_t *re
 			bytes += st.st_size;
 	}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(*names), (int (*)(const void *, const void *))strcmp);
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(*names), name_cmp);
 	*ret = names;
 	*ret_n = n;
 	*ret_bytes = bytes;
