@@ -93,4 +93,10 @@ export const api = {
   disableUser: (name) => request('POST', `/users/${encodeURIComponent(name)}/disable`),
   enableUser: (name) => request('POST', `/users/${encodeURIComponent(name)}/enable`),
   log: (query) => request('GET', '/log', { query }),
+  hosts: (query) => request('GET', '/hosts', { query }),
+  host: (id) => request('GET', `/hosts/${encodeURIComponent(id)}`),
+  hostHistory: (id, query) => request('GET', `/hosts/${encodeURIComponent(id)}/history`, { query }),
+  updateHost: (id, changes) => request('PATCH', `/hosts/${encodeURIComponent(id)}`, { body: changes }),
+  removeHost: (id) => request('DELETE', `/hosts/${encodeURIComponent(id)}`),
+  createEnrollToken: (options) => request('POST', '/hosts/enroll-tokens', { body: options }),
 };

@@ -8,17 +8,19 @@ import * as loginPage from './pages/login.js';
 import * as dashboardPage from './pages/dashboard.js';
 import * as usersPage from './pages/users.js';
 import * as activityPage from './pages/activity.js';
+import * as machinesPage from './pages/machines.js';
 import * as laterPage from './pages/later.js';
 import * as missingPage from './pages/missing.js';
 
 /*
- * The navigation, in order. `admin` routes are shown to, and rendered for, admins only.
+ * The navigation, in order. A route with `role` is shown to, and rendered for, that
+ * role and the ones above it only (employee < support < admin); `sub` routes also take
+ * the addresses below them (#/machines/db01, the rest given to the page as ctx.sub).
  * Capabilities not built yet share pages/later.js with a one-line promise each.
  */
 const ROUTES = [
   { path: 'dashboard', label: 'Dashboard', page: dashboardPage },
-  { path: 'machines', label: 'Machines', page: laterPage, group: 'ops',
-    blurb: 'Inventory of every managed machine: hardware, software, available upgrades and known vulnerabilities.' },
+  { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
   { path: 'help-desk', label: 'Help desk', page: laterPage, group: 'ops',
     blurb: 'Tickets from the web, e-mail and the command line, with tiers, escalation and SLAs.' },
   { path: 'knowledge-base', label: 'Knowledge base', page: laterPage, group: 'ops',
@@ -35,9 +37,10 @@ const ROUTES = [
     blurb: 'Recurring maintenance schedules with due and overdue tasks, and a record of improvements.' },
   { path: 'reports', label: 'Reports', page: laterPage, group: 'ops',
     blurb: 'A state-of-the-network report for management, with trends and recommendations.' },
-  { path: 'activity', label: 'Activity', page: activityPage, admin: true, group: 'admin' },
-  { path: 'users', label: 'Users', page: usersPage, admin: true, group: 'admin' },
+  { path: 'activity', label: 'Activity', page: activityPage, role: 'admin', group: 'admin' },
+  { path: 'users', label: 'Users', page: usersPage, role: 'admin', group: 'admin' },
 ];
+const ROLE_RANK = { employee: 0, support: 1, admin: 2 };
 const DEFAULT_ROUTE = 'dashboard';
 
 const state = {
@@ -48,16 +51,30 @@ const state = {
 };
 
 const appRoot = () => document.getElementById('app');
-const isAdmin = () => state.user && state.user.role === 'admin';
+const isAdmin = () => Boolean(state.user && state.user.role === 'admin');
+/** Whether the logged-in user may see a route (its `role` or a higher one). */
+const mayUse = (route) => !route.role
+  || Boolean(state.user && (ROLE_RANK[state.user.role] ?? -1) >= ROLE_RANK[route.role]);
 
-/** "#/activity?action=user.*" -> {path: "activity", params: URLSearchParams} */
+/**
+ * "#/activity?action=user.*" -> {path: "activity", sub: [], params: URLSearchParams};
+ * "#/machines/db01" -> {path: "machines", sub: ["db01"], ...}. Each segment is decoded
+ * on its own, so an encoded "/" stays inside its segment.
+ */
 function parseHash() {
   const hash = window.location.hash;
-  if (!hash.startsWith('#/')) return { path: '', params: new URLSearchParams() };
+  if (!hash.startsWith('#/')) return { path: '', sub: [], params: new URLSearchParams() };
   const rest = hash.slice(2);
   const q = rest.indexOf('?');
-  const path = decodeURIComponent(q < 0 ? rest : rest.slice(0, q)).replace(/\/+$/, '');
-  return { path, params: new URLSearchParams(q < 0 ? '' : rest.slice(q + 1)) };
+  const decode = (seg) => {
+    try {
+      return decodeURIComponent(seg);
+    } catch {
+      return seg;
+    }
+  };
+  const segments = (q < 0 ? rest : rest.slice(0, q)).replace(/\/+$/, '').split('/').map(decode);
+  return { path: segments[0], sub: segments.slice(1), params: new URLSearchParams(q < 0 ? '' : rest.slice(q + 1)) };
 }
 
 /** Go to a route; `params` (object) become the hash's query string. */
@@ -81,7 +98,7 @@ function startSession(data, { fromLogin = false } = {}) {
   buildLayout();
   state.rendered = fromLogin; // after a login, focus goes to the first page's heading
   const { path } = parseHash();
-  if (fromLogin && (!path || !findRoute(path) || (findRoute(path).admin && !isAdmin()))) {
+  if (fromLogin && (!path || !findRoute(path) || !mayUse(findRoute(path)))) {
     // After a login, land on the dashboard unless the address names a page this user may see.
     history.replaceState(null, '', '#/' + DEFAULT_ROUTE);
   }
@@ -138,13 +155,14 @@ function buildLayout() {
     links.set(r.path, a);
     return h('li', null, a);
   }));
-  const visible = ROUTES.filter((r) => !r.admin || isAdmin());
+  const visible = ROUTES.filter(mayUse);
+  const adminRoutes = visible.filter((r) => r.group === 'admin');
   const nav = h('nav', { id: navId, class: 'nav', 'aria-label': 'Main' },
     list(visible.filter((r) => !r.group)),
     h('p', { class: 'nav-heading' }, 'Operations'),
     list(visible.filter((r) => r.group === 'ops')),
-    isAdmin() ? h('p', { class: 'nav-heading' }, 'Administration') : null,
-    isAdmin() ? list(visible.filter((r) => r.group === 'admin')) : null);
+    adminRoutes.length ? h('p', { class: 'nav-heading' }, 'Administration') : null,
+    adminRoutes.length ? list(adminRoutes) : null);
 
   const header = h('header', { class: 'topbar' },
     navToggle,
@@ -197,12 +215,13 @@ function runCleanup() {
 
 function renderRoute() {
   if (!state.user || !state.layout) return;
-  const { path, params } = parseHash();
+  const { path, sub, params } = parseHash();
   if (!path) {
     history.replaceState(null, '', '#/' + DEFAULT_ROUTE);
     return renderRoute();
   }
-  const route = findRoute(path);
+  let route = findRoute(path);
+  if (route && sub.length && !route.sub) route = null; // #/users/x: no such page
   const { main, links } = state.layout;
 
   for (const [p, a] of links) {
@@ -216,9 +235,10 @@ function renderRoute() {
   const container = h('div', { class: 'page' });
   replace(main, container);
 
+  const forbidden = Boolean(route && !mayUse(route));
   let page = missingPage;
   let title = 'Page not found';
-  if (route && route.admin && !isAdmin()) {
+  if (forbidden) {
     title = 'Not allowed';
   } else if (route) {
     page = route.page;
@@ -229,8 +249,9 @@ function renderRoute() {
     user: state.user,
     isAdmin: isAdmin(),
     route,
+    sub,
     params,
-    forbidden: Boolean(route && route.admin && !isAdmin()),
+    forbidden,
     navigate,
   };
   const result = page.render(container, ctx);

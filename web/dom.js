@@ -79,6 +79,41 @@ export function dataTable(caption, columns, rows) {
   return h('div', { class: 'table-scroll', role: 'region', 'aria-label': caption, tabindex: '0' }, table);
 }
 
+/**
+ * A dataTable whose columns with a `sortKey` can be sorted by clicking (or pressing
+ * Enter or Space on) their header, a <button> inside the <th>; the sorted column's
+ * <th> carries aria-sort. The table is built once: setRows() and setSort() change it in
+ * place, so focus and the sideways scroll position survive re-sorting and filtering.
+ * sort: {key, dir: 'asc'|'desc'}; onSort(key) is called on a header click.
+ * Returns {el, setRows(rows), setSort(sort)}.
+ */
+export function sortableTable(caption, columns, rows, { sort, onSort } = {}) {
+  const headers = new Map();
+  const tbody = h('tbody');
+  const table = h('table', { class: 'data' },
+    h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', null, h('tr', null, columns.map((c) => {
+      const label = c.hideLabel ? h('span', { class: 'visually-hidden' }, c.label) : c.label;
+      if (!c.sortKey) return h('th', { scope: 'col', class: c.class }, label);
+      const th = h('th', { scope: 'col', class: ((c.class || '') + ' sortable').trim() },
+        h('button', { type: 'button', class: 'sort-button', on: { click: () => onSort && onSort(c.sortKey) } }, label));
+      headers.set(c.sortKey, th);
+      return th;
+    }))),
+    tbody);
+  const el = h('div', { class: 'table-scroll', role: 'region', 'aria-label': caption, tabindex: '0' }, table);
+  const setRows = (list) => replace(tbody, list.map((row) => tableRow(columns, row)));
+  const setSort = (next) => {
+    for (const [key, th] of headers) {
+      if (next && next.key === key) th.setAttribute('aria-sort', next.dir === 'desc' ? 'descending' : 'ascending');
+      else th.removeAttribute('aria-sort');
+    }
+  };
+  setRows(rows);
+  setSort(sort);
+  return { el, setRows, setSort };
+}
+
 /** One <tr> for dataTable's columns; exported so pages can append rows. */
 export function tableRow(columns, row) {
   return h('tr', null, columns.map((c) => h('td', { class: c.class, 'data-label': c.label }, c.cell(row))));

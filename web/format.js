@@ -50,3 +50,53 @@ export function greeting(now = new Date()) {
   if (hour < 18) return 'Good afternoon';
   return 'Good evening';
 }
+
+/** 33563475968 -> "31.3 GiB"; null -> "—". */
+export function formatBytes(n) {
+  if (n === null || n === undefined || !Number.isFinite(Number(n))) return '—';
+  let v = Number(n);
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** 1209603 -> "14 days 0 h"; 20571 -> "5 h 42 min"; 900 -> "15 min". */
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(Number(seconds))) return '—';
+  const s = Math.max(0, Math.round(Number(seconds)));
+  const days = Math.floor(s / 86400);
+  const hours = Math.floor((s % 86400) / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  if (days) return `${days} ${days === 1 ? 'day' : 'days'} ${hours} h`;
+  if (hours) return `${hours} h ${minutes} min`;
+  if (minutes) return `${minutes} min`;
+  return `${s} s`;
+}
+
+const CHANGE_KINDS = {
+  'host.first_report': 'first report',
+  'package.installed': 'package installed',
+  'package.removed': 'package removed',
+  'package.upgraded': 'package upgraded',
+  'port.opened': 'port opened',
+  'port.closed': 'port closed',
+  'user.added': 'user added',
+  'user.removed': 'user removed',
+  'group.added': 'group added',
+  'group.removed': 'group removed',
+  'interface.added': 'interface added',
+  'interface.removed': 'interface removed',
+  'interface.mac_changed': 'interface MAC address changed',
+  'interface.addresses_changed': 'interface addresses changed',
+  'disk.nearly_full': 'disk nearly full',
+};
+
+/** A host history kind in words: "package.upgraded" -> "package upgraded". */
+export function changeKindLabel(kind) {
+  if (CHANGE_KINDS[kind]) return CHANGE_KINDS[kind];
+  return String(kind ?? '').replace(/[._]+/g, ' ').trim();
+}

@@ -1,5 +1,6 @@
-// roles.test.mjs — what non-admins see: no Users or Activity in the navigation,
-// no admin data on the dashboard, and a "not allowed" page if they type the address.
+// roles.test.mjs — what non-admins see: no Users or Activity in the navigation (and no
+// Machines for employees), no admin data on the dashboard, and a "not allowed" page if
+// they type the address.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,11 +10,11 @@ let env;
 before(async () => { env = await setup(); });
 after(async () => { await env?.teardown(); });
 
-const ALWAYS = ['Dashboard', 'Machines', 'Help desk', 'Knowledge base', 'Training', 'Security',
+const ALWAYS = ['Dashboard', 'Help desk', 'Knowledge base', 'Training', 'Security',
   'Backups', 'Monitoring', 'Maintenance', 'Reports'];
 
 for (const role of ['employee', 'support']) {
-  test(`${role === 'employee' ? 'an' : 'a'} ${role} does not see Users or Activity`, async () => {
+  test(`${role === 'employee' ? 'an' : 'a'} ${role} does not see Users or Activity${role === 'employee' ? ' or Machines' : ''}`, async () => {
     const name = `${role}1`;
     env.ward.addUser(name, role, `${role}-Strong-Passw0rd`);
     const page = await newPage(env.browser);
@@ -27,6 +28,10 @@ for (const role of ['employee', 'support']) {
     for (const label of ALWAYS) {
       assert.equal(await nav.getByRole('link', { name: new RegExp(`^${label}`) }).count(), 1, `nav has ${label}`);
     }
+    // Machines is for support staff and admins: built, so without the "soon" badge.
+    const machines = nav.getByRole('link', { name: /^Machines/ });
+    if (role === 'employee') assert.equal(await machines.count(), 0);
+    else assert.equal(await machines.textContent(), 'Machines');
     assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Activity' }).count(), 0);
 
@@ -37,8 +42,8 @@ for (const role of ['employee', 'support']) {
 
     // Typing the address of an admin page shows why not, and asks the server nothing.
     const asked = [];
-    page.on('request', (r) => { if (/\/api\/v1\/(users|log)/.test(r.url())) asked.push(r.url()); });
-    for (const path of ['users', 'activity']) {
+    page.on('request', (r) => { if (/\/api\/v1\/(users|log|hosts)/.test(r.url())) asked.push(r.url()); });
+    for (const path of role === 'employee' ? ['users', 'activity', 'machines'] : ['users', 'activity']) {
       await page.goto(`${env.ward.url}/#/${path}`);
       await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
       assert.equal(await page.locator('main table').count(), 0);

@@ -1,4 +1,5 @@
-// pages/missing.js — an unknown route, or an admin page asked for by someone who is not an admin.
+// pages/missing.js — an unknown route, or a page asked for by someone whose role is too low
+// (admin pages for non-admins, support pages such as Machines for employees).
 
 import { h } from '../dom.js';
 
@@ -6,7 +7,8 @@ export function render(container, ctx) {
   if (ctx.forbidden) {
     container.append(
       h('h1', null, 'Not allowed'),
-      h('p', { class: 'lead' }, `The ${ctx.route.label} page is for administrators.`),
+      h('p', { class: 'lead' }, `The ${ctx.route.label} page is for ${
+        ctx.route.role === 'admin' ? 'administrators' : 'support staff and administrators'}.`),
       h('p', null, h('a', { href: '#/dashboard' }, 'Back to the dashboard')));
     return;
   }
