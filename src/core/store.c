@@ -36,6 +36,11 @@ struct store {
 	int nhooks;
 };
 
+/* Writers in this process take turns here before BEGIN IMMEDIATE: a queue on a mutex,
+ * where SQLite's busy handler would sleep and retry (and let one thread starve
+ * another). Other processes still meet the busy timeout. */
+static pthread_mutex_t store_write_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static char store_dir[4096];
 static char store_path[4096];
 static pthread_key_t store_key;
@@ -179,9 +184,12 @@ int store_tx_begin(struct store *s)
 	if (s->tx_depth++ > 0)
 		return 0;
 	store_hooks_clear(s);
+	pthread_mutex_lock(&store_write_lock);
 	int r = store_exec(s, "BEGIN IMMEDIATE", "cannot begin a transaction");
-	if (r < 0)
+	if (r < 0) {
 		s->tx_depth = 0;
+		pthread_mutex_unlock(&store_write_lock);
+	}
 	return r;
 }
 
@@ -195,6 +203,7 @@ void store_tx_rollback(struct store *s)
 	}
 	store_exec(s, "ROLLBACK", "cannot roll back");
 	store_hooks_clear(s);
+	pthread_mutex_unlock(&store_write_lock);
 }
 
 int store_tx_commit(struct store *s)
@@ -216,6 +225,7 @@ int store_tx_commit(struct store *s)
 	r = store_exec(s, "COMMIT", "cannot commit");
 	if (r == 0) {
 		store_hooks_clear(s);
+		pthread_mutex_unlock(&store_write_lock);
 		return 0;
 	}
 undo:
@@ -227,6 +237,7 @@ rollback:
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	store_hooks_clear(s);
+	pthread_mutex_unlock(&store_write_lock);
 	return r;
 }
 

@@ -160,8 +160,9 @@ static bool section_known(const char *name)
 	return false;
 }
 
-/* The report's shape, checked before anything is written. */
-static int report_check(const json_t *report, int64_t *ret_interval)
+/* The report's shape, checked before anything is written. The canonical text of each
+ * section carried (checked against its digest, then stored as is) goes to canon. */
+static int report_check(const json_t *report, int64_t *ret_interval, json_t *canon_out)
 {
 	static const char *const fields[] = {"agent_version", "collected_at", "interval", "digests", "sections",
 					     "warnings", NULL};
@@ -198,10 +199,13 @@ static int report_check(const json_t *report, int64_t *ret_interval)
 		if (!canon)
 			return -ENOMEM;
 		crypto_sha256(canon, strlen(canon), d);
-		free(canon);
 		crypto_hex(d, 32, hex);
-		if (strcmp(hex, json_string_value(json_object_get(digests, key))) != 0)
+		if (strcmp(hex, json_string_value(json_object_get(digests, key))) != 0) {
+			free(canon);
 			return err_set(-EINVAL, "section '%s' does not match its digest", key);
+		}
+		json_object_set_new(canon_out, key, json_string_nocheck(canon));
+		free(canon);
 	}
 	return 0;
 }
@@ -240,16 +244,16 @@ int hosts_report(struct store *s, const struct host *h, const json_t *report, js
 {
 	int64_t interval, now = time_now(), packages = -1;
 	json_t *digests = json_object_get(report, "digests"), *sections = json_object_get(report, "sections");
-	json_t *stored = json_object(), *stored_now = json_array(), *need = json_array();
+	json_t *stored = json_object(), *stored_now = json_array(), *need = json_array(), *canons = json_object();
 	const char *key;
 	json_t *v;
 	int unchanged = 0, r;
 	char object[300], *name = NULL, *os = NULL, *kernel = NULL;
-	if (!stored || !stored_now || !need) {
+	if (!stored || !stored_now || !need || !canons) {
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = report_check(report, &interval)) < 0)
+	if ((r = report_check(report, &interval, canons)) < 0)
 		goto out;
 	if ((r = store_tx_begin(s)) < 0)
 		goto out;
@@ -267,18 +271,14 @@ int hosts_report(struct store *s, const struct host *h, const json_t *report, js
 			json_array_append_new(need, json_string(key));
 			continue;
 		}
-		char *old_text = NULL, *canon = json_canonical(body);
-		if (!canon) {
-			r = -ENOMEM;
-			goto end;
-		}
+		char *old_text = NULL;
+		const char *canon = json_string_value(json_object_get(canons, key));
 		r = hosts_store_section_get(s, h->id, key, &old_text);
 		if (r == 0 && old_text)
 			r = record_changes(s, h, key, old_text, body, now);
 		if (r == 0)
 			r = hosts_store_section_put(s, h->id, key, json_string_value(v), canon, now);
 		free(old_text);
-		free(canon);
 		if (r < 0)
 			goto end;
 		json_array_append_new(stored_now, json_string(key));
@@ -319,6 +319,7 @@ out:
 	json_decref(stored);
 	json_decref(stored_now);
 	json_decref(need);
+	json_decref(canons);
 	return r;
 }
 
