@@ -99,4 +99,9 @@ export const api = {
   updateHost: (id, changes) => request('PATCH', `/hosts/${encodeURIComponent(id)}`, { body: changes }),
   removeHost: (id) => request('DELETE', `/hosts/${encodeURIComponent(id)}`),
   createEnrollToken: (options) => request('POST', '/hosts/enroll-tokens', { body: options }),
+  diagnoseHost: (id) => request('POST', `/hosts/${encodeURIComponent(id)}/diagnose`),
+  refreshHost: (id) => request('POST', `/hosts/${encodeURIComponent(id)}/refresh`),
+  runOnHost: (id, body) => request('POST', `/hosts/${encodeURIComponent(id)}/run`, { body }),
+  jobs: (query) => request('GET', '/jobs', { query }),
+  job: (id) => request('GET', `/jobs/${encodeURIComponent(id)}`),
 };

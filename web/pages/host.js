@@ -2,11 +2,13 @@
 // GET /api/v1/hosts/{host} (the facts of its last report, section by section) and
 // GET /api/v1/hosts/{host}/history (what changed). Admins also edit the owner, location
 // and tags (PATCH, owners from GET /api/v1/users) and remove the machine (DELETE, after
-// a confirmation step in the page). Rendered by pages/machines.js.
+// a confirmation step in the page). The Jobs card (remote jobs: diagnostics, report now,
+// and commands for admins) is pages/host-jobs.js. Rendered by pages/machines.js.
 
 import { api } from '../api.js';
 import { h, replace, messageArea, field, dataTable } from '../dom.js';
 import { timeNode, formatBytes, formatDuration, changeKindLabel, roleLabel } from '../format.js';
+import { jobsSection } from './host-jobs.js';
 
 const PACKAGE_ROWS_MAX = 200;
 const HISTORY_SHOWN = 100;
@@ -124,6 +126,8 @@ export async function render(container, ctx) {
       showSummary();
     }));
   }
+  const jobs = jobsSection(host, { isAdmin: ctx.isAdmin });
+  sections.push(jobs.el);
 
   const reported = Object.keys(facts).some((k) => facts[k] !== null && facts[k] !== undefined);
   if (!reported) {
@@ -145,6 +149,7 @@ export async function render(container, ctx) {
   sections.push(historySection(historyRes));
   if (ctx.isAdmin) sections.push(removeSection(host, ctx));
   replace(body, sections);
+  return () => jobs.stop();
 }
 
 /* ---- admin: owner, location, tags ---- */
