@@ -823,21 +823,32 @@ static int ipv4_fib(struct inv_ctx *ctx, struct iface *ifs, size_t nifs, const s
 	return r;
 }
 
+/* Reads rel (quietly absent) and parses it into *ret (NULL when absent), warning about
+ * skipped lines. */
+static int read_parsed(struct inv_ctx *ctx, const char *rel,
+		       int (*parse)(const char *, size_t, struct inv_parse_stats *, json_t **), int max_items,
+		       json_t **ret)
+{
+	struct inv_parse_stats st;
+	char *text;
+	size_t len;
+	*ret = NULL;
+	if (read_rel(ctx, rel, INV_NET_FILE_MAX, true, &text, &len) < 0)
+		return 0;
+	int r = parse(text, len, &st, ret);
+	free(text);
+	if (r == 0)
+		warn_stats(ctx, rel, &st, max_items);
+	return r;
+}
+
 static int ipv6_addrs(struct inv_ctx *ctx, struct iface *ifs, size_t nifs)
 {
-	static const char rel[] = "proc/net/if_inet6";
-	struct inv_parse_stats st;
-	json_t *list = NULL, *e;
-	char *text;
-	size_t len, i;
-	int r = read_rel(ctx, rel, INV_NET_FILE_MAX, true, &text, &len);
-	if (r < 0)
-		return 0;
-	r = inv_netparse_if_inet6(text, len, &st, &list);
-	free(text);
+	json_t *list, *e;
+	size_t i;
+	int r = read_parsed(ctx, "proc/net/if_inet6", inv_netparse_if_inet6, INV_NET_ADDR_MAX, &list);
 	if (r < 0)
 		return r;
-	warn_stats(ctx, rel, &st, INV_NET_ADDR_MAX);
 	json_array_foreach(list, i, e)
 	{
 		const char *name = json_string_value(json_object_get(e, "interface"));
@@ -892,19 +903,11 @@ static int default_routes4(const struct route4 *rt, size_t nrt, json_t *out)
 
 static int default_routes6(struct inv_ctx *ctx, json_t *out)
 {
-	static const char rel[] = "proc/net/ipv6_route";
-	struct inv_parse_stats st;
-	json_t *list = NULL, *e;
-	char *text;
-	size_t len, i;
-	int r = read_rel(ctx, rel, INV_NET_FILE_MAX, true, &text, &len);
-	if (r < 0)
-		return 0;
-	r = inv_netparse_ipv6_route(text, len, &st, &list);
-	free(text);
+	json_t *list, *e;
+	size_t i;
+	int r = read_parsed(ctx, "proc/net/ipv6_route", inv_netparse_ipv6_route, INV_NET_ROUTE_MAX, &list);
 	if (r < 0)
 		return r;
-	warn_stats(ctx, rel, &st, INV_NET_ROUTE_MAX);
 	json_array_foreach(list, i, e)
 	{
 		json_int_t flags = json_integer_value(json_object_get(e, "flags"));
