@@ -20,6 +20,8 @@
 # See bench/README.md for how to read the figures.
 
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 usage() {
     cat <<'EOF'
@@ -63,9 +65,6 @@ GOAL_CPU_MS=100
 TARGETS=(root-first root-unchanged tree-first tree-unchanged inventory dpkg-query baseline)
 AGENT_TARGETS=(root-first root-unchanged tree-first tree-unchanged)
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: error: $*"; exit 1; }
-is_posint() { [[ $1 =~ ^[0-9]+$ ]] && (( 10#$1 > 0 )); }
 
 while (( $# > 0 )); do
     case $1 in
@@ -114,16 +113,6 @@ time_out=$(/usr/bin/time -v true 2>&1 || true)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ward-bench-agent.XXXXXX")
 WARD_PID=
 
-stop_pid() {
-    local pid=$1 killer
-    [[ -n $pid ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    ( sleep 5; kill -KILL "$pid" 2>/dev/null ) >/dev/null 2>&1 &
-    killer=$!
-    wait "$pid" 2>/dev/null || true
-    kill "$killer" 2>/dev/null || true
-    wait "$killer" 2>/dev/null || true
-}
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
@@ -141,12 +130,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR == 0) { print "nan"; exit }
-              if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]
-              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # ------------------------------------------------------------------ setup
 log "== setup"
@@ -181,19 +164,8 @@ mkdir -m 700 "$DATA"
 SERVER_LOG=$TMP/server.log
 "$WARD" --data "$DATA" serve --listen 127.0.0.1:0 --access-log off >"$TMP/server.stdout" 2>"$SERVER_LOG" </dev/null &
 WARD_PID=$!
-URL=
-for (( i = 0; i < 150; i++ )); do
-    URL=$(grep -o -m 1 'listening on http://127\.0\.0\.1:[0-9]\+' "$SERVER_LOG" 2>/dev/null | head -n 1 |
-        sed 's/^listening on //' || true)
-    [[ -n $URL ]] && break
-    if ! kill -0 "$WARD_PID" 2>/dev/null; then
-        WARD_PID=
-        cat "$SERVER_LOG" >&2
-        die "ward serve exited before listening"
-    fi
-    sleep 0.1
-done
-[[ $URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || { cat "$SERVER_LOG" >&2; die "no 'listening on http://127.0.0.1:PORT' line from ward serve"; }
+wait_listening "$SERVER_LOG" "$WARD_PID"
+URL=$LISTEN_URL
 log "server:     $URL (pid $WARD_PID)"
 "$WARD" --data "$DATA" host enroll-token --uses $(( 2 * RUNS + 4 )) --expires 24h >"$TMP/token.out" 2>&1 </dev/null ||
     { cat "$TMP/token.out" >&2; die "ward host enroll-token failed"; }
@@ -216,7 +188,6 @@ check_server() {
 }
 
 CPUS=$(nproc 2>/dev/null || echo '?')
-loadavg() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?'; }
 LOAD_START=$(loadavg)
 
 # ---------------------------------------------------------------- measure
@@ -355,7 +326,6 @@ print_table() {
     fi
 }
 
-json_list() { local s=${1% }; printf '[%s]' "${s// /, }"; }
 
 print_json() {
     local t first=1 f
@@ -376,25 +346,7 @@ print_json() {
         printf '}'
     done
     printf '\n  },\n  "inventory_vs_dpkg_query": {"cpu": %s, "wall": %s, "rss": %s},\n' "$RATIO_CPU" "$RATIO_WALL" "$RATIO_RSS"
-    printf '  "failures": ['
-    first=1
-    for f in "${FAILURES[@]}"; do
-        (( first )) || printf ', '
-        first=0
-        f=${f//\\/\\\\}
-        printf '"%s"' "${f//\"/\\\"}"
-    done
-    printf '],\n'
-    if (( ${#FAILURES[@]} > 0 )); then printf '  "ok": false\n'; else printf '  "ok": true\n'; fi
-    printf '}\n'
+    json_failures
 }
 
-if (( JSON )); then
-    print_table >&2
-    print_json
-else
-    print_table
-fi
-
-(( ${#FAILURES[@]} == 0 )) || exit 1
-exit 0
+finish_output

@@ -15,6 +15,8 @@
 # See bench/README.md for how to read the figures.
 
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 usage() {
     cat <<'EOF'
@@ -57,10 +59,7 @@ WARMUP=2          # seconds of warm-up per target (capped at DURATION)
 GOAL_RATIO=0.5
 TARGETS=(ward-health ward-me nginx)
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: error: $*"; exit 1; }
 
-is_posint() { [[ $1 =~ ^[0-9]+$ ]] && (( 10#$1 > 0 )); }
 
 while (( $# > 0 )); do
     case $1 in
@@ -118,16 +117,6 @@ WARD_PID=
 NGINX_PID=
 
 # stop_pid PID: SIGTERM, then SIGKILL after 5 s; reaps the child.
-stop_pid() {
-    local pid=$1 killer
-    [[ -n $pid ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    ( sleep 5; kill -KILL "$pid" 2>/dev/null ) >/dev/null 2>&1 &
-    killer=$!
-    wait "$pid" 2>/dev/null || true
-    kill "$killer" 2>/dev/null || true
-    wait "$killer" 2>/dev/null || true
-}
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
@@ -184,12 +173,6 @@ print(s.getsockname()[1])' 2>/dev/null) && [[ $p =~ ^[0-9]+$ ]]; then
 }
 
 # median of the numbers given as arguments
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR == 0) { print "nan"; exit }
-              if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]
-              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # wrk output parsers; each prints one number or fails.
 parse_rps() { awk '$1 == "Requests/sec:" { print $2; found = 1 } END { exit !found }' "$1"; }
@@ -252,21 +235,8 @@ fi
 "$WARD_BIN" --data "$WARD_DATA" serve --listen 127.0.0.1:0 \
     >>"$TMP/ward.stdout" 2>>"$WARD_LOG" </dev/null &
 WARD_PID=$!
-WARD_URL=
-for (( i = 0; i < 150; i++ )); do
-    WARD_URL=$(grep -o -m 1 'listening on http://127\.0\.0\.1:[0-9]\+' "$WARD_LOG" 2>/dev/null |
-        head -n 1 | sed 's/^listening on //' || true)
-    [[ -n $WARD_URL ]] && break
-    if ! kill -0 "$WARD_PID" 2>/dev/null; then
-        wait "$WARD_PID" 2>/dev/null && rc=0 || rc=$?
-        WARD_PID=
-        cat "$WARD_LOG" >&2
-        die "ward serve exited (status $rc) before listening"
-    fi
-    sleep 0.1
-done
-[[ -n $WARD_URL ]] || { cat "$WARD_LOG" >&2; die "ward serve printed no 'listening on http://127.0.0.1:PORT' line within 15 s"; }
-[[ $WARD_URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || die "unexpected Ward URL: $WARD_URL"
+wait_listening "$WARD_LOG" "$WARD_PID"
+WARD_URL=$LISTEN_URL
 
 # Sanity checks, so that the benchmark measures what it claims to.
 BODY_FILE=$TMP/health.body
@@ -347,7 +317,6 @@ NGINX_VERSION=$("$NGINX_BIN" -v 2>&1 | sed -n 's|.*nginx/\([^ ]*\).*|\1|p' | hea
 log "nginx:  $NGINX_BIN ${NGINX_VERSION:+($NGINX_VERSION) }$NGINX_URL, same body ($BODY_BYTES bytes)"
 WRK_VERSION=$(wrk -v 2>&1 | sed -n 's/^wrk \([^ ]*\).*/\1/p' | head -n 1 || true)
 CPUS=$(nproc 2>/dev/null || echo '?')
-loadavg() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?'; }
 LOAD_START=$(loadavg)
 log "wrk:    ${WRK_VERSION:-?}, $THREADS threads, $CONNECTIONS connections, ${DURATION}s x $RUNS runs per target (+${WARMUP}s warm-up); $CPUS CPUs"
 
@@ -518,7 +487,6 @@ print_table() {
 }
 
 # json_list "1.5 2.5 " -> [1.5, 2.5]
-json_list() { local s=${1% }; printf '[%s]' "${s// /, }"; }
 
 print_json() {
     local t first=1 f
@@ -544,25 +512,7 @@ print_json() {
             "${LOG_BAD[$t]}" "${LOG_ABORTED[$t]}"
     done
     printf '\n  },\n'
-    printf '  "failures": ['
-    first=1
-    for f in "${FAILURES[@]}"; do
-        (( first )) || printf ', '
-        first=0
-        f=${f//\\/\\\\}
-        printf '"%s"' "${f//\"/\\\"}"
-    done
-    printf '],\n'
-    if (( ${#FAILURES[@]} > 0 )); then printf '  "ok": false\n'; else printf '  "ok": true\n'; fi
-    printf '}\n'
+    json_failures
 }
 
-if (( JSON )); then
-    print_table >&2
-    print_json
-else
-    print_table
-fi
-
-(( ${#FAILURES[@]} == 0 )) || exit 1
-exit 0
+finish_output

@@ -22,6 +22,8 @@
 # See bench/README.md for how to read the figures.
 
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 usage() {
     cat <<'EOF'
@@ -83,9 +85,6 @@ GOAL_FIRST_S=60          # for 2,000 hosts; scaled linearly for other --hosts
 GOAL_FIRST_HOSTS=2000
 GOAL_UNCHANGED_RPS=1000
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "run.sh: error: $*"; exit 1; }
-is_posint() { [[ $1 =~ ^[0-9]+$ ]] && (( 10#$1 > 0 )); }
 
 while (( $# > 0 )); do
     case $1 in
@@ -151,25 +150,15 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/ward-bench-ingest.XXXXXX")
 WARD_PID=
 BG_PIDS=()
 
-stop_pid() {
-    local pid=$1 sig=${2:-TERM} killer
-    [[ -n $pid ]] || return 0
-    kill -"$sig" "$pid" 2>/dev/null || true
-    ( sleep 10; kill -KILL "$pid" 2>/dev/null ) >/dev/null 2>&1 &
-    killer=$!
-    wait "$pid" 2>/dev/null || true
-    kill "$killer" 2>/dev/null || true
-    wait "$killer" 2>/dev/null || true
-}
 
 # shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM HUP
     local p
-    for p in "${BG_PIDS[@]}"; do stop_pid "$p" INT; done
+    for p in "${BG_PIDS[@]}"; do stop_pid "$p" INT 10; done
     BG_PIDS=()
-    if [[ -n $WARD_PID ]]; then stop_pid "$WARD_PID"; WARD_PID=; fi
+    if [[ -n $WARD_PID ]]; then stop_pid "$WARD_PID" TERM 10; WARD_PID=; fi
     rm -rf -- "$TMP"
     exit "$rc"
 }
@@ -178,12 +167,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-median() {
-    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-        END { if (NR == 0) { print "nan"; exit }
-              if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]
-              else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # read_kv FILE PREFIX: key=value lines of FILE into the array KV, keys prefixed.
 declare -A KV
@@ -242,19 +225,8 @@ TEMPLATE=$TMP/inventory.json
 SERVER_LOG=$TMP/server.log
 "$WARD" --data "$DATA" serve --listen 127.0.0.1:0 --access-log off >"$TMP/server.stdout" 2>"$SERVER_LOG" </dev/null &
 WARD_PID=$!
-URL=
-for (( i = 0; i < 150; i++ )); do
-    URL=$(grep -o -m 1 'listening on http://127\.0\.0\.1:[0-9]\+' "$SERVER_LOG" 2>/dev/null | head -n 1 |
-        sed 's/^listening on //' || true)
-    [[ -n $URL ]] && break
-    if ! kill -0 "$WARD_PID" 2>/dev/null; then
-        WARD_PID=
-        cat "$SERVER_LOG" >&2
-        die "ward serve exited before listening"
-    fi
-    sleep 0.1
-done
-[[ $URL =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || { cat "$SERVER_LOG" >&2; die "no 'listening on http://127.0.0.1:PORT' line from ward serve"; }
+wait_listening "$SERVER_LOG" "$WARD_PID"
+URL=$LISTEN_URL
 tasks=("/proc/$WARD_PID/task/"*)
 SERVER_THREADS=${#tasks[@]}
 log "server:    $URL (pid $WARD_PID, $SERVER_THREADS threads)"
@@ -296,7 +268,6 @@ new_token() {
 
 FAILURES=()
 CPUS=$(nproc 2>/dev/null || echo '?')
-loadavg() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?'; }
 LOAD_START=$(loadavg)
 DB_EMPTY=$(db_bytes)
 
@@ -433,7 +404,7 @@ if (( PROFILE )); then
         BG_PIDS=("$pid")
         sleep 1
         "$@" >"$TMP/profile-$tool-$name.kv" 2>>"$TMP/profile-$tool-$name.err" || true
-        stop_pid "$pid" INT
+        stop_pid "$pid" INT 10
         BG_PIDS=()
         check_server
         {
@@ -530,11 +501,7 @@ print_table() {
     fi
 }
 
-json_str() { local s=$1; s=${s//\\/\\\\}; s=${s//\"/\\\"}; s=${s//$'\n'/ }; s=${s//$'\t'/ }; printf '"%s"' "$s"; }
-json_list() { local s=${1% }; printf '[%s]' "${s// /, }"; }
-
 print_json() {
-    local f first=1
     printf '{\n  "benchmark": "ingest",\n  "hosts": %d,\n  "packages": %d,\n  "conns": %d,\n  "fresh_connections": %s,\n  "cpus": "%s",\n' \
         "$HOSTS" "$PACKAGES" "$CONNS" "$( (( ${#FRESH[@]} )) && echo true || echo false)" "$CPUS"
     printf '  "loadavg_before": "%s",\n  "loadavg_after": "%s",\n' "$LOAD_START" "$LOAD_END"
@@ -548,23 +515,7 @@ print_json() {
         "$(json_list "$UN_RATES")" "$UN_RATE" "$(json_list "$UN_P99")" "$UN_P99_MED" "$(json_list "$UN_SERVER")" \
         "$(json_list "$UN_SIM")" "$GOAL_UNCHANGED_RPS" "$UN_MET" "${WRK_RATE:-null}" "${WRK_P99:-null}"
     printf '  "db": {"bytes_empty": %d, "bytes_after_first": %d, "bytes_per_host": %d},\n' "$DB_EMPTY" "$DB_AFTER" "$DB_PER_HOST"
-    printf '  "failures": ['
-    for f in "${FAILURES[@]}"; do
-        (( first )) || printf ', '
-        first=0
-        json_str "$f"
-    done
-    printf '],\n'
-    if (( ${#FAILURES[@]} > 0 )); then printf '  "ok": false\n'; else printf '  "ok": true\n'; fi
-    printf '}\n'
+    json_failures
 }
 
-if (( JSON )); then
-    print_table >&2
-    print_json
-else
-    print_table
-fi
-
-(( ${#FAILURES[@]} == 0 )) || exit 1
-exit 0
+finish_output
