@@ -11,12 +11,15 @@ static _Thread_local char err_buf[512];
 
 int err_set(int code, const char *fmt, ...)
 {
+	/* Formatted aside first: an argument may be err_msg() itself, to add context to it. */
+	char tmp[sizeof(err_buf)];
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(err_buf, sizeof(err_buf), fmt, ap);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		err_buf[0] = '\0';
+		tmp[0] = '\0';
+	memcpy(err_buf, tmp, sizeof(err_buf));
 	return code;
 }
 

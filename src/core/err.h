@@ -7,7 +7,8 @@
 
 #include <errno.h>
 
-/* Records the message for the calling thread and returns code (a negative errno). */
+/* Records the message for the calling thread and returns code (a negative errno). The
+ * arguments may include err_msg(), to wrap the last message in more context. */
 int err_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The calling thread's last message, or a description of code when none was set. */

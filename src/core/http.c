@@ -5,6 +5,7 @@
 #include "core/http.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -27,6 +28,43 @@
 #include "core/log.h"
 #include "core/router.h"
 #include "core/timeutil.h"
+
+/*
+ * libmicrohttpd is opened when the server starts (mhd_load), not linked: it brings
+ * GnuTLS and its kin, about 3 MB of resident memory, into every process that links it,
+ * and the agent and the CLI never serve HTTP. Every call goes through this table.
+ * WARD_MHD_SONAME comes from the build (meson.build reads it off the library).
+ */
+#define MHD_CALLS(X)                                                                                             \
+	X(MHD_start_daemon) X(MHD_stop_daemon) X(MHD_quiesce_daemon) X(MHD_get_daemon_info)                      \
+	X(MHD_get_connection_info) X(MHD_lookup_connection_value) X(MHD_suspend_connection)                      \
+	X(MHD_resume_connection) X(MHD_create_response_from_buffer) X(MHD_add_response_header)                   \
+	X(MHD_destroy_response) X(MHD_queue_response)
+
+static struct {
+#define MHD_MEMBER(f) __typeof__(f) *f;
+	MHD_CALLS(MHD_MEMBER)
+#undef MHD_MEMBER
+} mhd;
+
+static int mhd_load(void)
+{
+	static void *lib;
+	if (lib)
+		return 0;
+	void *h = dlopen(WARD_MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return err_set(-ENOENT, "cannot load libmicrohttpd: %s", dlerror());
+#define MHD_RESOLVE(f)                                                                                           \
+	if (!(*(void **)&mhd.f = dlsym(h, #f))) {                                                                \
+		dlclose(h);                                                                                      \
+		return err_set(-ENOENT, "%s has no %s: is it too old?", WARD_MHD_SONAME, #f);                    \
+	}
+	MHD_CALLS(MHD_RESOLVE)
+#undef MHD_RESOLVE
+	lib = h;
+	return 0;
+}
 
 #define HTTP_HEADERS_MAX 8
 
@@ -143,17 +181,17 @@ struct auth *http_auth_mut(struct http_req *req) { return &req->auth; }
 
 const char *http_header(const struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return mhd.MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const char *http_query(const struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+	return mhd.MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *http_cookie(const struct http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+	return mhd.MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
 }
 
 const char *http_param(const struct http_req *req, const char *name)
@@ -192,7 +230,7 @@ void http_req_params(struct http_req *req, const char ***names, const char ***va
 
 int http_park(struct http_req *req, int64_t wait_ms)
 {
-	MHD_suspend_connection(req->conn);
+	mhd.MHD_suspend_connection(req->conn);
 	pthread_mutex_lock(&http.park_lock);
 	req->parked = true;
 	req->park_until_us = req->start_us + wait_ms * 1000;
@@ -222,7 +260,7 @@ static void park_resume(bool all)
 		if (all || now >= req->park_until_us) {
 			*pp = req->park_next;
 			req->park_next = NULL;
-			MHD_resume_connection(req->conn);
+			mhd.MHD_resume_connection(req->conn);
 		} else {
 			pp = &req->park_next;
 		}
@@ -278,7 +316,7 @@ int http_set_session_cookie(struct http_req *req, const char *value, int64_t max
 static void reply_set(struct http_req *req, unsigned status, struct MHD_Response *resp, size_t bytes, bool shared)
 {
 	if (req->resp && !req->resp_shared)
-		MHD_destroy_response(req->resp);
+		mhd.MHD_destroy_response(req->resp);
 	req->resp = resp;
 	req->resp_shared = shared;
 	req->status = status;
@@ -287,9 +325,9 @@ static void reply_set(struct http_req *req, unsigned status, struct MHD_Response
 
 static void add_common_headers(struct MHD_Response *resp, const char *content_type)
 {
-	MHD_add_response_header(resp, "Content-Type", content_type);
+	mhd.MHD_add_response_header(resp, "Content-Type", content_type);
 	for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
-		MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+		mhd.MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
 }
 
 int http_reply_json(struct http_req *req, unsigned status, json_t *body)
@@ -303,15 +341,15 @@ int http_reply_json(struct http_req *req, unsigned status, json_t *body)
 		text = strdup("{\"error\":\"out of memory\"}");
 		len = text ? strlen(text) : 0;
 	}
-	struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *resp = mhd.MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);
 		return -ENOMEM;
 	}
 	add_common_headers(resp, "application/json; charset=utf-8");
-	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	mhd.MHD_add_response_header(resp, "Cache-Control", "no-store");
 	for (int i = 0; i < req->nheaders; i++)
-		MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+		mhd.MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
 	reply_set(req, status, resp, len, false);
 	return 0;
 }
@@ -354,13 +392,13 @@ static int statics_build(void)
 	if (!http.statics)
 		return -ENOMEM;
 	for (const struct embed_file *f = web_assets; f->name; f++) {
-		struct MHD_Response *resp = MHD_create_response_from_buffer(
+		struct MHD_Response *resp = mhd.MHD_create_response_from_buffer(
 			(size_t)f->size, (void *)f->data, MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return -ENOMEM;
 		add_common_headers(resp, content_type_for(f->name));
-		MHD_add_response_header(resp, "Cache-Control", "no-cache");
-		MHD_add_response_header(resp, "Content-Security-Policy",
+		mhd.MHD_add_response_header(resp, "Cache-Control", "no-cache");
+		mhd.MHD_add_response_header(resp, "Content-Security-Policy",
 					"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
 					"connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
 		char *path = malloc(strlen(f->name) + 2);
@@ -376,7 +414,7 @@ static int statics_build(void)
 static void statics_free(void)
 {
 	for (size_t i = 0; i < http.nstatics; i++) {
-		MHD_destroy_response(http.statics[i].resp);
+		mhd.MHD_destroy_response(http.statics[i].resp);
 		free((char *)http.statics[i].path);
 	}
 	free(http.statics);
@@ -404,7 +442,7 @@ static void request_free(struct http_req *req)
 	if (!req)
 		return;
 	if (req->resp && !req->resp_shared)
-		MHD_destroy_response(req->resp);
+		mhd.MHD_destroy_response(req->resp);
 	for (int i = 0; i < req->nheaders; i++) {
 		free(req->headers[i].name);
 		free(req->headers[i].value);
@@ -416,7 +454,7 @@ static void request_free(struct http_req *req)
 
 static void client_addr(struct http_req *req)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci = mhd.MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(req->addr, sizeof(req->addr), "-");
 	if (!ci || !ci->client_addr)
 		return;
@@ -435,7 +473,7 @@ static enum MHD_Result queue(struct http_req *req)
 	if (!req->resp)
 		return MHD_NO;
 	req->queued = true;
-	return MHD_queue_response(req->conn, req->status, req->resp);
+	return mhd.MHD_queue_response(req->conn, req->status, req->resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -458,7 +496,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			return queue(req);
 		}
 		req->body_max = router_body_max(method, url);
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		const char *cl = mhd.MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		int64_t clen;
 		if (cl && parse_int64(cl, 0, INT64_MAX, &clen) == 0 && (uint64_t)clen > req->body_max) {
 			http_reply_error(req, 413, "request body is larger than %zu bytes", req->body_max);
@@ -589,8 +627,7 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 		    (r = fs_read_file(cfg->tls_key_file, 1 << 20, &key, &key_len)) < 0)
 			goto out;
 	}
-	r = statics_build();
-	if (r < 0)
+	if ((r = mhd_load()) < 0 || (r = statics_build()) < 0)
 		goto out;
 	http.access_log_fd = cfg->access_log_fd;
 	unsigned threads = cfg->threads;
@@ -615,7 +652,7 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
 			 MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_TURBO | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (http.tls ? MHD_USE_TLS : 0);
-	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+	d = mhd.MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 			     MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -632,7 +669,7 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 		r = err_set(-EADDRINUSE, "cannot listen on '%s' (address in use, or not allowed?)", cfg->listen);
 		goto out;
 	}
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	const union MHD_DaemonInfo *di = mhd.MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	char host[INET6_ADDRSTRLEN + 2], url[128];
 	if (ss.ss_family == AF_INET6) {
 		char a[INET6_ADDRSTRLEN];
@@ -650,7 +687,7 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	while (sigwait(&set, &sig) != 0)
 		;
 	log_infox("received %s; finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	MHD_socket lfd = MHD_quiesce_daemon(d);
+	MHD_socket lfd = mhd.MHD_quiesce_daemon(d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
 	/* Parked long polls answer at once. */
@@ -670,7 +707,7 @@ out:
 	if (waker_started)
 		pthread_join(waker, NULL);
 	if (d)
-		MHD_stop_daemon(d);
+		mhd.MHD_stop_daemon(d);
 	statics_free();
 	if (key)
 		explicit_bzero(key, key_len);
