@@ -186,15 +186,13 @@ static json_t *digests_of(const json_t *sections)
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)sections, key, v) {
-		char *canon = json_canonical(v), hex[65];
+		char hex[65];
 		unsigned char h[32];
-		if (!canon) {
+		if (json_canonical_sha256(v, h) < 0) {
 			json_decref(d);
 			return NULL;
 		}
-		crypto_sha256(canon, strlen(canon), h);
 		crypto_hex(h, 32, hex);
-		free(canon);
 		json_object_set_new(d, key, json_string(hex));
 	}
 	return d;

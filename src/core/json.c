@@ -4,6 +4,7 @@
 #include "core/json.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -59,9 +60,27 @@ int json_get_string(const json_t *obj, const char *key, bool required, size_t ma
 	return 0;
 }
 
+#define JSON_CANONICAL_FLAGS (JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+
 char *json_canonical(const json_t *v)
 {
-	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	return json_dumps(v, JSON_CANONICAL_FLAGS);
+}
+
+static int sha256_add(const char *buf, size_t len, void *state)
+{
+	crypto_hash_sha256_update(state, (const unsigned char *)buf, len);
+	return 0;
+}
+
+int json_canonical_sha256(const json_t *v, unsigned char out[32])
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	if (json_dump_callback(v, sha256_add, &st, JSON_CANONICAL_FLAGS) != 0)
+		return -ENOMEM;
+	crypto_hash_sha256_final(&st, out);
+	return 0;
 }
 
 json_t *json_string_or_null(const char *s)

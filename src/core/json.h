@@ -24,6 +24,9 @@ int json_get_string(const json_t *obj, const char *key, bool required, size_t ma
 /* Canonical text of v: compact, keys sorted, UTF-8 as is. Caller frees. NULL on OOM. */
 char *json_canonical(const json_t *v);
 
+/* SHA-256 of json_canonical(v), without holding the text in memory. 0, or -ENOMEM. */
+int json_canonical_sha256(const json_t *v, unsigned char out[32]);
+
 /* json_string(s), or json_null() when s is NULL. */
 json_t *json_string_or_null(const char *s);
 
