@@ -21,6 +21,9 @@
 #define HTTPC_CHUNK_LINE_MAX 1024 /* a chunk-size line, extensions included */
 #define HTTPC_READ 65536
 
+/* The buffer is not NUL-terminated: messages quote at most 40 of the n bytes there. */
+#define EXCERPT(n) ((int)((n) < 40 ? (n) : 40))
+
 int httpc_pin_parse(const char *text, char *out, size_t size)
 {
 	unsigned char bin[32];
@@ -97,7 +100,10 @@ static int parse_head(const char *buf, size_t len, size_t off, bool eof, struct 
 	if (n < 12 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || p[8] != ' ' ||
 	    !isdigit((unsigned char)p[9]) || !isdigit((unsigned char)p[10]) || !isdigit((unsigned char)p[11]) ||
 	    (n > 12 && p[12] != ' '))
-		return err_set(-EBADMSG, "not an HTTP/1.x status line: '%.40s'", p);
+		return err_set(-EBADMSG, "not an HTTP/1.x status line: '%.*s'", EXCERPT(n), p);
+	for (size_t i = 12; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 && p[i] != '\t')
+			return err_set(-EBADMSG, "control character in the HTTP status line");
 	h->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 	if (h->status < 100 || h->status > 599)
 		return err_set(-EBADMSG, "HTTP status %d is out of range", h->status);
@@ -106,10 +112,10 @@ static int parse_head(const char *buf, size_t len, size_t off, bool eof, struct 
 		n = (size_t)(line_end - p);
 		const char *colon = memchr(p, ':', n);
 		if (!colon || colon == p)
-			return err_set(-EBADMSG, "malformed response header line: '%.40s'", p);
+			return err_set(-EBADMSG, "malformed response header line: '%.*s'", EXCERPT(n), p);
 		for (const char *q = p; q < colon; q++)
 			if (!token_char((unsigned char)*q))
-				return err_set(-EBADMSG, "malformed response header name: '%.40s'", p);
+				return err_set(-EBADMSG, "malformed response header name: '%.*s'", EXCERPT(n), p);
 		const char *v = colon + 1, *ve = line_end;
 		while (v < ve && (*v == ' ' || *v == '\t'))
 			v++;
@@ -154,7 +160,7 @@ static int walk_chunks(const char *buf, size_t len, size_t off, bool eof, size_t
 			digits++;
 		uint64_t size;
 		if (!parse_size(p, digits, 16, &size) || (p + digits < le && p[digits] != ';' && p[digits] != ' ' && p[digits] != '\t'))
-			return err_set(-EBADMSG, "malformed chunk size: '%.20s'", p);
+			return err_set(-EBADMSG, "malformed chunk size: '%.*s'", EXCERPT((size_t)(le - p)), p);
 		off = (size_t)(le - buf) + 2;
 		if (size == 0) {
 			/* Trailer fields, then a blank line. */
@@ -172,13 +178,17 @@ static int walk_chunks(const char *buf, size_t len, size_t off, bool eof, size_t
 					*total = sum;
 					return 0;
 				}
+				/* Ignored, but they must look like fields. */
+				if (!memchr(buf + off, ':', (size_t)(le - (buf + off))))
+					return err_set(-EBADMSG, "malformed trailer line in a chunked response");
 				off = (size_t)(le - buf) + 2;
 			}
 		}
 		if (size > max_body - sum)
 			return err_set(-E2BIG, "the response body is larger than %zu bytes", max_body);
-		if (len - off < size + 2) {
-			*want = off + (size_t)size + 2;
+		/* Written so that no sum can wrap, whatever size the peer claims. */
+		if (len - off < size || len - off - size < 2) {
+			*want = size > SIZE_MAX - off - 2 ? SIZE_MAX : off + (size_t)size + 2;
 			return eof ? err_set(-EBADMSG, "%s", more) : -EAGAIN;
 		}
 		if (memcmp(buf + off + size, "\r\n", 2) != 0)
