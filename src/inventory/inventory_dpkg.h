@@ -1,6 +1,7 @@
 /*
  * inventory_dpkg.h: the installed-package parsers behind the "packages" section: dpkg's
- * status file, fed in chunks of any size, and the text `rpm -qa` prints.
+ * status file, fed in chunks of any size, and the text `rpm -qa` prints (which the
+ * librpm reader produces too).
  */
 #ifndef WARD_INVENTORY_DPKG_H
 #define WARD_INVENTORY_DPKG_H
@@ -93,12 +94,23 @@ void dpkg_parser_free(struct dpkg_parser *p);
  */
 int rpm_qa_parse(const char *text, size_t len, json_t *out, json_t *warnings);
 
-/* Appends the packages of the RPM database to out when ctx->live, by running
- * /usr/bin/rpm -qa through inv_run (inventory_rpm.c); does nothing on a fixture tree.
- * No rpm is not a warning: it adds nothing. rpm failing, timing out or printing more
- * than WARD_RPM_OUTPUT_MAX is an inv_warn() for "packages" and adds what could be read;
- * rpm_qa_parse's warnings about lines go to warnings (normally ctx->warnings). 0, or
- * -ENOMEM. */
+/*
+ * Appends the packages of the RPM database below ctx->root to out (inventory_rpm.c), the
+ * same objects either way:
+ *   - a database in usr/lib/sysimage/rpm or else var/lib/rpm (rpmdb.sqlite, Packages.db
+ *     or Packages; a directory resolving outside the root is passed over) is read with
+ *     librpm, dlopened for the reading and closed after it, read-only, silent (its
+ *     messages become warnings), at most WARD_PACKAGES_MAX packages;
+ *   - when WARD_NO_LIBRPM is set (not empty, not "0"), or librpm is missing, too old or
+ *     cannot open the database, an inv_warn() for "packages" says why, and on a live
+ *     machine /usr/bin/rpm -qa --dbpath DIR runs through inv_run instead; a fixture
+ *     tree's rpm packages are then left out;
+ *   - with no database there, a live machine runs rpm -qa with rpm's own %_dbpath, and
+ *     no rpm is not a warning: it adds nothing.
+ * rpm failing, timing out or printing more than WARD_RPM_OUTPUT_MAX is an inv_warn() and
+ * adds what could be read. Warnings about single packages (rpm_qa_parse's, librpm's) go
+ * to warnings (normally ctx->warnings), capped as above. 0, or -ENOMEM.
+ */
 int inv_rpm_packages(struct inv_ctx *ctx, json_t *out, json_t *warnings);
 
 #endif
