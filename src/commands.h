@@ -43,6 +43,28 @@ int cmd_agent_enroll(struct cli *cli, int argc, char **argv);
 int cmd_agent_run(struct cli *cli, int argc, char **argv);
 int cmd_inventory(struct cli *cli, int argc, char **argv);
 
+/* helpdesk/tickets_cli.c */
+int cmd_ticket_new(struct cli *cli, int argc, char **argv);
+int cmd_ticket_list(struct cli *cli, int argc, char **argv);
+int cmd_ticket_show(struct cli *cli, int argc, char **argv);
+int cmd_ticket_comment(struct cli *cli, int argc, char **argv);
+int cmd_ticket_assign(struct cli *cli, int argc, char **argv);
+int cmd_ticket_escalate(struct cli *cli, int argc, char **argv);
+int cmd_ticket_deescalate(struct cli *cli, int argc, char **argv);
+int cmd_ticket_resolve(struct cli *cli, int argc, char **argv);
+int cmd_ticket_close(struct cli *cli, int argc, char **argv);
+int cmd_ticket_set(struct cli *cli, int argc, char **argv);
+int cmd_ticket_search(struct cli *cli, int argc, char **argv);
+int cmd_ticket_sla_check(struct cli *cli, int argc, char **argv);
+int cmd_helpdesk_settings(struct cli *cli, int argc, char **argv);
+
+/* kb/kb_cli.c */
+int cmd_kb_add(struct cli *cli, int argc, char **argv);
+int cmd_kb_edit(struct cli *cli, int argc, char **argv);
+int cmd_kb_show(struct cli *cli, int argc, char **argv);
+int cmd_kb_list(struct cli *cli, int argc, char **argv);
+int cmd_kb_search(struct cli *cli, int argc, char **argv);
+
 /* actlog/actlog_cli.c */
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);

@@ -132,6 +132,16 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql)
 	return st;
 }
 
+sqlite3_stmt *store_prepare(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		store_error(s, "cannot prepare a statement");
+		return NULL;
+	}
+	return st;
+}
+
 int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int r = sqlite3_step(st) == SQLITE_DONE ? 0 : store_error(s, what);

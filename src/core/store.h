@@ -42,6 +42,10 @@ void store_release(void);
  * Finish with store_done(). */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
+/* A statement for sql built at run time from fixed fragments (a filtered listing), not
+ * cached: finish with sqlite3_finalize(). User input is never part of sql: bind it. */
+sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+
 /* Resets a statement from store_stmt() so its read transaction ends. NULL-safe. */
 void store_done(sqlite3_stmt *st);
 

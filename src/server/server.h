@@ -13,4 +13,8 @@ extern const struct route server_routes[];
 int server_api_health(struct http_req *req);
 int server_api_dashboard(struct http_req *req);
 
+/* The scheduler thread (server_sched.c): periodic work while ward serve runs. */
+int server_sched_start(void);
+void server_sched_stop(void);
+
 #endif

@@ -147,7 +147,10 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 			return cli_fail(err_set(-errno, "cannot open access log '%s': %s", access_log, strerror(errno)));
 	}
 	router_setup(server_routes, accounts_api_authenticate);
+	if ((r = server_sched_start()) < 0)
+		return cli_fail(r);
 	r = http_serve(&cfg, serve_ready);
+	server_sched_stop();
 	store_release();
 	if (cfg.access_log_fd > STDERR_FILENO)
 		close(cfg.access_log_fd);

@@ -5,9 +5,11 @@
  */
 #include "accounts/accounts_api.h"
 #include "actlog/actlog_api.h"
+#include "helpdesk/tickets_api.h"
 #include "hosts/hosts.h"
 #include "hosts/hosts_api.h"
 #include "jobs/jobs_api.h"
+#include "kb/kb_api.h"
 #include "server/server.h"
 
 const struct route server_routes[] = {
@@ -45,6 +47,26 @@ const struct route server_routes[] = {
 	{"GET", "/api/v1/jobs/{id}", ROLE_SUPPORT, jobs_api_get},
 	{"GET", "/api/v1/agent/jobs", ROLE_PUBLIC, jobs_api_poll},
 	{"POST", "/api/v1/agent/jobs/{id}/result", ROLE_PUBLIC, jobs_api_result},
+
+	/* the help desk: who sees which ticket is decided in helpdesk/tickets.c */
+	{"GET", "/api/v1/tickets", ROLE_EMPLOYEE, tickets_api_list},
+	{"POST", "/api/v1/tickets", ROLE_EMPLOYEE, tickets_api_create, TICKETS_BODY_MAX},
+	{"GET", "/api/v1/tickets/{number}", ROLE_EMPLOYEE, tickets_api_show},
+	{"PATCH", "/api/v1/tickets/{number}", ROLE_EMPLOYEE, tickets_api_update, TICKETS_BODY_MAX},
+	{"POST", "/api/v1/tickets/{number}/comments", ROLE_EMPLOYEE, tickets_api_comment, TICKETS_BODY_MAX},
+	{"POST", "/api/v1/tickets/{number}/rating", ROLE_EMPLOYEE, tickets_api_rate},
+	{"GET", "/api/v1/search", ROLE_EMPLOYEE, tickets_api_search},
+	{"GET", "/api/v1/helpdesk/settings", ROLE_SUPPORT, tickets_api_settings},
+	{"PUT", "/api/v1/helpdesk/settings", ROLE_ADMIN, tickets_api_settings_update},
+
+	/* knowledge base: what a reader sees depends on their role (src/kb/kb.h) */
+	{"GET", "/api/v1/kb/articles", ROLE_EMPLOYEE, kb_api_list},
+	{"POST", "/api/v1/kb/articles", ROLE_SUPPORT, kb_api_create},
+	{"GET", "/api/v1/kb/articles/{article}", ROLE_EMPLOYEE, kb_api_show},
+	{"PATCH", "/api/v1/kb/articles/{article}", ROLE_SUPPORT, kb_api_update},
+	{"GET", "/api/v1/kb/articles/{article}/revisions", ROLE_SUPPORT, kb_api_revisions},
+	{"GET", "/api/v1/kb/search", ROLE_EMPLOYEE, kb_api_search},
+	{"GET", "/api/v1/kb/suggest", ROLE_EMPLOYEE, kb_api_suggest},
 
 	{NULL, NULL, ROLE_PUBLIC, NULL},
 };

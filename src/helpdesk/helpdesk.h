@@ -1,0 +1,121 @@
+/*
+ * helpdesk.h: tickets. A ticket has a requester, a status, a tier (1: first-level
+ * support, 2: the generalist), a priority from impact x urgency, an optional machine,
+ * and two SLA clocks (first response, resolution) that run in the business hours of
+ * the help desk's calendar and stop while the ticket is pending on its requester.
+ * Every change is a timeline event and an activity-log entry, in one transaction.
+ *
+ * Who may do what: employees see, file and comment on only their own tickets (another
+ * ticket is -ENOENT, as if it did not exist) and never see internal notes; support
+ * works the queue; admins as support, plus settings.
+ */
+#ifndef WARD_HELPDESK_H
+#define WARD_HELPDESK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/role.h"
+#include "core/store.h"
+
+#define TICKET_TITLE_MAX 200
+#define TICKET_TEXT_MAX (64 * 1024)  /* a description or a comment */
+#define TICKET_CATEGORY_MAX 64
+#define TICKET_TAG_MAX 32
+#define TICKET_TAGS_MAX 16
+#define TICKET_PAGE_MAX 200
+#define TICKET_SEARCH_MAX 50
+#define TICKET_AT_RISK_PERCENT 80 /* of a clock's target used: at risk, and escalated */
+
+/* Who acts: a logged-in user, or the local CLI (user_id 0, acting as admin). */
+struct actor {
+	int64_t user_id;
+	const char *name;
+	enum role role;
+};
+
+/* The actor for `ward ...` on the server's data directory. */
+struct actor helpdesk_local_actor(void);
+
+struct ticket_new {
+	const char *title;
+	const char *description;
+	const char *requester; /* user name; NULL: the actor (employees: always the actor) */
+	const char *host;      /* a host name or id from the inventory, or NULL */
+	const char *category;  /* or NULL */
+	int impact, urgency;   /* 1 high .. 3 low; 0: 2 */
+	const char *tags[TICKET_TAGS_MAX];
+	int ntags;
+};
+
+int ticket_create(struct store *s, const struct actor *a, const struct ticket_new *t, int64_t *ret_id);
+
+/* The ticket with its tags, SLA state and timeline (employees: public events only). */
+int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret);
+
+/* A public reply, or an internal note (support only). A requester's reply reopens a
+ * pending or resolved ticket; support's first public reply stops the response clock. */
+int ticket_comment(struct store *s, const struct actor *a, int64_t id, const char *body, bool internal,
+		   int64_t *ret_event);
+
+/* The changes PATCH /tickets/{n} and `ward ticket ...` make, each optional. */
+struct ticket_change {
+	const char *title, *category;
+	int impact, urgency;     /* 0: unchanged */
+	const char *status;      /* "open", "pending", "resolved", "closed" */
+	const char *assignee;    /* user name, or "" to unassign; NULL: unchanged */
+	int tier;                /* 1 or 2 (escalate / de-escalate); 0: unchanged */
+	const char *note;        /* required with a tier change; an internal note */
+	const char *resolution;  /* with status "resolved" */
+	const char *host;        /* "" to clear */
+	const char *add_tags[TICKET_TAGS_MAX], *remove_tags[TICKET_TAGS_MAX];
+	int nadd_tags, nremove_tags;
+};
+
+int ticket_change(struct store *s, const struct actor *a, int64_t id, const struct ticket_change *c);
+
+/* The requester rates a resolved or closed ticket 1..5. */
+int ticket_rate(struct store *s, const struct actor *a, int64_t id, int rating, const char *comment);
+
+struct ticket_filter {
+	const char *status;   /* one status, "active" (new, open, pending) or NULL: all */
+	int tier;             /* 0: any */
+	const char *assignee; /* user name, "me", "none", or NULL */
+	const char *requester;/* user name or NULL (employees: always themselves) */
+	const char *tag;
+	bool at_risk, breached;
+	bool by_due;          /* sort by resolution due time (soonest first), else newest first */
+	const char *after;    /* the cursor of the previous page, or NULL */
+	int limit;            /* 1..TICKET_PAGE_MAX; 0: 50 */
+};
+
+/* One page of ticket summaries; *ret_next is the cursor for the next page ("" at the
+ * end). Keyset pagination: no OFFSET, the same cost for page 1 and page 10,000. */
+int ticket_list(struct store *s, const struct actor *a, const struct ticket_filter *f, json_t **ret,
+		char ret_next[64]);
+
+/* Full-text search over tickets and comments (bm25, prefix terms, highlighted
+ * snippets between \u0002 and \u0003), within what the actor may see. */
+int ticket_search(struct store *s, const struct actor *a, const char *query, int limit, json_t **ret);
+
+/* Turns free text into a safe FTS5 query (each word quoted; a trailing * kept for a
+ * prefix). -EINVAL when no word remains. */
+int helpdesk_fts_query(const char *text, char *out, size_t size);
+
+/* Looks at every running SLA clock at time now: flags tickets at risk and breached,
+ * escalates tier-1 tickets at risk to tier 2 once, and logs each. *ret_changed counts
+ * tickets changed. Run by the server every minute and by `ward ticket sla-check`. */
+int helpdesk_sla_sweep(struct store *s, int64_t now, int *ret_changed);
+
+/* The business calendar and the SLA targets. */
+int helpdesk_settings_get(struct store *s, json_t **ret);
+int helpdesk_calendar_set(struct store *s, const struct actor *a, const json_t *calendar);
+int helpdesk_sla_target_set(struct store *s, const struct actor *a, int priority, int64_t response_s,
+			    int64_t resolve_s);
+
+/* Helpers shared with the faces. */
+int ticket_status_parse(const char *text);
+const char *ticket_priority_name(int priority);
+
+#endif

@@ -1,0 +1,864 @@
+/*
+ * tickets.c: the rules of tickets: who may see and do what, the status machine, the
+ * SLA clocks, the timeline and the activity log. SQL is in tickets_store.c.
+ *
+ * The resolution clock is kept as business seconds used so far (sla_used) plus the
+ * instant it last started (sla_since, 0 while stopped). Stopping adds the business
+ * time since sla_since to sla_used; starting sets sla_since and the due time from what
+ * is left. A pause therefore never loses time, and a priority change or a new
+ * calendar recomputes the due time from the same sla_used: it cannot jump back.
+ */
+#include "helpdesk/helpdesk.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "actlog/actlog.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/timeutil.h"
+#include "helpdesk/sla.h"
+#include "helpdesk/tickets_store.h"
+#include "hosts/hosts.h"
+#include "jobs/jobs.h"
+
+#define SLA_RESPONSE_AT_RISK 1
+#define SLA_RESPONSE_BREACHED 2
+#define SLA_RESOLVE_AT_RISK 4
+#define SLA_RESOLVE_BREACHED 8
+#define SLA_STICKY (SLA_RESPONSE_BREACHED | SLA_RESOLVE_BREACHED)
+
+static const char *const statuses[] = {"new", "open", "pending", "resolved", "closed", NULL};
+
+int ticket_status_parse(const char *text)
+{
+	for (int i = 0; text && statuses[i]; i++)
+		if (strcmp(text, statuses[i]) == 0)
+			return i;
+	return err_set(-EINVAL, "status must be one of new, open, pending, resolved, closed");
+}
+
+const char *ticket_priority_name(int priority)
+{
+	static const char *const names[] = {"critical", "high", "medium", "low", "planning"};
+	return priority >= 1 && priority <= 5 ? names[priority - 1] : "unknown";
+}
+
+struct actor helpdesk_local_actor(void)
+{
+	return (struct actor){.user_id = 0, .name = actlog_local_actor(), .role = ROLE_ADMIN};
+}
+
+static bool is_staff(const struct actor *a)
+{
+	return a->role >= ROLE_SUPPORT;
+}
+
+/* --- checks --- */
+
+static bool has_controls(const char *s, bool allow_newlines)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c < 0x20 && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+static int check_text(const char *what, const char *v, size_t max, bool required, bool multiline)
+{
+	if (!v)
+		return required ? err_set(-EINVAL, "%s is required", what) : 0;
+	size_t n = strlen(v);
+	if (required && strspn(v, " \t\r\n") == n)
+		return err_set(-EINVAL, "%s must not be empty", what);
+	if (n > max)
+		return err_set(-EINVAL, "%s is longer than %zu bytes", what, max);
+	json_t *utf8 = json_string(v); /* jansson checks UTF-8 */
+	json_decref(utf8);
+	if (!utf8)
+		return err_set(-EINVAL, "%s is not valid UTF-8", what);
+	if (has_controls(v, multiline))
+		return err_set(-EINVAL, "%s contains control characters", what);
+	return 0;
+}
+
+static int check_tag(const char *tag)
+{
+	size_t n = strlen(tag);
+	if (n == 0 || n > TICKET_TAG_MAX)
+		return err_set(-EINVAL, "a tag has 1 to %d characters", TICKET_TAG_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)tag[i]) && !strchr("-_.:", tag[i]))
+			return err_set(-EINVAL, "tag '%.40s' may use only letters, digits and - _ . :", tag);
+	return 0;
+}
+
+static int check_level(const char *what, int v)
+{
+	return v >= 1 && v <= 3 ? 0 : err_set(-EINVAL, "%s must be 1 (high), 2 (medium) or 3 (low)", what);
+}
+
+/* --- the SLA clocks --- */
+
+struct clocks {
+	struct sla_calendar *cal;
+	int64_t response, resolve; /* targets for the ticket's priority, business seconds */
+};
+
+static int clocks_load(struct store *s, int priority, struct clocks *c)
+{
+	char *text = NULL;
+	json_t *j = NULL;
+	memset(c, 0, sizeof(*c));
+	int r = tickets_store_setting(s, "calendar", &text);
+	if (r == 0 && !(j = json_loads(text, 0, NULL)))
+		r = err_set(-EIO, "the stored business calendar is not JSON");
+	if (r == 0)
+		r = sla_calendar_parse(j, &c->cal);
+	if (r == 0)
+		r = tickets_store_target(s, priority, &c->response, &c->resolve);
+	free(text);
+	json_decref(j);
+	if (r < 0) {
+		sla_calendar_free(c->cal);
+		c->cal = NULL;
+	}
+	return r;
+}
+
+static int clocks_retarget(struct store *s, struct clocks *c, int priority)
+{
+	return tickets_store_target(s, priority, &c->response, &c->resolve);
+}
+
+static void clocks_free(struct clocks *c)
+{
+	sla_calendar_free(c->cal);
+	c->cal = NULL;
+}
+
+static int64_t left_of(int64_t target, int64_t used)
+{
+	return target > used ? target - used : 0;
+}
+
+static void clock_start(const struct clocks *c, struct ticket_state *t, int64_t now)
+{
+	if (t->sla_since)
+		return;
+	t->sla_since = now;
+	t->resolve_due_at = sla_add_business(c->cal, now, left_of(c->resolve, t->sla_used));
+}
+
+static void clock_stop(const struct clocks *c, struct ticket_state *t, int64_t now)
+{
+	if (!t->sla_since)
+		return;
+	t->sla_used += sla_business_seconds(c->cal, t->sla_since, now);
+	t->sla_since = 0;
+	t->resolve_due_at = 0;
+}
+
+/* After a priority or calendar change: the due times from the same time used. */
+static void clock_retarget(const struct clocks *c, struct ticket_state *t)
+{
+	if (t->sla_since)
+		t->resolve_due_at = sla_add_business(c->cal, t->sla_since, left_of(c->resolve, t->sla_used));
+	if (!t->first_response_at && t->response_due_at)
+		t->response_due_at = sla_add_business(c->cal, t->created_at, c->response);
+}
+
+/* The flags at time now; breaches stay. */
+static int sla_flags_at(const struct clocks *c, const struct ticket_state *t, int64_t now)
+{
+	int flags = t->sla_flags & SLA_STICKY;
+	if (!t->first_response_at && t->response_due_at) {
+		int64_t used = sla_business_seconds(c->cal, t->created_at, now);
+		if (used >= c->response)
+			flags |= SLA_RESPONSE_BREACHED;
+		else if (used * 100 >= c->response * TICKET_AT_RISK_PERCENT)
+			flags |= SLA_RESPONSE_AT_RISK;
+	}
+	if (t->sla_since) {
+		int64_t used = t->sla_used + sla_business_seconds(c->cal, t->sla_since, now);
+		if (used >= c->resolve)
+			flags |= SLA_RESOLVE_BREACHED;
+		else if (used * 100 >= c->resolve * TICKET_AT_RISK_PERCENT)
+			flags |= SLA_RESOLVE_AT_RISK;
+	}
+	return flags;
+}
+
+/* --- loading with visibility --- */
+
+/* The ticket, if the actor may see it: employees only their own. */
+static int ticket_load(struct store *s, const struct actor *a, int64_t id, struct ticket_state *t)
+{
+	int r = tickets_store_get(s, id, t);
+	if (r == 0 && !is_staff(a) && t->requester_id != a->user_id)
+		return err_set(-ENOENT, "ticket %lld does not exist", (long long)id);
+	return r;
+}
+
+static int user_by_name(struct store *s, const char *name, struct user *u)
+{
+	int r = accounts_user_get(s, name, u);
+	if (r == -ENOENT)
+		return err_set(-EINVAL, "user '%.64s' does not exist", name);
+	return r;
+}
+
+/* One timeline event and its activity-log entry. */
+static int event(struct store *s, const struct actor *a, int64_t id, int64_t now, const char *kind, bool public,
+		 const char *body, json_t *data, int64_t *ret_event)
+{
+	char object[32], action[48];
+	snprintf(object, sizeof(object), "ticket:%lld", (long long)id);
+	snprintf(action, sizeof(action), "ticket.%s", kind);
+	int r = tickets_store_event(s, id, now, a->name, kind, public, body, data, ret_event);
+	if (r == 0)
+		r = actlog_append(s, a->name, action, object, data);
+	json_decref(data);
+	return r;
+}
+
+/* --- create --- */
+
+int ticket_create(struct store *s, const struct actor *a, const struct ticket_new *in, int64_t *ret_id)
+{
+	struct ticket_state t = {.impact = in->impact ? in->impact : 2, .urgency = in->urgency ? in->urgency : 2,
+				 .tier = 1};
+	struct clocks c = {0};
+	struct user u;
+	struct host h;
+	int64_t now = time_now(), id = 0;
+	int r;
+	if ((r = check_text("title", in->title, TICKET_TITLE_MAX, true, false)) < 0 ||
+	    (r = check_text("description", in->description, TICKET_TEXT_MAX, true, true)) < 0 ||
+	    (r = check_text("category", in->category, TICKET_CATEGORY_MAX, false, false)) < 0 ||
+	    (r = check_level("impact", t.impact)) < 0 || (r = check_level("urgency", t.urgency)) < 0)
+		return r;
+	if (in->ntags > TICKET_TAGS_MAX)
+		return err_set(-EINVAL, "at most %d tags", TICKET_TAGS_MAX);
+	for (int i = 0; i < in->ntags; i++)
+		if ((r = check_tag(in->tags[i])) < 0)
+			return r;
+	if (!is_staff(a) || !in->requester) {
+		if (!a->user_id)
+			return err_set(-EINVAL, "give the requester (--requester USER)");
+		t.requester_id = a->user_id;
+	} else {
+		if ((r = user_by_name(s, in->requester, &u)) < 0)
+			return r;
+		t.requester_id = u.id;
+	}
+	if (in->host && *in->host) {
+		if ((r = hosts_get(s, in->host, &h)) < 0)
+			return r == -ENOENT ? err_set(-EINVAL, "machine '%.64s' is not in the inventory", in->host) : r;
+		t.host_id = h.id;
+	}
+	t.priority = t.impact + t.urgency - 1;
+	snprintf(t.status, sizeof(t.status), "new");
+	t.created_at = now;
+	if ((r = store_tx_begin(s)) < 0)
+		return r;
+	if ((r = clocks_load(s, t.priority, &c)) < 0)
+		goto out;
+	t.sla_since = now;
+	t.response_due_at = sla_add_business(c.cal, now, c.response);
+	t.resolve_due_at = sla_add_business(c.cal, now, c.resolve);
+	if ((r = tickets_store_insert(s, in->title, in->description, in->category, &t, &id)) < 0 ||
+	    (r = tickets_store_fts_put(s, id, 0, t.requester_id, false, in->title, in->description)) < 0)
+		goto out;
+	for (int i = 0; i < in->ntags && r == 0; i++)
+		r = tickets_store_tag(s, id, in->tags[i], true);
+	if (r == 0)
+		r = event(s, a, id, now, "create", true, NULL,
+			  json_pack("{s:s, s:I, s:I}", "title", in->title, "priority", (json_int_t)t.priority,
+				    "requester", (json_int_t)t.requester_id),
+			  NULL);
+out:
+	clocks_free(&c);
+	r = store_tx_end(s, r);
+	if (r == 0)
+		*ret_id = id;
+	return r;
+}
+
+/* --- show --- */
+
+int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret)
+{
+	struct ticket_state t;
+	struct clocks c;
+	json_t *j;
+	int r = ticket_load(s, a, id, &t);
+	if (r < 0 || (r = tickets_store_json(s, id, true, !is_staff(a), &j)) < 0)
+		return r;
+	if (clocks_load(s, t.priority, &c) == 0) {
+		int flags = sla_flags_at(&c, &t, time_now());
+		json_object_set_new(j, "sla_flags", json_integer(flags));
+		json_object_set_new(j, "sla", json_pack("{s:I, s:I, s:b, s:b, s:b, s:b}", "response_target_s",
+							(json_int_t)c.response, "resolve_target_s", (json_int_t)c.resolve,
+							"response_at_risk", !!(flags & SLA_RESPONSE_AT_RISK),
+							"response_breached", !!(flags & SLA_RESPONSE_BREACHED),
+							"resolve_at_risk", !!(flags & SLA_RESOLVE_AT_RISK),
+							"resolve_breached", !!(flags & SLA_RESOLVE_BREACHED)));
+		clocks_free(&c);
+	}
+	json_object_set_new(j, "priority_name", json_string(ticket_priority_name(t.priority)));
+	*ret = j;
+	return 0;
+}
+
+/* --- status --- */
+
+/* Moves t to status at now, running or stopping the clocks. */
+static int set_status(const struct clocks *c, struct ticket_state *t, int to, int64_t now)
+{
+	int from = ticket_status_parse(t->status);
+	if (from == to)
+		return 0;
+	if (from == 4)
+		return err_set(-EINVAL, "ticket %lld is closed; open a new ticket", (long long)t->id);
+	if (to == 0)
+		return err_set(-EINVAL, "a ticket cannot go back to new");
+	switch (to) {
+	case 1: /* open */
+		t->resolved_at = 0;
+		clock_start(c, t, now);
+		break;
+	case 2: /* pending on the requester */
+		clock_stop(c, t, now);
+		break;
+	case 3: /* resolved */
+	case 4: /* closed */
+		t->sla_flags = sla_flags_at(c, t, now) & SLA_STICKY;
+		clock_stop(c, t, now);
+		if (!t->resolved_at)
+			t->resolved_at = now;
+		if (!t->first_response_at) {
+			t->first_response_at = now;
+			t->response_due_at = 0;
+		}
+		if (to == 4)
+			t->closed_at = now;
+		break;
+	}
+	snprintf(t->status, sizeof(t->status), "%s", statuses[to]);
+	return 0;
+}
+
+/* --- comments --- */
+
+int ticket_comment(struct store *s, const struct actor *a, int64_t id, const char *body, bool internal,
+		   int64_t *ret_event)
+{
+	struct ticket_state t;
+	struct clocks c = {0};
+	int64_t now = time_now(), ev = 0;
+	int r;
+	if ((r = check_text("comment", body, TICKET_TEXT_MAX, true, true)) < 0)
+		return r;
+	if (internal && !is_staff(a))
+		return err_set(-EPERM, "only support staff write internal notes");
+	if ((r = store_tx_begin(s)) < 0)
+		return r;
+	if ((r = ticket_load(s, a, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0)
+		goto out;
+	if (strcmp(t.status, "closed") == 0) {
+		r = err_set(-EINVAL, "ticket %lld is closed; open a new ticket", (long long)id);
+		goto out;
+	}
+	char old[16];
+	snprintf(old, sizeof(old), "%s", t.status);
+	if (!internal && t.requester_id == a->user_id && !is_staff(a)) {
+		/* The requester answers: a pending or resolved ticket is open again. */
+		if (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0)
+			r = set_status(&c, &t, 1, now);
+	} else if (!internal) {
+		if (!t.first_response_at) {
+			t.first_response_at = now;
+			t.sla_flags = sla_flags_at(&c, &t, now) & SLA_STICKY;
+			t.response_due_at = 0;
+		}
+		if (strcmp(t.status, "new") == 0)
+			r = set_status(&c, &t, 1, now);
+	}
+	if (r == 0)
+		r = tickets_store_save(s, &t, now);
+	if (r == 0)
+		r = event(s, a, id, now, internal ? "note" : "reply", !internal, body,
+			  json_pack("{s:I}", "length", (json_int_t)strlen(body)), &ev);
+	if (r == 0)
+		r = tickets_store_fts_put(s, id, ev, t.requester_id, internal, NULL, body);
+	if (r == 0 && strcmp(old, t.status) != 0)
+		r = event(s, a, id, now, "status", true, NULL, json_pack("{s:s, s:s}", "from", old, "to", t.status),
+			  NULL);
+out:
+	clocks_free(&c);
+	r = store_tx_end(s, r);
+	if (r == 0 && ret_event)
+		*ret_event = ev;
+	return r;
+}
+
+/* --- changes --- */
+
+static int change_assignee(struct store *s, const struct actor *a, struct ticket_state *t, const char *name,
+			   int64_t now)
+{
+	struct user u = {0};
+	int r;
+	if (*name) {
+		if (strcmp(name, "me") == 0 && a->user_id)
+			name = a->name;
+		if ((r = user_by_name(s, name, &u)) < 0)
+			return r;
+		if (u.role < ROLE_SUPPORT)
+			return err_set(-EINVAL, "'%s' is not support staff: tickets are assigned to support or admins",
+				       u.name);
+		if (u.disabled)
+			return err_set(-EINVAL, "user '%s' is disabled", u.name);
+	}
+	if (u.id == t->assignee_id)
+		return 0;
+	t->assignee_id = u.id;
+	return event(s, a, t->id, now, "assign", false, NULL, json_pack("{s:s?}", "assignee", *name ? u.name : NULL),
+		     NULL);
+}
+
+static int change_tier(struct store *s, const struct actor *a, struct ticket_state *t, int tier, const char *note,
+		       int64_t now)
+{
+	int r;
+	if (tier == t->tier)
+		return 0;
+	if (tier != 1 && tier != 2)
+		return err_set(-EINVAL, "tier must be 1 (first-level support) or 2 (the generalist)");
+	if ((r = check_text("note", note, TICKET_TEXT_MAX, true, true)) < 0)
+		return err_set(-EINVAL, "%s a note saying why is required", tier == 2 ? "escalating:" : "de-escalating:");
+	t->tier = tier;
+	json_t *data = json_pack("{s:i, s:i}", "from", tier == 2 ? 1 : 2, "to", tier);
+	if (tier == 2 && t->host_id) {
+		/* A fresh diagnostics snapshot of the requester's machine, for the generalist. */
+		struct host h;
+		char hid[32];
+		int64_t job = 0;
+		snprintf(hid, sizeof(hid), "%lld", (long long)t->host_id);
+		if (hosts_get(s, hid, &h) == 0 && jobs_queue(s, a->name, &h, "diagnostics", NULL, &job) == 0)
+			json_object_set_new(data, "diagnostics_job", json_integer(job));
+	}
+	int64_t ev = 0;
+	r = event(s, a, t->id, now, tier == 2 ? "escalate" : "deescalate", false, note, data, &ev);
+	if (r == 0)
+		r = tickets_store_fts_put(s, t->id, ev, t->requester_id, true, NULL, note);
+	return r;
+}
+
+static int change_tags(struct store *s, const struct actor *a, int64_t id, const struct ticket_change *c, int64_t now)
+{
+	json_t *added = json_array(), *removed = json_array();
+	int r = 0;
+	for (int i = 0; i < c->nadd_tags && r == 0; i++)
+		if ((r = check_tag(c->add_tags[i])) == 0 && (r = tickets_store_tag(s, id, c->add_tags[i], true)) == 0)
+			json_array_append_new(added, json_string(c->add_tags[i]));
+	for (int i = 0; i < c->nremove_tags && r == 0; i++)
+		if ((r = tickets_store_tag(s, id, c->remove_tags[i], false)) == 0)
+			json_array_append_new(removed, json_string(c->remove_tags[i]));
+	int64_t n = 0;
+	if (r == 0 && (r = tickets_store_tag_count(s, id, &n)) == 0 && n > TICKET_TAGS_MAX)
+		r = err_set(-EINVAL, "at most %d tags", TICKET_TAGS_MAX);
+	if (r == 0)
+		return event(s, a, id, now, "tags", false, NULL, json_pack("{s:o, s:o}", "added", added, "removed", removed),
+			     NULL);
+	json_decref(added);
+	json_decref(removed);
+	return r;
+}
+
+int ticket_change(struct store *s, const struct actor *a, int64_t id, const struct ticket_change *c)
+{
+	struct ticket_state t;
+	struct clocks k = {0};
+	int64_t now = time_now();
+	int r, to = -1;
+	bool only_close = c->status && strcmp(c->status, "closed") == 0 && !c->title && !c->category && !c->impact &&
+			  !c->urgency && !c->assignee && !c->tier && !c->host && !c->nadd_tags && !c->nremove_tags;
+	if (!is_staff(a) && !only_close)
+		return err_set(-EPERM, "employees may only close their own tickets");
+	if ((r = check_text("title", c->title, TICKET_TITLE_MAX, c->title != NULL, false)) < 0 ||
+	    (r = check_text("category", c->category, TICKET_CATEGORY_MAX, false, false)) < 0 ||
+	    (r = check_text("resolution", c->resolution, TICKET_TEXT_MAX, false, true)) < 0 ||
+	    (c->impact && (r = check_level("impact", c->impact)) < 0) ||
+	    (c->urgency && (r = check_level("urgency", c->urgency)) < 0) ||
+	    (c->status && (to = ticket_status_parse(c->status)) < 0))
+		return c->status && to < 0 ? to : r;
+	if (c->nadd_tags > TICKET_TAGS_MAX || c->nremove_tags > TICKET_TAGS_MAX)
+		return err_set(-EINVAL, "at most %d tags", TICKET_TAGS_MAX);
+	if ((r = store_tx_begin(s)) < 0)
+		return r;
+	if ((r = ticket_load(s, a, id, &t)) < 0 || (r = clocks_load(s, t.priority, &k)) < 0)
+		goto out;
+	if (strcmp(t.status, "closed") == 0) {
+		r = err_set(-EINVAL, "ticket %lld is closed; open a new ticket", (long long)id);
+		goto out;
+	}
+	if (c->title || c->category) {
+		if ((r = tickets_store_set_text(s, id, c->title, c->category, NULL)) < 0 ||
+		    (c->title && (r = tickets_store_fts_retitle(s, id, c->title)) < 0) ||
+		    (r = event(s, a, id, now, "update", true, NULL,
+			       json_pack("{s:s?, s:s?}", "title", c->title, "category", c->category), NULL)) < 0)
+			goto out;
+	}
+	if (c->host) {
+		struct host h = {0};
+		if (*c->host && (r = hosts_get(s, c->host, &h)) < 0) {
+			r = r == -ENOENT ? err_set(-EINVAL, "machine '%.64s' is not in the inventory", c->host) : r;
+			goto out;
+		}
+		t.host_id = h.id;
+		if ((r = event(s, a, id, now, "host", true, NULL, json_pack("{s:s?}", "host", *c->host ? h.name : NULL),
+			       NULL)) < 0)
+			goto out;
+	}
+	if (c->impact || c->urgency) {
+		int impact = c->impact ? c->impact : t.impact, urgency = c->urgency ? c->urgency : t.urgency;
+		int priority = impact + urgency - 1, old = t.priority;
+		t.impact = impact;
+		t.urgency = urgency;
+		if (priority != old) {
+			t.priority = priority;
+			if ((r = clocks_retarget(s, &k, priority)) < 0)
+				goto out;
+			clock_retarget(&k, &t);
+			if ((r = event(s, a, id, now, "priority", true, NULL,
+				       json_pack("{s:i, s:i}", "from", old, "to", priority), NULL)) < 0)
+				goto out;
+		}
+	}
+	if (c->assignee && (r = change_assignee(s, a, &t, c->assignee, now)) < 0)
+		goto out;
+	if (c->assignee && *c->assignee && strcmp(t.status, "new") == 0 && to < 0)
+		to = 1; /* picked up */
+	if (c->tier && (r = change_tier(s, a, &t, c->tier, c->note, now)) < 0)
+		goto out;
+	if (to >= 0) {
+		char old[16];
+		snprintf(old, sizeof(old), "%s", t.status);
+		if ((r = set_status(&k, &t, to, now)) < 0)
+			goto out;
+		if (to == 3 && c->resolution && (r = tickets_store_set_text(s, id, NULL, NULL, c->resolution)) < 0)
+			goto out;
+		if (strcmp(old, t.status) != 0 &&
+		    (r = event(s, a, id, now, to == 3 ? "resolve" : "status", true, to == 3 ? c->resolution : NULL,
+			       json_pack("{s:s, s:s}", "from", old, "to", t.status), NULL)) < 0)
+			goto out;
+	}
+	if ((c->nadd_tags || c->nremove_tags) && (r = change_tags(s, a, id, c, now)) < 0)
+		goto out;
+	t.sla_flags = sla_flags_at(&k, &t, now);
+	r = tickets_store_save(s, &t, now);
+out:
+	clocks_free(&k);
+	return store_tx_end(s, r);
+}
+
+int ticket_rate(struct store *s, const struct actor *a, int64_t id, int rating, const char *comment)
+{
+	struct ticket_state t;
+	int r;
+	if (rating < 1 || rating > 5)
+		return err_set(-EINVAL, "rating must be 1 to 5");
+	if ((r = check_text("comment", comment, 4096, false, true)) < 0 || (r = store_tx_begin(s)) < 0)
+		return r;
+	if ((r = ticket_load(s, a, id, &t)) < 0)
+		goto out;
+	if (t.requester_id != a->user_id) {
+		r = err_set(-EPERM, "only the requester rates a ticket");
+		goto out;
+	}
+	if (strcmp(t.status, "resolved") != 0 && strcmp(t.status, "closed") != 0) {
+		r = err_set(-EINVAL, "ticket %lld is not resolved yet", (long long)id);
+		goto out;
+	}
+	if ((r = tickets_store_set_rating(s, id, rating, comment)) == 0)
+		r = event(s, a, id, time_now(), "rate", true, comment, json_pack("{s:i}", "rating", rating), NULL);
+out:
+	return store_tx_end(s, r);
+}
+
+/* --- listing and search --- */
+
+#define DUE_KEY "coalesce(t.resolve_due_at, 9223372036854775807)"
+
+int ticket_list(struct store *s, const struct actor *a, const struct ticket_filter *f, json_t **ret,
+		char ret_next[64])
+{
+	char sql[2048];
+	struct tickets_param p[12];
+	int np = 0, limit = f->limit ? f->limit : 50, r, st = -1;
+	struct user u;
+	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT %s%s WHERE 1", tickets_store_summary_cols,
+				    tickets_store_summary_from);
+#define ADD(...) n += (size_t)snprintf(sql + n, sizeof(sql) - n, __VA_ARGS__)
+	ret_next[0] = '\0';
+	if (limit < 1 || limit > TICKET_PAGE_MAX)
+		return err_set(-EINVAL, "limit must be 1 to %d", TICKET_PAGE_MAX);
+	if (f->status && strcmp(f->status, "active") == 0) {
+		ADD(" AND t.status IN ('new', 'open', 'pending')");
+	} else if (f->status && *f->status) {
+		if ((st = ticket_status_parse(f->status)) < 0)
+			return st;
+		ADD(" AND t.status = ?");
+		p[np++] = (struct tickets_param){.text = statuses[st]};
+	}
+	if (f->tier) {
+		if (f->tier != 1 && f->tier != 2)
+			return err_set(-EINVAL, "tier must be 1 or 2");
+		ADD(" AND t.tier = ?");
+		p[np++] = (struct tickets_param){.num = f->tier};
+	}
+	if (f->assignee && strcmp(f->assignee, "none") == 0) {
+		ADD(" AND t.assignee_id IS NULL");
+	} else if (f->assignee && *f->assignee) {
+		int64_t uid = a->user_id;
+		if (strcmp(f->assignee, "me") != 0) {
+			if ((r = user_by_name(s, f->assignee, &u)) < 0)
+				return r;
+			uid = u.id;
+		}
+		ADD(" AND t.assignee_id = ?");
+		p[np++] = (struct tickets_param){.num = uid};
+	}
+	if (!is_staff(a)) {
+		ADD(" AND t.requester_id = ?");
+		p[np++] = (struct tickets_param){.num = a->user_id};
+	} else if (f->requester && *f->requester) {
+		if ((r = user_by_name(s, f->requester, &u)) < 0)
+			return r;
+		ADD(" AND t.requester_id = ?");
+		p[np++] = (struct tickets_param){.num = u.id};
+	}
+	if (f->tag && *f->tag) {
+		ADD(" AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)");
+		p[np++] = (struct tickets_param){.text = f->tag};
+	}
+	if (f->at_risk)
+		ADD(" AND (t.sla_flags & %d) != 0", SLA_RESPONSE_AT_RISK | SLA_RESOLVE_AT_RISK);
+	if (f->breached)
+		ADD(" AND (t.sla_flags & %d) != 0", SLA_RESPONSE_BREACHED | SLA_RESOLVE_BREACHED);
+	if (f->after && *f->after) {
+		int64_t due = 0, after_id = 0;
+		char extra;
+		bool ok = f->by_due ? sscanf(f->after, "%lld:%lld%c", (long long *)&due, (long long *)&after_id, &extra) == 2
+				    : sscanf(f->after, "%lld%c", (long long *)&after_id, &extra) == 1;
+		if (!ok || after_id < 1)
+			return err_set(-EINVAL, "'after' is not a cursor from this listing");
+		if (f->by_due) {
+			ADD(" AND (" DUE_KEY ", t.id) > (?, ?)");
+			p[np++] = (struct tickets_param){.num = due};
+		} else {
+			ADD(" AND t.id < ?");
+		}
+		p[np++] = (struct tickets_param){.num = after_id};
+	}
+	ADD(f->by_due ? " ORDER BY " DUE_KEY ", t.id LIMIT ?" : " ORDER BY t.id DESC LIMIT ?");
+	p[np++] = (struct tickets_param){.num = limit + 1};
+#undef ADD
+	if (n >= sizeof(sql))
+		return -ENAMETOOLONG;
+	json_t *rows = json_array();
+	if (!rows)
+		return -ENOMEM;
+	if ((r = tickets_store_list(s, sql, p, np, rows)) < 0) {
+		json_decref(rows);
+		return r;
+	}
+	if (json_array_size(rows) > (size_t)limit) {
+		json_array_remove(rows, (size_t)limit);
+		json_t *last = json_array_get(rows, (size_t)limit - 1);
+		long long lid = (long long)json_integer_value(json_object_get(last, "number"));
+		json_t *due = json_object_get(last, "resolve_due_at");
+		if (f->by_due)
+			snprintf(ret_next, 64, "%lld:%lld",
+				 json_is_integer(due) ? (long long)json_integer_value(due) : 9223372036854775807LL, lid);
+		else
+			snprintf(ret_next, 64, "%lld", lid);
+	}
+	*ret = rows;
+	return 0;
+}
+
+int helpdesk_fts_query(const char *text, char *out, size_t size)
+{
+	size_t n = 0;
+	int terms = 0;
+	const unsigned char *p = (const unsigned char *)text;
+	if (size == 0)
+		return -EINVAL;
+	out[0] = '\0';
+	while (*p && terms < 16) {
+		while (*p && !(isalnum(*p) || *p >= 0x80))
+			p++;
+		const unsigned char *w = p;
+		while (*p && (isalnum(*p) || *p >= 0x80))
+			p++;
+		size_t len = (size_t)(p - w);
+		if (len == 0)
+			break;
+		bool prefix = *p == '*';
+		/* Each word quoted: no FTS5 operator, column filter or syntax survives. */
+		int k = snprintf(out + n, size - n, "%s\"%.*s\"%s", terms ? " " : "", (int)len, (const char *)w,
+				 prefix ? "*" : "");
+		if (k < 0 || (size_t)k >= size - n)
+			break;
+		n += (size_t)k;
+		terms++;
+	}
+	return terms ? 0 : err_set(-EINVAL, "the search has no words");
+}
+
+int ticket_search(struct store *s, const struct actor *a, const char *query, int limit, json_t **ret)
+{
+	char q[1024];
+	int r;
+	if (!query || strlen(query) > 512)
+		return err_set(-EINVAL, "a search of up to 512 characters is required");
+	if (limit < 1 || limit > TICKET_SEARCH_MAX)
+		limit = 20;
+	if ((r = helpdesk_fts_query(query, q, sizeof(q))) < 0)
+		return r;
+	json_t *rows = json_array();
+	if (!rows)
+		return -ENOMEM;
+	if ((r = tickets_store_search(s, q, is_staff(a) ? 0 : a->user_id, is_staff(a), limit, rows)) < 0) {
+		json_decref(rows);
+		return r;
+	}
+	*ret = rows;
+	return 0;
+}
+
+/* --- the SLA sweep --- */
+
+static int sweep_one(struct store *s, int64_t id, int64_t now, bool *ret_changed)
+{
+	struct ticket_state t;
+	struct clocks c = {0};
+	struct actor sys = {.name = "system", .role = ROLE_ADMIN};
+	int r;
+	*ret_changed = false;
+	if ((r = store_tx_begin(s)) < 0)
+		return r;
+	if ((r = tickets_store_get(s, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0)
+		goto out;
+	int flags = sla_flags_at(&c, &t, now), fresh = flags & ~t.sla_flags;
+	if (fresh == 0)
+		goto out;
+	t.sla_flags = flags;
+	*ret_changed = true;
+	r = event(s, &sys, id, now, "sla", false, NULL,
+		  json_pack("{s:b, s:b, s:b, s:b}", "response_at_risk", !!(flags & SLA_RESPONSE_AT_RISK),
+			    "response_breached", !!(flags & SLA_RESPONSE_BREACHED), "resolve_at_risk",
+			    !!(flags & SLA_RESOLVE_AT_RISK), "resolve_breached", !!(flags & SLA_RESOLVE_BREACHED)),
+		  NULL);
+	if (r == 0 && t.tier == 1 && !t.auto_escalated) {
+		t.auto_escalated = 1;
+		r = change_tier(s, &sys, &t, 2, "Escalated automatically: the SLA is at risk.", now);
+	}
+	if (r == 0)
+		r = tickets_store_save(s, &t, now);
+out:
+	clocks_free(&c);
+	return store_tx_end(s, r);
+}
+
+int helpdesk_sla_sweep(struct store *s, int64_t now, int *ret_changed)
+{
+	json_t *ids = json_array();
+	size_t i;
+	json_t *v;
+	int r, changed = 0;
+	if (!ids)
+		return -ENOMEM;
+	if ((r = tickets_store_running(s, ids)) < 0)
+		goto out;
+	json_array_foreach(ids, i, v) {
+		bool ch;
+		if ((r = sweep_one(s, json_integer_value(v), now, &ch)) < 0)
+			goto out;
+		changed += ch;
+	}
+out:
+	json_decref(ids);
+	if (ret_changed)
+		*ret_changed = changed;
+	return r;
+}
+
+/* --- settings --- */
+
+int helpdesk_settings_get(struct store *s, json_t **ret)
+{
+	char *text = NULL;
+	json_t *cal = NULL, *targets = NULL;
+	int r = tickets_store_setting(s, "calendar", &text);
+	if (r == 0 && !(cal = json_loads(text, 0, NULL)))
+		r = err_set(-EIO, "the stored business calendar is not JSON");
+	if (r == 0)
+		r = tickets_store_targets(s, &targets);
+	free(text);
+	if (r < 0) {
+		json_decref(cal);
+		return r;
+	}
+	*ret = json_pack("{s:o, s:o}", "calendar", cal, "sla_targets", targets);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int helpdesk_calendar_set(struct store *s, const struct actor *a, const json_t *calendar)
+{
+	struct sla_calendar *cal = NULL;
+	json_t *canon = NULL;
+	char *text = NULL;
+	int r = sla_calendar_parse(calendar, &cal);
+	if (r < 0)
+		return r;
+	if (!(canon = sla_calendar_json(cal)) || !(text = json_canonical(canon))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = store_tx_begin(s)) < 0)
+		goto out;
+	if ((r = tickets_store_setting_set(s, "calendar", text)) == 0)
+		r = actlog_append(s, a->name, "helpdesk.calendar", "helpdesk:calendar", canon);
+	r = store_tx_end(s, r);
+out:
+	sla_calendar_free(cal);
+	json_decref(canon);
+	free(text);
+	return r;
+}
+
+int helpdesk_sla_target_set(struct store *s, const struct actor *a, int priority, int64_t response_s,
+			    int64_t resolve_s)
+{
+	int r;
+	if (priority < 1 || priority > 5)
+		return err_set(-EINVAL, "priority must be 1 (critical) to 5 (planning)");
+	if (response_s < 60 || resolve_s < 60 || response_s > resolve_s || resolve_s > 366LL * 86400)
+		return err_set(-EINVAL, "targets run from 1 minute to a year, and response comes before resolution");
+	if ((r = store_tx_begin(s)) < 0)
+		return r;
+	if ((r = tickets_store_target_set(s, priority, response_s, resolve_s)) == 0)
+		r = actlog_appendf(s, a->name, "helpdesk.sla_target", "helpdesk:sla", "{s:i, s:I, s:I}", "priority",
+				   priority, "response_s", (json_int_t)response_s, "resolve_s", (json_int_t)resolve_s);
+	return store_tx_end(s, r);
+}

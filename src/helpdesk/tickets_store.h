@@ -1,0 +1,72 @@
+/*
+ * tickets_store.h: the SQL behind tickets.c.
+ */
+#ifndef WARD_TICKETS_STORE_H
+#define WARD_TICKETS_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/store.h"
+
+/* The scalar state of a ticket that the rules work on. 0 stands for SQL NULL. */
+struct ticket_state {
+	int64_t id, requester_id, assignee_id, host_id;
+	int64_t created_at, first_response_at, resolved_at, closed_at;
+	int64_t sla_used, sla_since, response_due_at, resolve_due_at;
+	int impact, urgency, priority, tier, sla_flags, auto_escalated;
+	char status[16];
+};
+
+int tickets_store_insert(struct store *s, const char *title, const char *description, const char *category,
+			 const struct ticket_state *t, int64_t *ret_id);
+int tickets_store_get(struct store *s, int64_t id, struct ticket_state *ret);
+/* Writes the state back (every field of struct ticket_state) and updated_at = now. */
+int tickets_store_save(struct store *s, const struct ticket_state *t, int64_t now);
+/* Sets the text fields that are not NULL. */
+int tickets_store_set_text(struct store *s, int64_t id, const char *title, const char *category,
+			   const char *resolution);
+int tickets_store_set_rating(struct store *s, int64_t id, int rating, const char *comment);
+
+int tickets_store_tag(struct store *s, int64_t id, const char *tag, bool add);
+int tickets_store_tag_count(struct store *s, int64_t id, int64_t *ret);
+
+int tickets_store_event(struct store *s, int64_t id, int64_t at, const char *actor, const char *kind, bool public,
+			const char *body, const json_t *data, int64_t *ret_event);
+
+/* The search index: one row per ticket (event 0: title and description) and one per
+ * comment. */
+int tickets_store_fts_put(struct store *s, int64_t id, int64_t event, int64_t requester_id, bool internal,
+			  const char *title, const char *body);
+int tickets_store_fts_retitle(struct store *s, int64_t id, const char *title);
+
+/* The summary (and, when full, the description, resolution, rating, tags and
+ * timeline; public_only drops internal events) of one ticket. */
+int tickets_store_json(struct store *s, int64_t id, bool full, bool public_only, json_t **ret);
+
+/* A listing: sql is built by the caller from fixed fragments, with its parameters
+ * bound by bind (text, or int64 when text is NULL). Rows as summaries. */
+struct tickets_param {
+	const char *text;
+	int64_t num;
+};
+int tickets_store_list(struct store *s, const char *sql, const struct tickets_param *params, int nparams,
+		       json_t *out);
+/* The summary columns, for the caller's SELECT. */
+extern const char tickets_store_summary_cols[];
+extern const char tickets_store_summary_from[];
+
+int tickets_store_search(struct store *s, const char *fts_query, int64_t requester_id, bool include_internal,
+			 int limit, json_t *out);
+
+/* Ids of tickets with a running SLA clock, for the sweep. */
+int tickets_store_running(struct store *s, json_t *out);
+
+int tickets_store_target(struct store *s, int priority, int64_t *ret_response, int64_t *ret_resolve);
+int tickets_store_target_set(struct store *s, int priority, int64_t response, int64_t resolve);
+int tickets_store_targets(struct store *s, json_t **ret);
+int tickets_store_setting(struct store *s, const char *key, char **ret);
+int tickets_store_setting_set(struct store *s, const char *key, const char *value);
+
+#endif

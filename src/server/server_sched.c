@@ -1,0 +1,94 @@
+/*
+ * server_sched.c: the server's clock: work that runs every minute whether or not
+ * anyone asks (the help desk's SLA sweep; later scans, checks, backups, drills). One
+ * thread with its own store connection; a failed round is logged and retried on the
+ * next tick.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "core/store.h"
+#include "core/timeutil.h"
+#include "helpdesk/helpdesk.h"
+#include "server/server.h"
+
+#define SCHED_TICK_S 60
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool running, stop;
+} sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void sched_round(void)
+{
+	struct store *s = store_get();
+	int changed = 0, r;
+	if (!s) {
+		log_warnx("scheduler: %s", err_msg(-EIO));
+		return;
+	}
+	if ((r = helpdesk_sla_sweep(s, time_now(), &changed)) < 0)
+		log_warnx("scheduler: SLA check: %s", err_msg(r));
+	else if (changed > 0)
+		log_infox("scheduler: SLA check flagged %d ticket%s", changed, changed == 1 ? "" : "s");
+}
+
+static void *sched_main(void *arg)
+{
+	pthread_mutex_lock(&sched.lock);
+	while (!sched.stop) {
+		pthread_mutex_unlock(&sched.lock);
+		sched_round();
+		pthread_mutex_lock(&sched.lock);
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += SCHED_TICK_S;
+		while (!sched.stop && pthread_cond_timedwait(&sched.wake, &sched.lock, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&sched.lock);
+	store_release();
+	return NULL;
+}
+
+int server_sched_start(void)
+{
+	pthread_condattr_t ca;
+	sigset_t set, old;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sched.wake, &ca);
+	pthread_condattr_destroy(&ca);
+	sched.stop = false;
+	/* SIGTERM and SIGINT are for the HTTP server's sigwait, never this thread. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	int r = pthread_create(&sched.thread, NULL, sched_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return err_set(-r, "cannot start the scheduler thread");
+	sched.running = true;
+	return 0;
+}
+
+void server_sched_stop(void)
+{
+	if (!sched.running)
+		return;
+	pthread_mutex_lock(&sched.lock);
+	sched.stop = true;
+	pthread_cond_signal(&sched.wake);
+	pthread_mutex_unlock(&sched.lock);
+	pthread_join(sched.thread, NULL);
+	pthread_cond_destroy(&sched.wake);
+	sched.running = false;
+}
