@@ -596,94 +596,67 @@ out:
 
 /* --- listing and search --- */
 
-#define DUE_KEY "coalesce(t.resolve_due_at, 9223372036854775807)"
-
 int ticket_list(struct store *s, const struct actor *a, const struct ticket_filter *f, json_t **ret,
 		char ret_next[64])
 {
-	char sql[2048];
-	struct tickets_param p[12];
-	int np = 0, limit = f->limit ? f->limit : 50, r, st = -1;
+	struct tickets_query q = {.tier = f->tier, .tag = f->tag && *f->tag ? f->tag : NULL, .by_due = f->by_due,
+				  .limit = f->limit ? f->limit : 50};
 	struct user u;
-	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT %s%s WHERE 1", tickets_store_summary_cols,
-				    tickets_store_summary_from);
-#define ADD(...) n += (size_t)snprintf(sql + n, sizeof(sql) - n, __VA_ARGS__)
+	int r;
 	ret_next[0] = '\0';
-	if (limit < 1 || limit > TICKET_PAGE_MAX)
+	if (q.limit < 1 || q.limit > TICKET_PAGE_MAX)
 		return err_set(-EINVAL, "limit must be 1 to %d", TICKET_PAGE_MAX);
 	if (f->status && strcmp(f->status, "active") == 0) {
-		ADD(" AND t.status IN ('new', 'open', 'pending')");
+		q.active = true;
 	} else if (f->status && *f->status) {
-		if ((st = ticket_status_parse(f->status)) < 0)
+		int st = ticket_status_parse(f->status);
+		if (st < 0)
 			return st;
-		ADD(" AND t.status = ?");
-		p[np++] = (struct tickets_param){.text = statuses[st]};
+		q.status = statuses[st];
 	}
-	if (f->tier) {
-		if (f->tier != 1 && f->tier != 2)
-			return err_set(-EINVAL, "tier must be 1 or 2");
-		ADD(" AND t.tier = ?");
-		p[np++] = (struct tickets_param){.num = f->tier};
-	}
+	if (q.tier && q.tier != 1 && q.tier != 2)
+		return err_set(-EINVAL, "tier must be 1 or 2");
 	if (f->assignee && strcmp(f->assignee, "none") == 0) {
-		ADD(" AND t.assignee_id IS NULL");
+		q.unassigned = true;
 	} else if (f->assignee && *f->assignee) {
-		int64_t uid = a->user_id;
+		q.assignee_id = a->user_id;
 		if (strcmp(f->assignee, "me") != 0) {
 			if ((r = user_by_name(s, f->assignee, &u)) < 0)
 				return r;
-			uid = u.id;
+			q.assignee_id = u.id;
 		}
-		ADD(" AND t.assignee_id = ?");
-		p[np++] = (struct tickets_param){.num = uid};
+		if (!q.assignee_id)
+			return err_set(-EINVAL, "'me' needs a logged-in user");
 	}
 	if (!is_staff(a)) {
-		ADD(" AND t.requester_id = ?");
-		p[np++] = (struct tickets_param){.num = a->user_id};
+		q.requester_id = a->user_id;
 	} else if (f->requester && *f->requester) {
 		if ((r = user_by_name(s, f->requester, &u)) < 0)
 			return r;
-		ADD(" AND t.requester_id = ?");
-		p[np++] = (struct tickets_param){.num = u.id};
+		q.requester_id = u.id;
 	}
-	if (f->tag && *f->tag) {
-		ADD(" AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)");
-		p[np++] = (struct tickets_param){.text = f->tag};
-	}
-	if (f->at_risk)
-		ADD(" AND (t.sla_flags & %d) != 0", SLA_RESPONSE_AT_RISK | SLA_RESOLVE_AT_RISK);
-	if (f->breached)
-		ADD(" AND (t.sla_flags & %d) != 0", SLA_RESPONSE_BREACHED | SLA_RESOLVE_BREACHED);
+	q.flags_any = (f->at_risk ? SLA_RESPONSE_AT_RISK | SLA_RESOLVE_AT_RISK : 0);
+	q.flags_breached = (f->breached ? SLA_RESPONSE_BREACHED | SLA_RESOLVE_BREACHED : 0);
 	if (f->after && *f->after) {
-		int64_t due = 0, after_id = 0;
 		char extra;
-		bool ok = f->by_due ? sscanf(f->after, "%lld:%lld%c", (long long *)&due, (long long *)&after_id, &extra) == 2
-				    : sscanf(f->after, "%lld%c", (long long *)&after_id, &extra) == 1;
-		if (!ok || after_id < 1)
+		long long due = 0, id = 0;
+		bool ok = f->by_due ? sscanf(f->after, "%lld:%lld%c", &due, &id, &extra) == 2
+				    : sscanf(f->after, "%lld%c", &id, &extra) == 1;
+		if (!ok || id < 1)
 			return err_set(-EINVAL, "'after' is not a cursor from this listing");
-		if (f->by_due) {
-			ADD(" AND (" DUE_KEY ", t.id) > (?, ?)");
-			p[np++] = (struct tickets_param){.num = due};
-		} else {
-			ADD(" AND t.id < ?");
-		}
-		p[np++] = (struct tickets_param){.num = after_id};
+		q.after_due = due;
+		q.after_id = id;
 	}
-	ADD(f->by_due ? " ORDER BY " DUE_KEY ", t.id LIMIT ?" : " ORDER BY t.id DESC LIMIT ?");
-	p[np++] = (struct tickets_param){.num = limit + 1};
-#undef ADD
-	if (n >= sizeof(sql))
-		return -ENAMETOOLONG;
 	json_t *rows = json_array();
 	if (!rows)
 		return -ENOMEM;
-	if ((r = tickets_store_list(s, sql, p, np, rows)) < 0) {
+	if ((r = tickets_store_query(s, &q, rows)) < 0) {
 		json_decref(rows);
 		return r;
 	}
-	if (json_array_size(rows) > (size_t)limit) {
-		json_array_remove(rows, (size_t)limit);
-		json_t *last = json_array_get(rows, (size_t)limit - 1);
+	if (json_array_size(rows) > (size_t)q.limit) {
+		json_array_remove(rows, (size_t)q.limit);
+		json_t *last = json_array_get(rows, (size_t)q.limit - 1);
 		long long lid = (long long)json_integer_value(json_object_get(last, "number"));
 		json_t *due = json_object_get(last, "resolve_due_at");
 		if (f->by_due)

@@ -16,11 +16,11 @@
 	"sla_since, response_due_at, resolve_due_at, impact, urgency, priority, tier, sla_flags, auto_escalated, "     \
 	"status"
 
-const char tickets_store_summary_cols[] =
+static const char summary_cols[] =
 	"t.id, t.title, t.status, t.tier, t.priority, t.impact, t.urgency, t.category, r.name, a.name, h.name, "
 	"t.created_at, t.updated_at, t.first_response_at, t.response_due_at, t.resolve_due_at, t.resolved_at, "
 	"t.sla_flags, t.sla_used, t.sla_since";
-const char tickets_store_summary_from[] = " FROM tickets t JOIN users r ON r.id = t.requester_id "
+static const char summary_from[] = " FROM tickets t JOIN users r ON r.id = t.requester_id "
 					  "LEFT JOIN users a ON a.id = t.assignee_id "
 					  "LEFT JOIN hosts h ON h.id = t.host_id";
 
@@ -225,7 +225,7 @@ static json_t *text_or_null(sqlite3_stmt *st, int i)
 	return v ? json_string(v) : json_null();
 }
 
-/* One summary row from the columns of tickets_store_summary_cols. */
+/* One summary row from the columns of summary_cols. */
 static json_t *summary_row(sqlite3_stmt *st)
 {
 	json_t *o = json_object();
@@ -245,18 +245,69 @@ static json_t *summary_row(sqlite3_stmt *st)
 	return o;
 }
 
-int tickets_store_list(struct store *s, const char *sql, const struct tickets_param *params, int nparams,
-		       json_t *out)
+#define DUE_KEY "coalesce(t.resolve_due_at, 9223372036854775807)"
+
+/* The WHERE clause is built from fixed fragments; every value is bound. */
+int tickets_store_query(struct store *s, const struct tickets_query *q, json_t *out)
 {
+	char sql[2048];
+	struct {
+		const char *text;
+		int64_t num;
+	} p[12];
+	int np = 0, rc, r = 0;
+	size_t n = (size_t)snprintf(sql, sizeof(sql), "SELECT %s%s WHERE 1", summary_cols, summary_from);
+#define ADD(...) n += (size_t)snprintf(sql + n, n < sizeof(sql) ? sizeof(sql) - n : 0, __VA_ARGS__)
+	if (q->active)
+		ADD(" AND t.status IN ('new', 'open', 'pending')");
+	if (q->status) {
+		ADD(" AND t.status = ?");
+		p[np++].text = q->status;
+	}
+	if (q->tier) {
+		ADD(" AND t.tier = ?");
+		p[np].text = NULL, p[np++].num = q->tier;
+	}
+	if (q->unassigned)
+		ADD(" AND t.assignee_id IS NULL");
+	if (q->assignee_id) {
+		ADD(" AND t.assignee_id = ?");
+		p[np].text = NULL, p[np++].num = q->assignee_id;
+	}
+	if (q->requester_id) {
+		ADD(" AND t.requester_id = ?");
+		p[np].text = NULL, p[np++].num = q->requester_id;
+	}
+	if (q->tag) {
+		ADD(" AND EXISTS (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = ?)");
+		p[np++].text = q->tag;
+	}
+	if (q->flags_any)
+		ADD(" AND (t.sla_flags & %d) != 0", q->flags_any);
+	if (q->flags_breached)
+		ADD(" AND (t.sla_flags & %d) != 0", q->flags_breached);
+	if (q->after_id) {
+		if (q->by_due) {
+			ADD(" AND (" DUE_KEY ", t.id) > (?, ?)");
+			p[np].text = NULL, p[np++].num = q->after_due;
+		} else {
+			ADD(" AND t.id < ?");
+		}
+		p[np].text = NULL, p[np++].num = q->after_id;
+	}
+	ADD(q->by_due ? " ORDER BY " DUE_KEY ", t.id LIMIT ?" : " ORDER BY t.id DESC LIMIT ?");
+	p[np].text = NULL, p[np++].num = q->limit + 1;
+#undef ADD
+	if (n >= sizeof(sql))
+		return -ENAMETOOLONG;
 	sqlite3_stmt *st = store_prepare(s, sql);
-	int rc, r = 0;
 	if (!st)
 		return -EIO;
-	for (int i = 0; i < nparams; i++) {
-		if (params[i].text)
-			sqlite3_bind_text(st, i + 1, params[i].text, -1, SQLITE_STATIC);
+	for (int i = 0; i < np; i++) {
+		if (p[i].text)
+			sqlite3_bind_text(st, i + 1, p[i].text, -1, SQLITE_STATIC);
 		else
-			sqlite3_bind_int64(st, i + 1, params[i].num);
+			sqlite3_bind_int64(st, i + 1, p[i].num);
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *row = summary_row(st);

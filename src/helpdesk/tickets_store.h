@@ -45,17 +45,20 @@ int tickets_store_fts_retitle(struct store *s, int64_t id, const char *title);
  * timeline; public_only drops internal events) of one ticket. */
 int tickets_store_json(struct store *s, int64_t id, bool full, bool public_only, json_t **ret);
 
-/* A listing: sql is built by the caller from fixed fragments, with its parameters
- * bound by bind (text, or int64 when text is NULL). Rows as summaries. */
-struct tickets_param {
-	const char *text;
-	int64_t num;
+/* A listing (already resolved to ids): one page plus one row, to know if more follow. */
+struct tickets_query {
+	const char *status; /* one status, or NULL */
+	bool active;        /* new, open or pending */
+	int tier;           /* 0: any */
+	bool unassigned;
+	int64_t assignee_id, requester_id; /* 0: any */
+	const char *tag;
+	int flags_any, flags_breached; /* sla_flags bits, any of which must be set; 0: no filter */
+	bool by_due;
+	int64_t after_due, after_id; /* the cursor; after_id 0: first page */
+	int limit;
 };
-int tickets_store_list(struct store *s, const char *sql, const struct tickets_param *params, int nparams,
-		       json_t *out);
-/* The summary columns, for the caller's SELECT. */
-extern const char tickets_store_summary_cols[];
-extern const char tickets_store_summary_from[];
+int tickets_store_query(struct store *s, const struct tickets_query *q, json_t *out);
 
 int tickets_store_search(struct store *s, const char *fts_query, int64_t requester_id, bool include_internal,
 			 int limit, json_t *out);
