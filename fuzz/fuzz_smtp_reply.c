@@ -16,9 +16,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_EXPAND_RUN 1000		  /* copies made by each 0x02 byte in expand mode */
+#define FUZZ_EXPAND_RUN 1000		     /* copies made by each 0x02 byte in expand mode */
 #define FUZZ_EXPAND_MAX (4 * SMTP_REPLY_MAX) /* bytes an expanded input may reach */
-#define FUZZ_PREFIXES 6			  /* prefixes tried besides the reply's own */
+#define FUZZ_PREFIXES 6			     /* prefixes tried besides the reply's own */
 
 /* Inputs starting with 0x01 are short descriptions of long ones, so the SMTP_REPLY_MAX
  * limit is reached within libFuzzer's -max_len: after the 0x01, each 0x02 stands for

@@ -136,8 +136,7 @@ int mail_addr_check(const char *addr, const char *what)
 	bool ok = at && len <= MAIL_ADDR_MAX && at > addr && (size_t)(at - addr) <= 64 && at[1];
 	/* The local part: dot-atom (atext with single inner dots). */
 	for (const char *p = addr; ok && p < at; p++)
-		ok = is_atext((unsigned char)*p) ||
-		     (*p == '.' && p > addr && p + 1 < at && p[1] != '.');
+		ok = is_atext((unsigned char)*p) || (*p == '.' && p > addr && p + 1 < at && p[1] != '.');
 	/* The domain: labels of 1 to 63 letters, digits and inner hyphens. */
 	size_t label = 0;
 	for (const char *p = ok ? at + 1 : ""; ok && *p; p++) {
@@ -188,10 +187,9 @@ static int check_msgid(const char *id, size_t len, const char *what)
 /* Headers the composer writes itself; Content-* is reserved as a prefix. */
 static bool header_reserved(const char *name)
 {
-	static const char *const reserved[] = {"Date",	      "From",	     "To",	   "Cc",
-					       "Bcc",	      "Sender",	     "Subject",	   "Message-ID",
-					       "In-Reply-To", "References",  "MIME-Version", "Return-Path",
-					       "Received"};
+	static const char *const reserved[] = {"Date",	       "From",	      "To",	    "Cc",	   "Bcc",
+					       "Sender",       "Subject",     "Message-ID", "In-Reply-To", "References",
+					       "MIME-Version", "Return-Path", "Received"};
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcasecmp(name, reserved[i]) == 0)
 			return true;
@@ -207,8 +205,9 @@ static int check_header_name(const char *name)
 	if (strchr(name, '\r') || strchr(name, '\n'))
 		return err_set(-EINVAL, "extra header name contains a line break, which could inject headers");
 	if (!ok)
-		return err_set(-EINVAL, "extra header name '%.64s' is not valid: use up to %d printable ASCII characters "
-					"without ':'",
+		return err_set(-EINVAL,
+			       "extra header name '%.64s' is not valid: use up to %d printable ASCII characters "
+			       "without ':'",
 			       name, MAIL_HEADER_NAME_MAX);
 	if (header_reserved(name))
 		return err_set(-EINVAL, "extra header '%s' is written by the composer and cannot be set", name);
@@ -247,7 +246,8 @@ static void put_encoded(struct out *o, size_t *col, const char *s)
 		while (end < n && ((unsigned char)s[end] & 0xc0) == 0x80)
 			end--;
 		char b64[sodium_base64_ENCODED_LEN(EW_BYTES, sodium_base64_VARIANT_ORIGINAL)];
-		sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)s + i, end - i, sodium_base64_VARIANT_ORIGINAL);
+		sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)s + i, end - i,
+				  sodium_base64_VARIANT_ORIGINAL);
 		out_str(o, "=?UTF-8?B?");
 		out_str(o, b64);
 		out_str(o, "?=");

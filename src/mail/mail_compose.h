@@ -11,16 +11,16 @@
 #include <stdint.h>
 
 /* Limits on what a caller may hand in (input bytes, before any encoding). */
-#define MAIL_ADDR_MAX 254	      /* an addr-spec (RFC 5321's path limit less the <>) */
-#define MAIL_NAME_MAX 200	      /* a display name */
-#define MAIL_SUBJECT_MAX 900	      /* the subject */
-#define MAIL_HEADER_VALUE_MAX 900     /* an extra header's value */
-#define MAIL_HEADER_NAME_MAX 64	      /* an extra header's name */
-#define MAIL_EXTRA_HEADERS 8	      /* extra headers in struct mail_out */
-#define MAIL_MSGID_MAX 250	      /* a message id, without the <> */
-#define MAIL_REFERENCES_MAX 20	      /* ids kept in References: the first and the latest */
+#define MAIL_ADDR_MAX 254		/* an addr-spec (RFC 5321's path limit less the <>) */
+#define MAIL_NAME_MAX 200		/* a display name */
+#define MAIL_SUBJECT_MAX 900		/* the subject */
+#define MAIL_HEADER_VALUE_MAX 900	/* an extra header's value */
+#define MAIL_HEADER_NAME_MAX 64		/* an extra header's name */
+#define MAIL_EXTRA_HEADERS 8		/* extra headers in struct mail_out */
+#define MAIL_MSGID_MAX 250		/* a message id, without the <> */
+#define MAIL_REFERENCES_MAX 20		/* ids kept in References: the first and the latest */
 #define MAIL_TEXT_MAX (4 * 1024 * 1024) /* the body */
-#define MAIL_MSGID_SIZE 256	      /* the ret_message_id buffer */
+#define MAIL_MSGID_SIZE 256		/* the ret_message_id buffer */
 
 struct mail_out {
 	const char *from_addr;	 /* "helpdesk@example.com" (required) */

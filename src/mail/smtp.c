@@ -21,10 +21,10 @@
 #include "core/timeutil.h"
 #include "mail/mail_compose.h"
 
-#define SMTP_CMD_MAX 2048     /* one command line we send; AUTH PLAIN is the longest */
-#define SMTP_WRITE_BUF 16384  /* the message goes out in pieces of this size */
-#define SMTP_ERR_REPLY 300    /* bytes of the server's reply quoted in a message */
-#define SMTP_HELO_MAX 255     /* the EHLO name */
+#define SMTP_CMD_MAX 2048    /* one command line we send; AUTH PLAIN is the longest */
+#define SMTP_WRITE_BUF 16384 /* the message goes out in pieces of this size */
+#define SMTP_ERR_REPLY 300   /* bytes of the server's reply quoted in a message */
+#define SMTP_HELO_MAX 255    /* the EHLO name */
 #define SMTP_QUIT_TIMEOUT_US (2 * 1000 * 1000)
 
 /* --- the reply parser --- */
@@ -196,8 +196,10 @@ static int smtp_conn_error(struct smtp *s, int r, const char *step)
 	return err_set(-EAGAIN, "SMTP with '%s' failed at %s: %s", s->cfg->host, step, err_msg(r));
 }
 
+/* Reads one reply under one deadline, so a server that trickles bytes gains nothing. */
 static int smtp_read_reply(struct smtp *s, const char *step)
 {
+	int64_t deadline = smtp_deadline(s);
 	for (;;) {
 		size_t used;
 		int r = smtp_reply_parse(s->in, s->in_len, &s->reply, &used);
@@ -212,7 +214,7 @@ static int smtp_read_reply(struct smtp *s, const char *step)
 				       err_msg(r));
 		}
 		/* The parser decides within SMTP_REPLY_MAX bytes, so there is room. */
-		ssize_t n = conn_read(s->conn, s->in + s->in_len, sizeof(s->in) - s->in_len, smtp_deadline(s));
+		ssize_t n = conn_read(s->conn, s->in + s->in_len, sizeof(s->in) - s->in_len, deadline);
 		if (n < 0)
 			return smtp_conn_error(s, (int)n, step);
 		if (n == 0) {
@@ -237,8 +239,7 @@ static int smtp_check(const struct smtp *s, int want, const char *step)
 
 /* Sends one command line (CRLF added) and reads the reply; the reply's code is for the
  * caller to check. step names the command in messages. */
-static int smtp_command(struct smtp *s, const char *step, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static int smtp_command(struct smtp *s, const char *step, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int smtp_command(struct smtp *s, const char *step, const char *fmt, ...)
 {
 	char line[SMTP_CMD_MAX];
@@ -304,8 +305,8 @@ static int base64(const char *in, size_t len, char *out, size_t size)
 static int smtp_auth(struct smtp *s)
 {
 	const char *user = s->cfg->user, *pass = s->cfg->password;
-	char raw[2 * SMTP_CRED_MAX + 2], b64[sodium_base64_ENCODED_LEN(2 * SMTP_CRED_MAX + 2,
-								       sodium_base64_VARIANT_ORIGINAL)];
+	char raw[2 * SMTP_CRED_MAX + 2],
+	    b64[sodium_base64_ENCODED_LEN(2 * SMTP_CRED_MAX + 2, sodium_base64_VARIANT_ORIGINAL)];
 	char text[SMTP_ERR_REPLY];
 	size_t ul = strlen(user), pl = strlen(pass);
 	int r;
@@ -462,9 +463,9 @@ static int smtp_check_args(const struct smtp_config *c, const char *mail_from, c
 			return err_set(-EINVAL, "mail password for '%s' is missing or longer than %d bytes", c->user,
 				       SMTP_CRED_MAX);
 		if (c->tls == SMTP_TLS_NONE && !host_is_loopback(c->host))
-			return err_set(-EINVAL,
-				       "refusing to send the password for '%s' in the clear to '%s': use STARTTLS or TLS",
-				       c->user, c->host);
+			return err_set(
+			    -EINVAL, "refusing to send the password for '%s' in the clear to '%s': use STARTTLS or TLS",
+			    c->user, c->host);
 	}
 	return 0;
 }
@@ -500,8 +501,7 @@ int smtp_send(const struct smtp_config *c, const char *mail_from, const char *co
 
 	struct conn_tls tls = {.ca_file = c->ca_file};
 	const char *port = c->port ? c->port : c->tls == SMTP_TLS_IMPLICIT ? "465" : "25";
-	if ((r = conn_open(c->host, port, c->tls == SMTP_TLS_IMPLICIT ? &tls : NULL, smtp_deadline(s), &s->conn)) <
-	    0) {
+	if ((r = conn_open(c->host, port, c->tls == SMTP_TLS_IMPLICIT ? &tls : NULL, smtp_deadline(s), &s->conn)) < 0) {
 		r = r == -EINVAL || r == -ENOMEM ? r : err_set(-EAGAIN, "mail server: %s", err_msg(r));
 		goto out;
 	}

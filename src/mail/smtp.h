@@ -12,15 +12,15 @@
 
 /* Limits. A server's reply is bounded in line length, line count and total size, so a
  * hostile server cannot make the client hold more than SMTP_REPLY_MAX bytes. */
-#define SMTP_REPLY_LINE_MAX 1024    /* one reply line with its CRLF (RFC 5321 says 512) */
-#define SMTP_REPLY_LINES_MAX 64	    /* lines in one reply (an EHLO list) */
-#define SMTP_REPLY_MAX (16 * 1024)  /* one reply, all lines */
-#define SMTP_RCPT_MAX 100	    /* recipients of one message (RFC 5321 4.5.3.1.8) */
+#define SMTP_REPLY_LINE_MAX 1024	/* one reply line with its CRLF (RFC 5321 says 512) */
+#define SMTP_REPLY_LINES_MAX 64		/* lines in one reply (an EHLO list) */
+#define SMTP_REPLY_MAX (16 * 1024)	/* one reply, all lines */
+#define SMTP_RCPT_MAX 100		/* recipients of one message (RFC 5321 4.5.3.1.8) */
 #define SMTP_MSG_MAX (32 * 1024 * 1024) /* a message, before dot-stuffing */
-#define SMTP_MSG_LINE_MAX 998	    /* a message line, without its CRLF */
-#define SMTP_TIMEOUT_DEFAULT 60	    /* seconds for each step when timeout_s is 0 */
+#define SMTP_MSG_LINE_MAX 998		/* a message line, without its CRLF */
+#define SMTP_TIMEOUT_DEFAULT 60		/* seconds for each step when timeout_s is 0 */
 #define SMTP_TIMEOUT_MAX 3600
-#define SMTP_CRED_MAX 512	    /* a user name or password */
+#define SMTP_CRED_MAX 512 /* a user name or password */
 
 enum smtp_tls {
 	SMTP_TLS_STARTTLS,	   /* STARTTLS when the server offers it (the default) */
@@ -38,7 +38,9 @@ struct smtp_config {
 	const char *ca_file;   /* PEM CA(s) to trust; NULL: the system's CAs. The server's
 				* name is checked against its certificate either way. */
 	enum smtp_tls tls;
-	long timeout_s; /* for each step (connect, each command, the message); 0: default */
+	long timeout_s; /* seconds for each step: connecting (with TLS), sending a command,
+			 * waiting for a reply, sending each 16 KB of the message (as RFC
+			 * 5321 4.5.3.2 times them); 0: SMTP_TIMEOUT_DEFAULT */
 };
 
 /* Sends msg (len bytes: RFC 5322 text, e.g. from mail_compose()) from mail_from (""
@@ -61,10 +63,10 @@ int smtp_send(const struct smtp_config *c, const char *mail_from, const char *co
 
 /* One reply, parsed. */
 struct smtp_reply {
-	int code;		      /* 200 to 599 */
-	size_t nlines;		      /* 1 to SMTP_REPLY_LINES_MAX */
-	char text[SMTP_REPLY_MAX];    /* the lines' texts after "NNN-" / "NNN ", joined by
-				       * '\n'; control characters other than tab become '?' */
+	int code;		   /* 200 to 599 */
+	size_t nlines;		   /* 1 to SMTP_REPLY_LINES_MAX */
+	char text[SMTP_REPLY_MAX]; /* the lines' texts after "NNN-" / "NNN ", joined by
+				    * '\n'; control characters other than tab become '?' */
 	size_t text_len;
 };
 

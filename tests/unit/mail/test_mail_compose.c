@@ -27,14 +27,14 @@
 static struct mail_out base(void)
 {
 	struct mail_out m = {
-		.from_addr = "helpdesk@example.com",
-		.from_name = "Example IT",
-		.to_addr = "ann@example.org",
-		.to_name = "Ann Smith",
-		.subject = "[#1234] Printer on floor 2",
-		.text = "Hello Ann,\nyour ticket was updated.\n",
-		.message_id = "ticket-1234-5@example.com",
-		.date = DATE_2026,
+	    .from_addr = "helpdesk@example.com",
+	    .from_name = "Example IT",
+	    .to_addr = "ann@example.org",
+	    .to_name = "Ann Smith",
+	    .subject = "[#1234] Printer on floor 2",
+	    .text = "Hello Ann,\nyour ticket was updated.\n",
+	    .message_id = "ticket-1234-5@example.com",
+	    .date = DATE_2026,
 	};
 	return m;
 }
@@ -151,8 +151,8 @@ static char *decode_words(const char *value)
 		assert_true(strncmp(p, "=?UTF-8?B?", 10) == 0);
 		assert_true(strncmp(p + n - 2, "?=", 2) == 0);
 		size_t len = 0;
-		assert_int_equal(sodium_base642bin((unsigned char *)out + k, strlen(value) - k, p + 10, n - 12, NULL, &len,
-						   NULL, sodium_base64_VARIANT_ORIGINAL),
+		assert_int_equal(sodium_base642bin((unsigned char *)out + k, strlen(value) - k, p + 10, n - 12, NULL,
+						   &len, NULL, sodium_base64_VARIANT_ORIGINAL),
 				 0);
 		assert_true(utf8_ok((unsigned char *)out + k, len));
 		k += len;
@@ -348,8 +348,9 @@ static void test_values_checked(void **state)
 	expect_refused(&m, "subject is longer than");
 
 	/* Extra headers: reserved names, bad names, repeats, missing values. */
-	static const char *const reserved[] = {"From", "to", "BCC", "Subject", "Message-Id", "content-type",
-					       "Content-Disposition", "MIME-Version", "References", "Date"};
+	static const char *const reserved[] = {
+	    "From",	    "to",	  "BCC", "Subject", "Message-Id", "content-type", "Content-Disposition",
+	    "MIME-Version", "References", "Date"};
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
 		m = base();
 		m.extra_headers[0][0] = reserved[i];
@@ -390,36 +391,36 @@ static void test_values_checked(void **state)
 static void test_addresses(void **state)
 {
 	static const char *const good[] = {
-		"a@b",
-		"root@localhost",
-		"first.last+tag@mail.example.co.uk",
-		"!#$%&'*+-/=?^_`{|}~@example.com",
-		"x@a-b.example",
-		"x@123.example",
-		"1234567890123456789012345678901234567890123456789012345678901234@example.com",
+	    "a@b",
+	    "root@localhost",
+	    "first.last+tag@mail.example.co.uk",
+	    "!#$%&'*+-/=?^_`{|}~@example.com",
+	    "x@a-b.example",
+	    "x@123.example",
+	    "1234567890123456789012345678901234567890123456789012345678901234@example.com",
 	};
 	static const char *const bad[] = {
-		"",
-		"@example.com",
-		"a@",
-		"a",
-		"a..b@example.com",
-		".a@example.com",
-		"a.@example.com",
-		"a@-example.com",
-		"a@example-.com",
-		"a@example..com",
-		"a@example.com.",
-		"a@.example.com",
-		"a b@example.com",
-		"a@b@example.com",
-		"<a>@example.com",
-		"\"quoted\"@example.com",
-		"a@[192.0.2.1]",
-		"j\xc3\xb6rg@example.com",
-		"a@exa_mple.com",
-		"12345678901234567890123456789012345678901234567890123456789012345@example.com",
-		"a@1234567890123456789012345678901234567890123456789012345678901234.com",
+	    "",
+	    "@example.com",
+	    "a@",
+	    "a",
+	    "a..b@example.com",
+	    ".a@example.com",
+	    "a.@example.com",
+	    "a@-example.com",
+	    "a@example-.com",
+	    "a@example..com",
+	    "a@example.com.",
+	    "a@.example.com",
+	    "a b@example.com",
+	    "a@b@example.com",
+	    "<a>@example.com",
+	    "\"quoted\"@example.com",
+	    "a@[192.0.2.1]",
+	    "j\xc3\xb6rg@example.com",
+	    "a@exa_mple.com",
+	    "12345678901234567890123456789012345678901234567890123456789012345@example.com",
+	    "a@1234567890123456789012345678901234567890123456789012345678901234.com",
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		err_clear();
@@ -443,16 +444,16 @@ static void test_addresses(void **state)
 static void test_encoded_subject(void **state)
 {
 	static const char *const subjects[] = {
-		"Drucker im B\xc3\xbc"
-		"ro defekt",
-		"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d",
-		/* long, mixed, with 4-byte characters where a split would break them */
-		"\xf0\x9f\x96\xa8 Printer \xf0\x9f\x96\xa8 on the second floor keeps jamming \xe2\x80\x94 "
-		"\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f \xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
-		"\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
-		" and then some more text to need several encoded-words in a row",
-		/* ASCII that would read as an encoded-word */
-		"=?UTF-8?B?aGk=?= is not an encoded word here",
+	    "Drucker im B\xc3\xbc"
+	    "ro defekt",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe4\xbb\xb6\xe5\x90\x8d",
+	    /* long, mixed, with 4-byte characters where a split would break them */
+	    "\xf0\x9f\x96\xa8 Printer \xf0\x9f\x96\xa8 on the second floor keeps jamming \xe2\x80\x94 "
+	    "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f \xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+	    "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+	    " and then some more text to need several encoded-words in a row",
+	    /* ASCII that would read as an encoded-word */
+	    "=?UTF-8?B?aGk=?= is not an encoded word here",
 	};
 	for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
 		struct mail_out m = base();
@@ -504,8 +505,9 @@ static void test_quoted_printable(void **state)
 {
 	char big[3000];
 	size_t k = 0;
-	k += (size_t)snprintf(big + k, sizeof(big) - k, "Gr\xc3\xbc\xc3\x9f"
-							"e = 100%%\r\n");
+	k += (size_t)snprintf(big + k, sizeof(big) - k,
+			      "Gr\xc3\xbc\xc3\x9f"
+			      "e = 100%%\r\n");
 	k += (size_t)snprintf(big + k, sizeof(big) - k, "trailing blanks   \n\ttab\tinside\t\r");
 	k += (size_t)snprintf(big + k, sizeof(big) - k, ".a line with a leading dot\n.\n");
 	k += (size_t)snprintf(big + k, sizeof(big) - k, "From the desk of IT\n");
@@ -634,8 +636,7 @@ static void test_auto_submitted_and_extras(void **state)
 
 	/* All eight slots, no terminator needed. */
 	m = base();
-	static const char *const names[MAIL_EXTRA_HEADERS] = {"X-A", "X-B", "X-C", "X-D",
-							      "X-E", "X-F", "X-G", "X-H"};
+	static const char *const names[MAIL_EXTRA_HEADERS] = {"X-A", "X-B", "X-C", "X-D", "X-E", "X-F", "X-G", "X-H"};
 	for (int i = 0; i < MAIL_EXTRA_HEADERS; i++) {
 		m.extra_headers[i][0] = names[i];
 		m.extra_headers[i][1] = "v";
@@ -662,17 +663,12 @@ static void test_non_ascii_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_headers_as_built),
-		cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_injection_refused),
-		cmocka_unit_test(test_values_checked),
-		cmocka_unit_test(test_addresses),
-		cmocka_unit_test(test_encoded_subject),
-		cmocka_unit_test(test_ascii_folding),
-		cmocka_unit_test(test_quoted_printable),
-		cmocka_unit_test(test_references),
-		cmocka_unit_test(test_auto_submitted_and_extras),
-		cmocka_unit_test(test_non_ascii_names),
+	    cmocka_unit_test(test_headers_as_built),  cmocka_unit_test(test_minimal),
+	    cmocka_unit_test(test_injection_refused), cmocka_unit_test(test_values_checked),
+	    cmocka_unit_test(test_addresses),	      cmocka_unit_test(test_encoded_subject),
+	    cmocka_unit_test(test_ascii_folding),     cmocka_unit_test(test_quoted_printable),
+	    cmocka_unit_test(test_references),	      cmocka_unit_test(test_auto_submitted_and_extras),
+	    cmocka_unit_test(test_non_ascii_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

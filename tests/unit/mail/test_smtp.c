@@ -305,8 +305,8 @@ static void *fake_run(void *arg)
 			}
 			char *eol = memmem(f->in + at, f->in_len - at, "\r\n", 2);
 			if (strncmp(f->in + at, st->expect, strlen(st->expect)) != 0) {
-				snprintf(f->error, sizeof(f->error), "step %zu: wanted '%s', got '%.*s'", i,
-					 st->expect, (int)(eol - (f->in + at)), f->in + at);
+				snprintf(f->error, sizeof(f->error), "step %zu: wanted '%s', got '%.*s'", i, st->expect,
+					 (int)(eol - (f->in + at)), f->in + at);
 				break;
 			}
 			at = (size_t)(eol + 2 - f->in);
@@ -365,7 +365,7 @@ static void fake_end(struct fake *f)
 static struct smtp_config fake_config(const struct fake *f)
 {
 	struct smtp_config c = {
-		.host = "127.0.0.1", .port = f->port, .helo_name = "client.example.com", .timeout_s = 10};
+	    .host = "127.0.0.1", .port = f->port, .helo_name = "client.example.com", .timeout_s = 10};
 	return c;
 }
 
@@ -390,14 +390,14 @@ static void expect_msg(int r, int want, const char *words)
 static void test_fake_helo_and_stuffing(void **state)
 {
 	static const struct fake_step steps[] = {
-		{NULL, "220 fake.example.com\r\n"},
-		{"EHLO client.example.com", "502 5.5.2 Error: command not recognized\r\n"},
-		{"HELO client.example.com", "250 fake.example.com\r\n"},
-		{"MAIL FROM:<a@example.com>\r", "250 2.1.0 Ok\r\n"}, /* no SIZE: no EHLO */
-		{"RCPT TO:<b@example.com>\r", "250 2.1.5 Ok\r\n"},
-		{"DATA", "354 End data with <CR><LF>.<CR><LF>\r\n"},
-		{FAKE_DATA, "250 2.0.0 Ok: queued\r\n"},
-		{"QUIT", "221 2.0.0 Bye\r\n"},
+	    {NULL, "220 fake.example.com\r\n"},
+	    {"EHLO client.example.com", "502 5.5.2 Error: command not recognized\r\n"},
+	    {"HELO client.example.com", "250 fake.example.com\r\n"},
+	    {"MAIL FROM:<a@example.com>\r", "250 2.1.0 Ok\r\n"}, /* no SIZE: no EHLO */
+	    {"RCPT TO:<b@example.com>\r", "250 2.1.5 Ok\r\n"},
+	    {"DATA", "354 End data with <CR><LF>.<CR><LF>\r\n"},
+	    {FAKE_DATA, "250 2.0.0 Ok: queued\r\n"},
+	    {"QUIT", "221 2.0.0 Bye\r\n"},
 	};
 	struct fake *f = fake_start(ARRAY(steps));
 	struct smtp_config c = fake_config(f); /* SMTP_TLS_STARTTLS, but nothing is offered */
@@ -419,16 +419,16 @@ static void test_fake_auth_login_bytewise(void **state)
 	/* A multi-line greeting and every reply a byte at a time; AUTH LOGIN in the clear
 	 * is allowed to a loopback address; SIZE offered, so MAIL FROM says the size. */
 	static const struct fake_step steps[] = {
-		{NULL, "220-fake.example.com\r\n220-second line\r\n220 ready\r\n"},
-		{"EHLO client.example.com", "250-fake.example.com\r\n250-SIZE 100000\r\n250 AUTH=LOGIN\r\n"},
-		{"AUTH LOGIN\r", "334 VXNlcm5hbWU6\r\n"},
-		{"dXNlckBleGFtcGxlLmNvbQ==\r", "334 UGFzc3dvcmQ6\r\n"},
-		{"c2VjcmV0IHBhc3M=\r", "235 2.7.0 Authentication successful\r\n"},
-		{"MAIL FROM:<a@example.com> SIZE=15\r", "250 Ok\r\n"},
-		{"RCPT TO:<b@example.com>", "250 Ok\r\n"},
-		{"DATA", "354 go\r\n"},
-		{FAKE_DATA, "250-Ok\r\n250 queued\r\n"},
-		{"QUIT", "221 Bye\r\n"},
+	    {NULL, "220-fake.example.com\r\n220-second line\r\n220 ready\r\n"},
+	    {"EHLO client.example.com", "250-fake.example.com\r\n250-SIZE 100000\r\n250 AUTH=LOGIN\r\n"},
+	    {"AUTH LOGIN\r", "334 VXNlcm5hbWU6\r\n"},
+	    {"dXNlckBleGFtcGxlLmNvbQ==\r", "334 UGFzc3dvcmQ6\r\n"},
+	    {"c2VjcmV0IHBhc3M=\r", "235 2.7.0 Authentication successful\r\n"},
+	    {"MAIL FROM:<a@example.com> SIZE=15\r", "250 Ok\r\n"},
+	    {"RCPT TO:<b@example.com>", "250 Ok\r\n"},
+	    {"DATA", "354 go\r\n"},
+	    {FAKE_DATA, "250-Ok\r\n250 queued\r\n"},
+	    {"QUIT", "221 Bye\r\n"},
 	};
 	struct fake *f = fake_start(ARRAY(steps));
 	f->byte_at_a_time = true;
@@ -447,10 +447,10 @@ static void test_fake_auth_login_bytewise(void **state)
 static void test_fake_auth_plain(void **state)
 {
 	static const struct fake_step steps[] = {
-		{NULL, "220 fake\r\n"},
-		{"EHLO", "250-fake\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n"},
-		{"AUTH PLAIN AHVzZXIAcGFzcw==\r", "535 5.7.8 Error: authentication failed\r\n"},
-		{"QUIT", "221 Bye\r\n"},
+	    {NULL, "220 fake\r\n"},
+	    {"EHLO", "250-fake\r\n250-AUTH LOGIN PLAIN\r\n250 8BITMIME\r\n"},
+	    {"AUTH PLAIN AHVzZXIAcGFzcw==\r", "535 5.7.8 Error: authentication failed\r\n"},
+	    {"QUIT", "221 Bye\r\n"},
 	};
 	struct fake *f = fake_start(ARRAY(steps));
 	struct smtp_config c = fake_config(f);
@@ -468,13 +468,13 @@ static void test_fake_refusals(void **state)
 {
 	/* A refused recipient stops everything: no DATA, -EPERM, the reply quoted. */
 	static const struct fake_step rcpt[] = {
-		{NULL, "220 fake\r\n"},
-		{"EHLO", "250 fake\r\n"},
-		{"MAIL FROM:<a@example.com>", "250 Ok\r\n"},
-		{"RCPT TO:<b@example.com>", "250 Ok\r\n"},
-		{"RCPT TO:<c@example.com>", "550-5.1.1 <c@example.com>: Recipient address rejected:\r\n"
-					    "550 5.1.1 User unknown in local recipient table\r\n"},
-		{"QUIT", "221 Bye\r\n"},
+	    {NULL, "220 fake\r\n"},
+	    {"EHLO", "250 fake\r\n"},
+	    {"MAIL FROM:<a@example.com>", "250 Ok\r\n"},
+	    {"RCPT TO:<b@example.com>", "250 Ok\r\n"},
+	    {"RCPT TO:<c@example.com>", "550-5.1.1 <c@example.com>: Recipient address rejected:\r\n"
+					"550 5.1.1 User unknown in local recipient table\r\n"},
+	    {"QUIT", "221 Bye\r\n"},
 	};
 	struct fake *f = fake_start(ARRAY(rcpt));
 	struct smtp_config c = fake_config(f);
@@ -490,19 +490,18 @@ static void test_fake_refusals(void **state)
 
 	/* A temporary failure after the message: -EAGAIN. */
 	static const struct fake_step later[] = {
-		{NULL, "220 fake\r\n"},
-		{"EHLO", "250 fake\r\n"},
-		{"MAIL FROM:<a@example.com>", "250 Ok\r\n"},
-		{"RCPT TO:<b@example.com>", "250 Ok\r\n"},
-		{"DATA", "354 go\r\n"},
-		{FAKE_DATA, "451 4.3.0 Error: queue file write error\r\n"},
-		{"QUIT", "221 Bye\r\n"},
+	    {NULL, "220 fake\r\n"},
+	    {"EHLO", "250 fake\r\n"},
+	    {"MAIL FROM:<a@example.com>", "250 Ok\r\n"},
+	    {"RCPT TO:<b@example.com>", "250 Ok\r\n"},
+	    {"DATA", "354 go\r\n"},
+	    {FAKE_DATA, "451 4.3.0 Error: queue file write error\r\n"},
+	    {"QUIT", "221 Bye\r\n"},
 	};
 	f = fake_start(ARRAY(later));
 	c = fake_config(f);
 	fake_go(f);
-	expect_msg(fake_send_msg(&c, S("x")), -EAGAIN,
-		   "refused the message: 451 4.3.0 Error: queue file write error");
+	expect_msg(fake_send_msg(&c, S("x")), -EAGAIN, "refused the message: 451 4.3.0 Error: queue file write error");
 	fake_end(f);
 	free(f);
 
@@ -526,9 +525,9 @@ static void test_fake_refusals(void **state)
 static void test_fake_size(void **state)
 {
 	static const struct fake_step steps[] = {
-		{NULL, "220 fake\r\n"},
-		{"EHLO", "250-fake\r\n250 SIZE 100\r\n"},
-		{"QUIT", "221 Bye\r\n"},
+	    {NULL, "220 fake\r\n"},
+	    {"EHLO", "250-fake\r\n250 SIZE 100\r\n"},
+	    {"QUIT", "221 Bye\r\n"},
 	};
 	struct fake *f = fake_start(ARRAY(steps));
 	struct smtp_config c = fake_config(f);
@@ -584,7 +583,7 @@ static void test_fake_broken_servers(void **state)
 
 	/* Hangs up in the middle. */
 	static const struct fake_step cut[] = {
-		{NULL, "220 fake\r\n"}, {"EHLO", "250 fake\r\n"}, {"MAIL FROM", FAKE_CLOSE}};
+	    {NULL, "220 fake\r\n"}, {"EHLO", "250 fake\r\n"}, {"MAIL FROM", FAKE_CLOSE}};
 	f = fake_start(ARRAY(cut));
 	c = fake_config(f);
 	fake_go(f);
@@ -607,10 +606,10 @@ static void test_fake_broken_servers(void **state)
 
 	/* Data after STARTTLS's 220 (a command injection): refused, nothing in TLS. */
 	static const struct fake_step inject[] = {
-		{NULL, "220 fake\r\n"},
-		{"EHLO", "250-fake\r\n250 STARTTLS\r\n"},
-		{"STARTTLS", "220 2.0.0 Ready to start TLS\r\n250 injected\r\n"},
-		{NULL, FAKE_HANG},
+	    {NULL, "220 fake\r\n"},
+	    {"EHLO", "250-fake\r\n250 STARTTLS\r\n"},
+	    {"STARTTLS", "220 2.0.0 Ready to start TLS\r\n250 injected\r\n"},
+	    {NULL, FAKE_HANG},
 	};
 	f = fake_start(ARRAY(inject));
 	c = fake_config(f);
@@ -621,7 +620,8 @@ static void test_fake_broken_servers(void **state)
 
 	/* STARTTLS required and not offered: -EAGAIN (it may be stripped on the way),
 	 * and a polite QUIT. */
-	static const struct fake_step plain[] = {{NULL, "220 fake\r\n"}, {"EHLO", "250 fake\r\n"}, {"QUIT", "221 Bye\r\n"}};
+	static const struct fake_step plain[] = {
+	    {NULL, "220 fake\r\n"}, {"EHLO", "250 fake\r\n"}, {"QUIT", "221 Bye\r\n"}};
 	f = fake_start(ARRAY(plain));
 	c = fake_config(f);
 	c.tls = SMTP_TLS_REQUIRE_STARTTLS;
@@ -701,68 +701,68 @@ static void test_arguments(void **state)
  * received, dot-stuffing undone) and N.json (envelope, TLS and AUTH used, the headers
  * and body decoded by Python's email module, its defects). */
 static const char server_py[] =
-	"import argparse, asyncio, json, os, ssl\n"
-	"from email import policy\n"
-	"from email.parser import BytesParser\n"
-	"from aiosmtpd.smtp import SMTP, AuthResult\n"
-	"ap = argparse.ArgumentParser()\n"
-	"ap.add_argument('dir')\n"
-	"ap.add_argument('--starttls', nargs=2)\n"
-	"ap.add_argument('--smtps', nargs=2)\n"
-	"ap.add_argument('--auth')\n"
-	"args = ap.parse_args()\n"
-	"def put(name, data):\n"
-	"    tmp = os.path.join(args.dir, name + '.tmp')\n"
-	"    with open(tmp, 'wb') as f:\n"
-	"        f.write(data)\n"
-	"    os.rename(tmp, os.path.join(args.dir, name))\n"
-	"class Handler:\n"
-	"    n = 0\n"
-	"    async def handle_RCPT(self, server, session, envelope, address, options):\n"
-	"        if address.startswith('refused'):\n"
-	"            return '550 5.1.1 <%s>: recipient rejected' % address\n"
-	"        if address.startswith('later'):\n"
-	"            return '450 4.2.0 <%s>: mailbox busy' % address\n"
-	"        envelope.rcpt_tos.append(address)\n"
-	"        return '250 OK'\n"
-	"    async def handle_DATA(self, server, session, envelope):\n"
-	"        Handler.n += 1\n"
-	"        raw = envelope.original_content\n"
-	"        msg = BytesParser(policy=policy.default).parsebytes(raw)\n"
-	"        defects = [type(d).__name__ for d in msg.defects]\n"
-	"        headers = []\n"
-	"        for k, v in msg.items():\n"
-	"            headers.append([k, str(v)])\n"
-	"            defects += [type(d).__name__ for d in getattr(v, 'defects', ())]\n"
-	"        info = {'mail_from': envelope.mail_from, 'mail_options': envelope.mail_options,\n"
-	"                'rcpt_tos': envelope.rcpt_tos,\n"
-	"                'tls': server.transport.get_extra_info('ssl_object') is not None,\n"
-	"                'auth': session.auth_data if session.authenticated else None,\n"
-	"                'headers': headers, 'defects': defects, 'body': msg.get_content()}\n"
-	"        put('%d.eml' % Handler.n, raw)\n"
-	"        put('%d.json' % Handler.n, json.dumps(info).encode())\n"
-	"        return '250 2.0.0 Ok: queued as %d' % Handler.n\n"
-	"def authenticator(server, session, envelope, mechanism, data):\n"
-	"    user, _, password = args.auth.partition(':')\n"
-	"    ok = data.login == user.encode() and data.password == password.encode()\n"
-	"    return AuthResult(success=ok, handled=False, auth_data=user if ok else None)\n"
-	"async def main():\n"
-	"    ctx = None\n"
-	"    pair = args.starttls or args.smtps\n"
-	"    if pair:\n"
-	"        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n"
-	"        ctx.load_cert_chain(pair[0], pair[1])\n"
-	"    kw = {'hostname': 'mx.test', 'auth_require_tls': pair is not None}\n"
-	"    if args.starttls:\n"
-	"        kw.update(tls_context=ctx, require_starttls=True)\n"
-	"    if args.auth:\n"
-	"        kw['authenticator'] = authenticator\n"
-	"    loop = asyncio.get_running_loop()\n"
-	"    server = await loop.create_server(lambda: SMTP(Handler(), loop=loop, **kw), '127.0.0.1', 0,\n"
-	"                                      ssl=ctx if args.smtps else None)\n"
-	"    put('port', str(server.sockets[0].getsockname()[1]).encode())\n"
-	"    await server.serve_forever()\n"
-	"asyncio.run(main())\n";
+    "import argparse, asyncio, json, os, ssl\n"
+    "from email import policy\n"
+    "from email.parser import BytesParser\n"
+    "from aiosmtpd.smtp import SMTP, AuthResult\n"
+    "ap = argparse.ArgumentParser()\n"
+    "ap.add_argument('dir')\n"
+    "ap.add_argument('--starttls', nargs=2)\n"
+    "ap.add_argument('--smtps', nargs=2)\n"
+    "ap.add_argument('--auth')\n"
+    "args = ap.parse_args()\n"
+    "def put(name, data):\n"
+    "    tmp = os.path.join(args.dir, name + '.tmp')\n"
+    "    with open(tmp, 'wb') as f:\n"
+    "        f.write(data)\n"
+    "    os.rename(tmp, os.path.join(args.dir, name))\n"
+    "class Handler:\n"
+    "    n = 0\n"
+    "    async def handle_RCPT(self, server, session, envelope, address, options):\n"
+    "        if address.startswith('refused'):\n"
+    "            return '550 5.1.1 <%s>: recipient rejected' % address\n"
+    "        if address.startswith('later'):\n"
+    "            return '450 4.2.0 <%s>: mailbox busy' % address\n"
+    "        envelope.rcpt_tos.append(address)\n"
+    "        return '250 OK'\n"
+    "    async def handle_DATA(self, server, session, envelope):\n"
+    "        Handler.n += 1\n"
+    "        raw = envelope.original_content\n"
+    "        msg = BytesParser(policy=policy.default).parsebytes(raw)\n"
+    "        defects = [type(d).__name__ for d in msg.defects]\n"
+    "        headers = []\n"
+    "        for k, v in msg.items():\n"
+    "            headers.append([k, str(v)])\n"
+    "            defects += [type(d).__name__ for d in getattr(v, 'defects', ())]\n"
+    "        info = {'mail_from': envelope.mail_from, 'mail_options': envelope.mail_options,\n"
+    "                'rcpt_tos': envelope.rcpt_tos,\n"
+    "                'tls': server.transport.get_extra_info('ssl_object') is not None,\n"
+    "                'auth': session.auth_data if session.authenticated else None,\n"
+    "                'headers': headers, 'defects': defects, 'body': msg.get_content()}\n"
+    "        put('%d.eml' % Handler.n, raw)\n"
+    "        put('%d.json' % Handler.n, json.dumps(info).encode())\n"
+    "        return '250 2.0.0 Ok: queued as %d' % Handler.n\n"
+    "def authenticator(server, session, envelope, mechanism, data):\n"
+    "    user, _, password = args.auth.partition(':')\n"
+    "    ok = data.login == user.encode() and data.password == password.encode()\n"
+    "    return AuthResult(success=ok, handled=False, auth_data=user if ok else None)\n"
+    "async def main():\n"
+    "    ctx = None\n"
+    "    pair = args.starttls or args.smtps\n"
+    "    if pair:\n"
+    "        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)\n"
+    "        ctx.load_cert_chain(pair[0], pair[1])\n"
+    "    kw = {'hostname': 'mx.test', 'auth_require_tls': pair is not None}\n"
+    "    if args.starttls:\n"
+    "        kw.update(tls_context=ctx, require_starttls=True)\n"
+    "    if args.auth:\n"
+    "        kw['authenticator'] = authenticator\n"
+    "    loop = asyncio.get_running_loop()\n"
+    "    server = await loop.create_server(lambda: SMTP(Handler(), loop=loop, **kw), '127.0.0.1', 0,\n"
+    "                                      ssl=ctx if args.smtps else None)\n"
+    "    put('port', str(server.sockets[0].getsockname()[1]).encode())\n"
+    "    await server.serve_forever()\n"
+    "asyncio.run(main())\n";
 
 struct mta {
 	pid_t pid;
@@ -865,7 +865,7 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
-static int aiosmtpd_setup(void **state)
+static int aiosmtpd_start(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(env.tmp, sizeof(env.tmp), "/tmp/ward-test-smtp-XXXXXX");
@@ -888,9 +888,25 @@ static int aiosmtpd_setup(void **state)
 	}
 	snprintf(env.cert, sizeof(env.cert), "%s/cert.pem", env.tmp);
 	snprintf(env.key, sizeof(env.key), "%s/key.pem", env.tmp);
-	char *req[] = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-		       "-keyout", env.key, "-out", env.cert, "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-		       "subjectAltName=IP:127.0.0.1", NULL};
+	char *req[] = {"openssl",
+		       "req",
+		       "-x509",
+		       "-newkey",
+		       "ec",
+		       "-pkeyopt",
+		       "ec_paramgen_curve:P-256",
+		       "-nodes",
+		       "-keyout",
+		       env.key,
+		       "-out",
+		       env.cert,
+		       "-days",
+		       "2",
+		       "-subj",
+		       "/CN=127.0.0.1",
+		       "-addext",
+		       "subjectAltName=IP:127.0.0.1",
+		       NULL};
 	if (run(req, log) != 0) {
 		fprintf(stderr, "test_smtp: openssl req failed\n");
 		print_file(log);
@@ -918,6 +934,14 @@ static int aiosmtpd_teardown(void **state)
 	if (env.tmp[0])
 		nftw(env.tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	return 0;
+}
+
+static int aiosmtpd_setup(void **state)
+{
+	if (aiosmtpd_start() == 0)
+		return 0;
+	aiosmtpd_teardown(state); /* cmocka does not run it after a failed setup */
+	return -1;
 }
 
 static struct smtp_config mta_config(const struct mta *m, enum smtp_tls tls)
@@ -989,20 +1013,21 @@ static void assert_json_str(const json_t *j, const char *key, const char *want)
 static void test_aiosmtpd_composed(void **state)
 {
 	struct mail_out m = {
-		.from_addr = "helpdesk@example.com",
-		.from_name = "Service Desk M\xc3\xbcller",
-		.to_addr = "ann@example.org",
-		.to_name = "Ann Smith",
-		.subject = "[#1234] Drucker im B\xc3\xbcro \xe2\x80\x94 \xf0\x9f\x96\xa8 still jamming after the repair "
-			   "yesterday, \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e too",
-		.text = "Hello Ann,\n\n.this line starts with a dot\n.\nGr\xc3\xbc\xc3\x9f"
-			"e = 100% \nFrom: the help desk\nFrom the help desk\n"
-			"A long line: "
-			"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
-			"\n-- \nExample IT\n",
-		.in_reply_to = "ticket-1234-4@example.com",
-		.references = "CAF=x+y@mail.example.net ticket-1234-4@example.com",
-		.extra_headers = {{"X-Ward-Ticket", "1234"}},
+	    .from_addr = "helpdesk@example.com",
+	    .from_name = "Service Desk M\xc3\xbcller",
+	    .to_addr = "ann@example.org",
+	    .to_name = "Ann Smith",
+	    .subject = "[#1234] Drucker im B\xc3\xbcro \xe2\x80\x94 \xf0\x9f\x96\xa8 still jamming after the repair "
+		       "yesterday, \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e too",
+	    .text =
+		"Hello Ann,\n\n.this line starts with a dot\n.\nGr\xc3\xbc\xc3\x9f"
+		"e = 100% \nFrom: the help desk\nFrom the help desk\n"
+		"A long line: "
+		"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789"
+		"\n-- \nExample IT\n",
+	    .in_reply_to = "ticket-1234-4@example.com",
+	    .references = "CAF=x+y@mail.example.net ticket-1234-4@example.com",
+	    .extra_headers = {{"X-Ward-Ticket", "1234"}},
 	};
 	char *text, id[MAIL_MSGID_SIZE];
 	size_t len;
@@ -1196,25 +1221,22 @@ static void test_aiosmtpd_implicit_tls(void **state)
 int main(void)
 {
 	const struct CMUnitTest offline[] = {
-		cmocka_unit_test(test_reply_parse),
-		cmocka_unit_test(test_reply_limits),
-		cmocka_unit_test(test_ehlo_parse),
-		cmocka_unit_test(test_fake_helo_and_stuffing),
-		cmocka_unit_test(test_fake_auth_login_bytewise),
-		cmocka_unit_test(test_fake_auth_plain),
-		cmocka_unit_test(test_fake_refusals),
-		cmocka_unit_test(test_fake_size),
-		cmocka_unit_test(test_fake_broken_servers),
-		cmocka_unit_test(test_dead_port),
-		cmocka_unit_test(test_arguments),
+	    cmocka_unit_test(test_reply_parse),
+	    cmocka_unit_test(test_reply_limits),
+	    cmocka_unit_test(test_ehlo_parse),
+	    cmocka_unit_test(test_fake_helo_and_stuffing),
+	    cmocka_unit_test(test_fake_auth_login_bytewise),
+	    cmocka_unit_test(test_fake_auth_plain),
+	    cmocka_unit_test(test_fake_refusals),
+	    cmocka_unit_test(test_fake_size),
+	    cmocka_unit_test(test_fake_broken_servers),
+	    cmocka_unit_test(test_dead_port),
+	    cmocka_unit_test(test_arguments),
 	};
 	const struct CMUnitTest aiosmtpd[] = {
-		cmocka_unit_test(test_aiosmtpd_composed),
-		cmocka_unit_test(test_aiosmtpd_dot_stuffing),
-		cmocka_unit_test(test_aiosmtpd_envelope),
-		cmocka_unit_test(test_aiosmtpd_auth_loopback),
-		cmocka_unit_test(test_aiosmtpd_starttls),
-		cmocka_unit_test(test_aiosmtpd_implicit_tls),
+	    cmocka_unit_test(test_aiosmtpd_composed), cmocka_unit_test(test_aiosmtpd_dot_stuffing),
+	    cmocka_unit_test(test_aiosmtpd_envelope), cmocka_unit_test(test_aiosmtpd_auth_loopback),
+	    cmocka_unit_test(test_aiosmtpd_starttls), cmocka_unit_test(test_aiosmtpd_implicit_tls),
 	};
 	int failed = cmocka_run_group_tests_name("smtp offline", offline, NULL, NULL);
 	failed += cmocka_run_group_tests_name("smtp with aiosmtpd", aiosmtpd, aiosmtpd_setup, aiosmtpd_teardown);
