@@ -39,7 +39,7 @@
 	X(MHD_start_daemon) X(MHD_stop_daemon) X(MHD_quiesce_daemon) X(MHD_get_daemon_info)                      \
 	X(MHD_get_connection_info) X(MHD_lookup_connection_value) X(MHD_suspend_connection)                      \
 	X(MHD_resume_connection) X(MHD_create_response_from_buffer) X(MHD_add_response_header)                   \
-	X(MHD_destroy_response) X(MHD_queue_response)
+	X(MHD_destroy_response) X(MHD_queue_response) X(MHD_create_response_from_fd)
 
 static struct {
 #define MHD_MEMBER(f) __typeof__(f) *f;
@@ -213,6 +213,13 @@ int http_body_json(struct http_req *req, json_t **ret)
 	return 0;
 }
 
+int http_body(const struct http_req *req, const char **ret, size_t *ret_len)
+{
+	*ret = req->body ? req->body : "";
+	*ret_len = req->body_len;
+	return 0;
+}
+
 /* For the router: where captures go. */
 void http_req_params(struct http_req *req, const char ***names, const char ***values, char **scratch,
 		     size_t *scratch_size, int **n);
@@ -328,6 +335,22 @@ static void add_common_headers(struct MHD_Response *resp, const char *content_ty
 	mhd.MHD_add_response_header(resp, "Content-Type", content_type);
 	for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
 		mhd.MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+}
+
+int http_reply_file(struct http_req *req, int fd, uint64_t size, const char *content_type)
+{
+	struct MHD_Response *resp = mhd.MHD_create_response_from_fd((size_t)size, fd);
+	if (!resp) {
+		close(fd);
+		return -ENOMEM;
+	}
+	add_common_headers(resp, content_type);
+	mhd.MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+	mhd.MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; sandbox");
+	for (int i = 0; i < req->nheaders; i++)
+		mhd.MHD_add_response_header(resp, req->headers[i].name, req->headers[i].value);
+	reply_set(req, 200, resp, (size_t)size, false);
+	return 0;
 }
 
 int http_reply_json(struct http_req *req, unsigned status, json_t *body)

@@ -52,6 +52,9 @@ const char *http_param(const struct http_req *req, const char *name);
  * parse error otherwise. */
 int http_body_json(struct http_req *req, json_t **ret);
 
+/* The raw body (owned by the request; NUL-terminated, but may hold NULs). */
+int http_body(const struct http_req *req, const char **ret, size_t *ret_len);
+
 /* Who sent the request (via AUTH_NONE on public routes without credentials). */
 const struct auth *http_auth(const struct http_req *req);
 struct auth *http_auth_mut(struct http_req *req);
@@ -67,6 +70,10 @@ void http_wake(void);
 
 /* Replies with body (stolen; NULL gives an empty object). Returns 0. */
 int http_reply_json(struct http_req *req, unsigned status, json_t *body);
+
+/* Replies 200 with size bytes read from fd (taken: closed when sent), as content_type,
+ * with the headers added by http_add_header, nosniff and a sandboxing CSP. */
+int http_reply_file(struct http_req *req, int fd, uint64_t size, const char *content_type);
 
 /* Replies {"error": message} with status. Returns 0. */
 int http_reply_error(struct http_req *req, unsigned status, const char *fmt, ...)

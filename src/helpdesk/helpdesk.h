@@ -71,6 +71,8 @@ struct ticket_change {
 	const char *host;        /* "" to clear */
 	const char *add_tags[TICKET_TAGS_MAX], *remove_tags[TICKET_TAGS_MAX];
 	int nadd_tags, nremove_tags;
+	int64_t article;      /* with "resolved": the knowledge-base article the resolution cites */
+	int64_t deflected_by; /* with "closed" by the requester: the article that helped */
 };
 
 int ticket_change(struct store *s, const struct actor *a, int64_t id, const struct ticket_change *c);
@@ -113,6 +115,56 @@ int helpdesk_settings_get(struct store *s, json_t **ret);
 int helpdesk_calendar_set(struct store *s, const struct actor *a, const json_t *calendar);
 int helpdesk_sla_target_set(struct store *s, const struct actor *a, int priority, int64_t response_s,
 			    int64_t resolve_s);
+
+/* --- attachments (content-addressed under the data directory) --- */
+
+#define TICKET_ATTACHMENT_MAX (10 * 1024 * 1024)
+#define TICKET_ATTACHMENTS_MAX 50 /* per ticket */
+
+/* Stores data as an attachment of ticket id (employees: their own tickets; internal:
+ * support only). filename is cleaned (no path, no control characters). */
+int ticket_attach(struct store *s, const struct actor *a, int64_t id, const char *filename,
+		  const char *content_type, const void *data, size_t len, bool internal, json_t **ret);
+
+/* Opens attachment att of ticket id for download, if the actor may see it. */
+int ticket_attachment_open(struct store *s, const struct actor *a, int64_t id, int64_t att, int *ret_fd,
+			   uint64_t *ret_size, char ret_filename[256], char ret_type[128]);
+
+/* --- canned responses --- */
+
+int canned_list(struct store *s, json_t **ret);
+int canned_add(struct store *s, const struct actor *a, const char *title, const char *body, int64_t *ret_id);
+int canned_remove(struct store *s, const struct actor *a, int64_t id);
+
+/* --- related and duplicate tickets --- */
+
+int ticket_link(struct store *s, const struct actor *a, int64_t id, int64_t other, bool unlink);
+/* Closes duplicate as merged into id, with a note in both. */
+int ticket_merge(struct store *s, const struct actor *a, int64_t duplicate, int64_t id);
+
+/* --- the knowledge base from a ticket --- */
+
+/* A new article from the ticket's resolution (support); the ticket then cites it. */
+int ticket_to_article(struct store *s, const struct actor *a, int64_t id, const char *title, const char *category,
+		      const char *visibility, int64_t *ret_article);
+
+/* --- approved fixes --- */
+
+int fix_list(struct store *s, bool include_disabled, json_t **ret);
+int fix_add(struct store *s, const struct actor *a, const char *name, const char *description, const char *command,
+	    int64_t timeout_s, int64_t *ret_id);
+int fix_set_disabled(struct store *s, const struct actor *a, const char *name, bool disabled);
+/* Runs the fix on the ticket's machine through the agent's job channel; its output
+ * comes back into the ticket as an internal note. */
+int ticket_run_fix(struct store *s, const struct actor *a, int64_t id, const char *fix, int64_t *ret_job);
+
+/* For the jobs module: a job finished; if it was started from a ticket, its result
+ * becomes an internal note there. Registered with jobs_on_result by ward serve. */
+int helpdesk_job_result(struct store *s, int64_t job_id, const char *status, const json_t *job_result,
+			const char *output);
+
+/* The support and admin users, for assignment pickers: [{"name", "role"}]. */
+int helpdesk_staff(struct store *s, json_t **ret);
 
 /* Helpers shared with the faces. */
 int ticket_status_parse(const char *text);

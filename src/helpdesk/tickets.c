@@ -9,6 +9,7 @@
  * calendar recomputes the due time from the same sla_used: it cannot jump back.
  */
 #include "helpdesk/helpdesk.h"
+#include "helpdesk/helpdesk_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -25,6 +26,8 @@
 #include "helpdesk/tickets_store.h"
 #include "hosts/hosts.h"
 #include "jobs/jobs.h"
+#include "kb/kb.h"
+#include "helpdesk/helpdesk_store.h"
 
 #define SLA_RESPONSE_AT_RISK 1
 #define SLA_RESPONSE_BREACHED 2
@@ -53,7 +56,7 @@ struct actor helpdesk_local_actor(void)
 	return (struct actor){.user_id = 0, .name = actlog_local_actor(), .role = ROLE_ADMIN};
 }
 
-static bool is_staff(const struct actor *a)
+bool hd_is_staff(const struct actor *a)
 {
 	return a->role >= ROLE_SUPPORT;
 }
@@ -70,7 +73,7 @@ static bool has_controls(const char *s, bool allow_newlines)
 	return false;
 }
 
-static int check_text(const char *what, const char *v, size_t max, bool required, bool multiline)
+int hd_check_text(const char *what, const char *v, size_t max, bool required, bool multiline)
 {
 	if (!v)
 		return required ? err_set(-EINVAL, "%s is required", what) : 0;
@@ -198,10 +201,10 @@ static int sla_flags_at(const struct clocks *c, const struct ticket_state *t, in
 /* --- loading with visibility --- */
 
 /* The ticket, if the actor may see it: employees only their own. */
-static int ticket_load(struct store *s, const struct actor *a, int64_t id, struct ticket_state *t)
+int hd_ticket_load(struct store *s, const struct actor *a, int64_t id, struct ticket_state *t)
 {
 	int r = tickets_store_get(s, id, t);
-	if (r == 0 && !is_staff(a) && t->requester_id != a->user_id)
+	if (r == 0 && !hd_is_staff(a) && t->requester_id != a->user_id)
 		return err_set(-ENOENT, "ticket %lld does not exist", (long long)id);
 	return r;
 }
@@ -215,7 +218,7 @@ static int user_by_name(struct store *s, const char *name, struct user *u)
 }
 
 /* One timeline event and its activity-log entry. */
-static int event(struct store *s, const struct actor *a, int64_t id, int64_t now, const char *kind, bool public,
+int hd_event(struct store *s, const struct actor *a, int64_t id, int64_t now, const char *kind, bool public,
 		 const char *body, json_t *data, int64_t *ret_event)
 {
 	char object[32], action[48];
@@ -239,9 +242,9 @@ int ticket_create(struct store *s, const struct actor *a, const struct ticket_ne
 	struct host h;
 	int64_t now = time_now(), id = 0;
 	int r;
-	if ((r = check_text("title", in->title, TICKET_TITLE_MAX, true, false)) < 0 ||
-	    (r = check_text("description", in->description, TICKET_TEXT_MAX, true, true)) < 0 ||
-	    (r = check_text("category", in->category, TICKET_CATEGORY_MAX, false, false)) < 0 ||
+	if ((r = hd_check_text("title", in->title, TICKET_TITLE_MAX, true, false)) < 0 ||
+	    (r = hd_check_text("description", in->description, TICKET_TEXT_MAX, true, true)) < 0 ||
+	    (r = hd_check_text("category", in->category, TICKET_CATEGORY_MAX, false, false)) < 0 ||
 	    (r = check_level("impact", t.impact)) < 0 || (r = check_level("urgency", t.urgency)) < 0)
 		return r;
 	if (in->ntags > TICKET_TAGS_MAX)
@@ -249,7 +252,7 @@ int ticket_create(struct store *s, const struct actor *a, const struct ticket_ne
 	for (int i = 0; i < in->ntags; i++)
 		if ((r = check_tag(in->tags[i])) < 0)
 			return r;
-	if (!is_staff(a) || !in->requester) {
+	if (!hd_is_staff(a) || !in->requester) {
 		if (!a->user_id)
 			return err_set(-EINVAL, "give the requester (--requester USER)");
 		t.requester_id = a->user_id;
@@ -279,7 +282,7 @@ int ticket_create(struct store *s, const struct actor *a, const struct ticket_ne
 	for (int i = 0; i < in->ntags && r == 0; i++)
 		r = tickets_store_tag(s, id, in->tags[i], true);
 	if (r == 0)
-		r = event(s, a, id, now, "create", true, NULL,
+		r = hd_event(s, a, id, now, "create", true, NULL,
 			  json_pack("{s:s, s:I, s:I}", "title", in->title, "priority", (json_int_t)t.priority,
 				    "requester", (json_int_t)t.requester_id),
 			  NULL);
@@ -298,8 +301,8 @@ int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret
 	struct ticket_state t;
 	struct clocks c;
 	json_t *j;
-	int r = ticket_load(s, a, id, &t);
-	if (r < 0 || (r = tickets_store_json(s, id, true, !is_staff(a), &j)) < 0)
+	int r = hd_ticket_load(s, a, id, &t);
+	if (r < 0 || (r = tickets_store_json(s, id, true, !hd_is_staff(a), &j)) < 0)
 		return r;
 	if (clocks_load(s, t.priority, &c) == 0) {
 		int flags = sla_flags_at(&c, &t, time_now());
@@ -313,6 +316,14 @@ int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret
 		clocks_free(&c);
 	}
 	json_object_set_new(j, "priority_name", json_string(ticket_priority_name(t.priority)));
+	json_t *atts = NULL, *links = NULL;
+	if ((r = hd_store_attachments(s, id, !hd_is_staff(a), &atts)) < 0 || (r = hd_store_links(s, id, &links)) < 0) {
+		json_decref(atts);
+		json_decref(j);
+		return r;
+	}
+	json_object_set_new(j, "attachments", atts);
+	json_object_set_new(j, "links", links);
 	*ret = j;
 	return 0;
 }
@@ -364,13 +375,13 @@ int ticket_comment(struct store *s, const struct actor *a, int64_t id, const cha
 	struct clocks c = {0};
 	int64_t now = time_now(), ev = 0;
 	int r;
-	if ((r = check_text("comment", body, TICKET_TEXT_MAX, true, true)) < 0)
+	if ((r = hd_check_text("comment", body, TICKET_TEXT_MAX, true, true)) < 0)
 		return r;
-	if (internal && !is_staff(a))
+	if (internal && !hd_is_staff(a))
 		return err_set(-EPERM, "only support staff write internal notes");
 	if ((r = store_tx_begin(s)) < 0)
 		return r;
-	if ((r = ticket_load(s, a, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0)
+	if ((r = hd_ticket_load(s, a, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0)
 		goto out;
 	if (strcmp(t.status, "closed") == 0) {
 		r = err_set(-EINVAL, "ticket %lld is closed; open a new ticket", (long long)id);
@@ -378,7 +389,7 @@ int ticket_comment(struct store *s, const struct actor *a, int64_t id, const cha
 	}
 	char old[16];
 	snprintf(old, sizeof(old), "%s", t.status);
-	if (!internal && t.requester_id == a->user_id && !is_staff(a)) {
+	if (!internal && t.requester_id == a->user_id && !hd_is_staff(a)) {
 		/* The requester answers: a pending or resolved ticket is open again. */
 		if (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0)
 			r = set_status(&c, &t, 1, now);
@@ -394,12 +405,12 @@ int ticket_comment(struct store *s, const struct actor *a, int64_t id, const cha
 	if (r == 0)
 		r = tickets_store_save(s, &t, now);
 	if (r == 0)
-		r = event(s, a, id, now, internal ? "note" : "reply", !internal, body,
+		r = hd_event(s, a, id, now, internal ? "note" : "reply", !internal, body,
 			  json_pack("{s:I}", "length", (json_int_t)strlen(body)), &ev);
 	if (r == 0)
 		r = tickets_store_fts_put(s, id, ev, t.requester_id, internal, NULL, body);
 	if (r == 0 && strcmp(old, t.status) != 0)
-		r = event(s, a, id, now, "status", true, NULL, json_pack("{s:s, s:s}", "from", old, "to", t.status),
+		r = hd_event(s, a, id, now, "status", true, NULL, json_pack("{s:s, s:s}", "from", old, "to", t.status),
 			  NULL);
 out:
 	clocks_free(&c);
@@ -430,7 +441,7 @@ static int change_assignee(struct store *s, const struct actor *a, struct ticket
 	if (u.id == t->assignee_id)
 		return 0;
 	t->assignee_id = u.id;
-	return event(s, a, t->id, now, "assign", false, NULL, json_pack("{s:s?}", "assignee", *name ? u.name : NULL),
+	return hd_event(s, a, t->id, now, "assign", false, NULL, json_pack("{s:s?}", "assignee", *name ? u.name : NULL),
 		     NULL);
 }
 
@@ -442,21 +453,20 @@ static int change_tier(struct store *s, const struct actor *a, struct ticket_sta
 		return 0;
 	if (tier != 1 && tier != 2)
 		return err_set(-EINVAL, "tier must be 1 (first-level support) or 2 (the generalist)");
-	if ((r = check_text("note", note, TICKET_TEXT_MAX, true, true)) < 0)
+	if ((r = hd_check_text("note", note, TICKET_TEXT_MAX, true, true)) < 0)
 		return err_set(-EINVAL, "%s a note saying why is required", tier == 2 ? "escalating:" : "de-escalating:");
 	t->tier = tier;
 	json_t *data = json_pack("{s:i, s:i}", "from", tier == 2 ? 1 : 2, "to", tier);
 	if (tier == 2 && t->host_id) {
 		/* A fresh diagnostics snapshot of the requester's machine, for the generalist. */
 		struct host h;
-		char hid[32];
 		int64_t job = 0;
-		snprintf(hid, sizeof(hid), "%lld", (long long)t->host_id);
-		if (hosts_get(s, hid, &h) == 0 && jobs_queue(s, a->name, &h, "diagnostics", NULL, &job) == 0)
+		if (hosts_get_id(s, t->host_id, &h) == 0 && jobs_queue(s, a->name, &h, "diagnostics", NULL, &job) == 0 &&
+		    hd_store_ticket_job_add(s, job, t->id, "diagnostics") == 0)
 			json_object_set_new(data, "diagnostics_job", json_integer(job));
 	}
 	int64_t ev = 0;
-	r = event(s, a, t->id, now, tier == 2 ? "escalate" : "deescalate", false, note, data, &ev);
+	r = hd_event(s, a, t->id, now, tier == 2 ? "escalate" : "deescalate", false, note, data, &ev);
 	if (r == 0)
 		r = tickets_store_fts_put(s, t->id, ev, t->requester_id, true, NULL, note);
 	return r;
@@ -476,7 +486,7 @@ static int change_tags(struct store *s, const struct actor *a, int64_t id, const
 	if (r == 0 && (r = tickets_store_tag_count(s, id, &n)) == 0 && n > TICKET_TAGS_MAX)
 		r = err_set(-EINVAL, "at most %d tags", TICKET_TAGS_MAX);
 	if (r == 0)
-		return event(s, a, id, now, "tags", false, NULL, json_pack("{s:o, s:o}", "added", added, "removed", removed),
+		return hd_event(s, a, id, now, "tags", false, NULL, json_pack("{s:o, s:o}", "added", added, "removed", removed),
 			     NULL);
 	json_decref(added);
 	json_decref(removed);
@@ -491,11 +501,11 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 	int r, to = -1;
 	bool only_close = c->status && strcmp(c->status, "closed") == 0 && !c->title && !c->category && !c->impact &&
 			  !c->urgency && !c->assignee && !c->tier && !c->host && !c->nadd_tags && !c->nremove_tags;
-	if (!is_staff(a) && !only_close)
+	if (!hd_is_staff(a) && !only_close)
 		return err_set(-EPERM, "employees may only close their own tickets");
-	if ((r = check_text("title", c->title, TICKET_TITLE_MAX, c->title != NULL, false)) < 0 ||
-	    (r = check_text("category", c->category, TICKET_CATEGORY_MAX, false, false)) < 0 ||
-	    (r = check_text("resolution", c->resolution, TICKET_TEXT_MAX, false, true)) < 0 ||
+	if ((r = hd_check_text("title", c->title, TICKET_TITLE_MAX, c->title != NULL, false)) < 0 ||
+	    (r = hd_check_text("category", c->category, TICKET_CATEGORY_MAX, false, false)) < 0 ||
+	    (r = hd_check_text("resolution", c->resolution, TICKET_TEXT_MAX, false, true)) < 0 ||
 	    (c->impact && (r = check_level("impact", c->impact)) < 0) ||
 	    (c->urgency && (r = check_level("urgency", c->urgency)) < 0) ||
 	    (c->status && (to = ticket_status_parse(c->status)) < 0))
@@ -504,7 +514,7 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 		return err_set(-EINVAL, "at most %d tags", TICKET_TAGS_MAX);
 	if ((r = store_tx_begin(s)) < 0)
 		return r;
-	if ((r = ticket_load(s, a, id, &t)) < 0 || (r = clocks_load(s, t.priority, &k)) < 0)
+	if ((r = hd_ticket_load(s, a, id, &t)) < 0 || (r = clocks_load(s, t.priority, &k)) < 0)
 		goto out;
 	if (strcmp(t.status, "closed") == 0) {
 		r = err_set(-EINVAL, "ticket %lld is closed; open a new ticket", (long long)id);
@@ -513,7 +523,7 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 	if (c->title || c->category) {
 		if ((r = tickets_store_set_text(s, id, c->title, c->category, NULL)) < 0 ||
 		    (c->title && (r = tickets_store_fts_retitle(s, id, c->title)) < 0) ||
-		    (r = event(s, a, id, now, "update", true, NULL,
+		    (r = hd_event(s, a, id, now, "update", true, NULL,
 			       json_pack("{s:s?, s:s?}", "title", c->title, "category", c->category), NULL)) < 0)
 			goto out;
 	}
@@ -524,7 +534,7 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 			goto out;
 		}
 		t.host_id = h.id;
-		if ((r = event(s, a, id, now, "host", true, NULL, json_pack("{s:s?}", "host", *c->host ? h.name : NULL),
+		if ((r = hd_event(s, a, id, now, "host", true, NULL, json_pack("{s:s?}", "host", *c->host ? h.name : NULL),
 			       NULL)) < 0)
 			goto out;
 	}
@@ -538,7 +548,7 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 			if ((r = clocks_retarget(s, &k, priority)) < 0)
 				goto out;
 			clock_retarget(&k, &t);
-			if ((r = event(s, a, id, now, "priority", true, NULL,
+			if ((r = hd_event(s, a, id, now, "priority", true, NULL,
 				       json_pack("{s:i, s:i}", "from", old, "to", priority), NULL)) < 0)
 				goto out;
 		}
@@ -557,12 +567,32 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 		if (to == 3 && c->resolution && (r = tickets_store_set_text(s, id, NULL, NULL, c->resolution)) < 0)
 			goto out;
 		if (strcmp(old, t.status) != 0 &&
-		    (r = event(s, a, id, now, to == 3 ? "resolve" : "status", true, to == 3 ? c->resolution : NULL,
+		    (r = hd_event(s, a, id, now, to == 3 ? "resolve" : "status", true, to == 3 ? c->resolution : NULL,
 			       json_pack("{s:s, s:s}", "from", old, "to", t.status), NULL)) < 0)
 			goto out;
 	}
 	if ((c->nadd_tags || c->nremove_tags) && (r = change_tags(s, a, id, c, now)) < 0)
 		goto out;
+	if (c->article) {
+		/* The resolution cites an article: it "helped" once more. */
+		if (to != 3 || !hd_is_staff(a)) {
+			r = err_set(-EINVAL, "an article is cited when support resolves a ticket");
+			goto out;
+		}
+		if ((r = kb_article_cite(s, a->name, c->article, id)) < 0 ||
+		    (r = hd_store_set_article(s, id, c->article, false)) < 0)
+			goto out;
+	}
+	if (c->deflected_by) {
+		/* The requester closes it because an article answered the question. */
+		if (to != 4 || t.requester_id != a->user_id) {
+			r = err_set(-EINVAL, "only the requester closing a ticket names the article that helped");
+			goto out;
+		}
+		if ((r = kb_article_deflected(s, a->name, a->role, c->deflected_by, id)) < 0 ||
+		    (r = hd_store_set_article(s, id, c->deflected_by, true)) < 0)
+			goto out;
+	}
 	t.sla_flags = sla_flags_at(&k, &t, now);
 	r = tickets_store_save(s, &t, now);
 out:
@@ -576,9 +606,9 @@ int ticket_rate(struct store *s, const struct actor *a, int64_t id, int rating, 
 	int r;
 	if (rating < 1 || rating > 5)
 		return err_set(-EINVAL, "rating must be 1 to 5");
-	if ((r = check_text("comment", comment, 4096, false, true)) < 0 || (r = store_tx_begin(s)) < 0)
+	if ((r = hd_check_text("comment", comment, 4096, false, true)) < 0 || (r = store_tx_begin(s)) < 0)
 		return r;
-	if ((r = ticket_load(s, a, id, &t)) < 0)
+	if ((r = hd_ticket_load(s, a, id, &t)) < 0)
 		goto out;
 	if (t.requester_id != a->user_id) {
 		r = err_set(-EPERM, "only the requester rates a ticket");
@@ -589,7 +619,7 @@ int ticket_rate(struct store *s, const struct actor *a, int64_t id, int rating, 
 		goto out;
 	}
 	if ((r = tickets_store_set_rating(s, id, rating, comment)) == 0)
-		r = event(s, a, id, time_now(), "rate", true, comment, json_pack("{s:i}", "rating", rating), NULL);
+		r = hd_event(s, a, id, time_now(), "rate", true, comment, json_pack("{s:i}", "rating", rating), NULL);
 out:
 	return store_tx_end(s, r);
 }
@@ -628,7 +658,7 @@ int ticket_list(struct store *s, const struct actor *a, const struct ticket_filt
 		if (!q.assignee_id)
 			return err_set(-EINVAL, "'me' needs a logged-in user");
 	}
-	if (!is_staff(a)) {
+	if (!hd_is_staff(a)) {
 		q.requester_id = a->user_id;
 	} else if (f->requester && *f->requester) {
 		if ((r = user_by_name(s, f->requester, &u)) < 0)
@@ -711,7 +741,7 @@ int ticket_search(struct store *s, const struct actor *a, const char *query, int
 	json_t *rows = json_array();
 	if (!rows)
 		return -ENOMEM;
-	if ((r = tickets_store_search(s, q, is_staff(a) ? 0 : a->user_id, is_staff(a), limit, rows)) < 0) {
+	if ((r = tickets_store_search(s, q, hd_is_staff(a) ? 0 : a->user_id, hd_is_staff(a), limit, rows)) < 0) {
 		json_decref(rows);
 		return r;
 	}
@@ -737,7 +767,7 @@ static int sweep_one(struct store *s, int64_t id, int64_t now, bool *ret_changed
 		goto out;
 	t.sla_flags = flags;
 	*ret_changed = true;
-	r = event(s, &sys, id, now, "sla", false, NULL,
+	r = hd_event(s, &sys, id, now, "sla", false, NULL,
 		  json_pack("{s:b, s:b, s:b, s:b}", "response_at_risk", !!(flags & SLA_RESPONSE_AT_RISK),
 			    "response_breached", !!(flags & SLA_RESPONSE_BREACHED), "resolve_at_risk",
 			    !!(flags & SLA_RESOLVE_AT_RISK), "resolve_breached", !!(flags & SLA_RESOLVE_BREACHED)),

@@ -97,6 +97,19 @@ static int get_level(const json_t *body, const char *key, int *ret)
 	return 0;
 }
 
+/* An optional positive integer id. */
+static int get_id(const json_t *body, const char *key, int64_t *ret)
+{
+	json_t *v = json_object_get(body, key);
+	*ret = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return err_set(-EINVAL, "field '%s' must be a positive integer", key);
+	*ret = json_integer_value(v);
+	return 0;
+}
+
 int tickets_api_create(struct http_req *req)
 {
 	static const char *const fields[] = {"title", "description", "requester", "host", "category",
@@ -137,8 +150,9 @@ int tickets_api_show(struct http_req *req)
 
 int tickets_api_update(struct http_req *req)
 {
-	static const char *const fields[] = {"title", "category", "impact", "urgency", "status", "assignee", "tier",
-					     "note", "resolution", "host", "add_tags", "remove_tags", NULL};
+	static const char *const fields[] = {"title",	   "category", "impact",     "urgency",	 "status",
+					     "assignee",   "tier",     "note",	     "resolution", "host",
+					     "add_tags",   "remove_tags", "article", "deflected_by", NULL};
 	struct actor a = req_actor(req);
 	struct ticket_change c = {0};
 	int64_t id;
@@ -162,6 +176,8 @@ int tickets_api_update(struct http_req *req)
 			return err_set(-EINVAL, "field 'tier' must be 1 or 2");
 		c.tier = (int)json_integer_value(tier);
 	}
+	if ((r = get_id(body, "article", &c.article)) < 0 || (r = get_id(body, "deflected_by", &c.deflected_by)) < 0)
+		return r;
 	/* A null assignee unassigns. */
 	if (json_is_null(json_object_get(body, "assignee")))
 		c.assignee = "";
@@ -268,4 +284,206 @@ int tickets_api_settings_update(struct http_req *req)
 	if ((r = store_tx_end(s, r)) < 0 || (r = helpdesk_settings_get(s, &j)) < 0)
 		return r;
 	return http_reply_json(req, 200, j);
+}
+
+int tickets_api_attach(struct http_req *req)
+{
+	struct actor a = req_actor(req);
+	const char *data, *internal = http_query(req, "internal");
+	size_t len;
+	int64_t id;
+	json_t *att;
+	STORE_OR_FAIL(s);
+	int r = route_number(req, &id);
+	if (r < 0 || (r = http_body(req, &data, &len)) < 0)
+		return r;
+	if ((r = ticket_attach(s, &a, id, http_query(req, "filename"), http_header(req, "Content-Type"), data, len,
+			       internal && (strcmp(internal, "1") == 0 || strcmp(internal, "true") == 0), &att)) < 0)
+		return r;
+	return http_reply_json(req, 201, json_pack("{s:o}", "attachment", att));
+}
+
+int tickets_api_attachment(struct http_req *req)
+{
+	struct actor a = req_actor(req);
+	char filename[256], type[128], disposition[400];
+	int64_t id, att;
+	uint64_t size;
+	int fd;
+	STORE_OR_FAIL(s);
+	int r = route_number(req, &id);
+	if (r < 0)
+		return r;
+	if (parse_int64(http_param(req, "id"), 1, INT64_MAX, &att) < 0)
+		return err_set(-ENOENT, "attachment '%.32s' does not exist", http_param(req, "id"));
+	if ((r = ticket_attachment_open(s, &a, id, att, &fd, &size, filename, type)) < 0)
+		return r;
+	/* Always a download, never rendered: the bytes are whatever someone uploaded. */
+	snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", filename);
+	http_add_header(req, "Content-Disposition", disposition);
+	return http_reply_file(req, fd, size, "application/octet-stream");
+}
+
+int tickets_api_canned(struct http_req *req)
+{
+	json_t *list;
+	STORE_OR_FAIL(s);
+	int r = canned_list(s, &list);
+	if (r < 0)
+		return r;
+	return http_reply_json(req, 200, json_pack("{s:o}", "canned", list));
+}
+
+int tickets_api_canned_add(struct http_req *req)
+{
+	static const char *const fields[] = {"title", "body", NULL};
+	struct actor a = req_actor(req);
+	const char *title, *text;
+	int64_t id;
+	json_t *body;
+	STORE_OR_FAIL(s);
+	int r = http_body_json(req, &body);
+	if (r < 0 || (r = json_check_fields(body, fields)) < 0 ||
+	    (r = json_get_string(body, "title", true, TICKET_TITLE_MAX, &title)) < 0 ||
+	    (r = json_get_string(body, "body", true, TICKET_TEXT_MAX, &text)) < 0 ||
+	    (r = canned_add(s, &a, title, text, &id)) < 0)
+		return r;
+	return http_reply_json(req, 201, json_pack("{s:{s:I, s:s, s:s}}", "canned", "id", (json_int_t)id, "title", title,
+						   "body", text));
+}
+
+int tickets_api_canned_remove(struct http_req *req)
+{
+	struct actor a = req_actor(req);
+	int64_t id;
+	STORE_OR_FAIL(s);
+	if (parse_int64(http_param(req, "id"), 1, INT64_MAX, &id) < 0)
+		return err_set(-ENOENT, "canned response '%.32s' does not exist", http_param(req, "id"));
+	int r = canned_remove(s, &a, id);
+	if (r < 0)
+		return r;
+	return http_reply_json(req, 200, json_pack("{s:s}", "status", "removed"));
+}
+
+int tickets_api_staff(struct http_req *req)
+{
+	json_t *list;
+	STORE_OR_FAIL(s);
+	int r = helpdesk_staff(s, &list);
+	if (r < 0)
+		return r;
+	return http_reply_json(req, 200, json_pack("{s:o}", "staff", list));
+}
+
+/* Replies with the ticket as the actor sees it, with status. */
+static int reply_ticket(struct http_req *req, struct store *s, const struct actor *a, int64_t id, unsigned status)
+{
+	json_t *j;
+	int r = ticket_show(s, a, id, &j);
+	if (r < 0)
+		return r;
+	return http_reply_json(req, status, json_pack("{s:o}", "ticket", j));
+}
+
+int tickets_api_to_article(struct http_req *req)
+{
+	static const char *const fields[] = {"title", "category", "visibility", NULL};
+	struct actor a = req_actor(req);
+	const char *title, *category, *visibility;
+	int64_t id, article;
+	json_t *body;
+	STORE_OR_FAIL(s);
+	int r = route_number(req, &id);
+	if (r < 0 || (r = http_body_json(req, &body)) < 0 || (r = json_check_fields(body, fields)) < 0 ||
+	    (r = json_get_string(body, "title", false, 512, &title)) < 0 ||
+	    (r = json_get_string(body, "category", false, 128, &category)) < 0 ||
+	    (r = json_get_string(body, "visibility", false, 16, &visibility)) < 0 ||
+	    (r = ticket_to_article(s, &a, id, title, category, visibility, &article)) < 0)
+		return r;
+	return http_reply_json(req, 201, json_pack("{s:{s:I}, s:I}", "article", "id", (json_int_t)article, "ticket",
+						   (json_int_t)id));
+}
+
+int tickets_api_link(struct http_req *req)
+{
+	static const char *const fields[] = {"ticket", "unlink", NULL};
+	struct actor a = req_actor(req);
+	int64_t id, other;
+	json_t *body;
+	STORE_OR_FAIL(s);
+	int r = route_number(req, &id);
+	if (r < 0 || (r = http_body_json(req, &body)) < 0 || (r = json_check_fields(body, fields)) < 0 ||
+	    (r = get_id(body, "ticket", &other)) < 0)
+		return r;
+	if (!other)
+		return err_set(-EINVAL, "field 'ticket' is required");
+	if ((r = ticket_link(s, &a, id, other, json_is_true(json_object_get(body, "unlink")))) < 0)
+		return r;
+	return reply_ticket(req, s, &a, id, 200);
+}
+
+int tickets_api_merge(struct http_req *req)
+{
+	static const char *const fields[] = {"into", NULL};
+	struct actor a = req_actor(req);
+	int64_t id, into;
+	json_t *body;
+	STORE_OR_FAIL(s);
+	int r = route_number(req, &id);
+	if (r < 0 || (r = http_body_json(req, &body)) < 0 || (r = json_check_fields(body, fields)) < 0 ||
+	    (r = get_id(body, "into", &into)) < 0)
+		return r;
+	if (!into)
+		return err_set(-EINVAL, "field 'into' is required");
+	if ((r = ticket_merge(s, &a, id, into)) < 0)
+		return r;
+	return reply_ticket(req, s, &a, into, 200);
+}
+
+int tickets_api_fixes(struct http_req *req)
+{
+	json_t *list;
+	STORE_OR_FAIL(s);
+	int r = fix_list(s, http_auth(req)->role >= ROLE_ADMIN, &list);
+	if (r < 0)
+		return r;
+	return http_reply_json(req, 200, json_pack("{s:o}", "fixes", list));
+}
+
+int tickets_api_fix_add(struct http_req *req)
+{
+	static const char *const fields[] = {"name", "description", "command", "timeout_s", NULL};
+	struct actor a = req_actor(req);
+	const char *name, *desc, *command;
+	int64_t id, timeout = 120;
+	json_t *body, *t;
+	STORE_OR_FAIL(s);
+	int r = http_body_json(req, &body);
+	if (r < 0 || (r = json_check_fields(body, fields)) < 0 || (r = json_get_string(body, "name", true, 64, &name)) < 0 ||
+	    (r = json_get_string(body, "description", true, 1024, &desc)) < 0 ||
+	    (r = json_get_string(body, "command", true, 4096, &command)) < 0)
+		return r;
+	if ((t = json_object_get(body, "timeout_s"))) {
+		if (!json_is_integer(t))
+			return err_set(-EINVAL, "field 'timeout_s' must be an integer");
+		timeout = json_integer_value(t);
+	}
+	if ((r = fix_add(s, &a, name, desc, command, timeout, &id)) < 0)
+		return r;
+	return http_reply_json(req, 201, json_pack("{s:{s:I, s:s}}", "fix", "id", (json_int_t)id, "name", name));
+}
+
+int tickets_api_run_fix(struct http_req *req)
+{
+	static const char *const fields[] = {"fix", NULL};
+	struct actor a = req_actor(req);
+	const char *fix;
+	int64_t id, job;
+	json_t *body;
+	STORE_OR_FAIL(s);
+	int r = route_number(req, &id);
+	if (r < 0 || (r = http_body_json(req, &body)) < 0 || (r = json_check_fields(body, fields)) < 0 ||
+	    (r = json_get_string(body, "fix", true, 64, &fix)) < 0 || (r = ticket_run_fix(s, &a, id, fix, &job)) < 0)
+		return r;
+	return http_reply_json(req, 201, json_pack("{s:I, s:I}", "ticket", (json_int_t)id, "job", (json_int_t)job));
 }

@@ -384,7 +384,7 @@ int tickets_store_json(struct store *s, int64_t id, bool full, bool public_only,
 					 "t.category, r.name, a.name, h.name, t.created_at, t.updated_at, "
 					 "t.first_response_at, t.response_due_at, t.resolve_due_at, t.resolved_at, "
 					 "t.sla_flags, t.sla_used, t.sla_since, t.description, t.resolution, t.rating, "
-					 "t.rating_comment, t.closed_at, t.merged_into, t.auto_escalated "
+					 "t.rating_comment, t.closed_at, t.merged_into, t.auto_escalated, t.article_id, t.deflected_by "
 					 "FROM tickets t JOIN users r ON r.id = t.requester_id "
 					 "LEFT JOIN users a ON a.id = t.assignee_id "
 					 "LEFT JOIN hosts h ON h.id = t.host_id WHERE t.id = ?");
@@ -407,6 +407,8 @@ int tickets_store_json(struct store *s, int64_t id, bool full, bool public_only,
 		json_object_set_new(o, "closed_at", col_or_null(st, 24));
 		json_object_set_new(o, "merged_into", col_or_null(st, 25));
 		json_object_set_new(o, "auto_escalated", json_boolean(store_col_int(st, 26)));
+		json_object_set_new(o, "article", col_or_null(st, 27));
+		json_object_set_new(o, "deflected_by", col_or_null(st, 28));
 	}
 	store_done(st);
 	if (!o)

@@ -400,6 +400,11 @@ int hosts_get(struct store *s, const char *name_or_uid, struct host *ret)
 	return hosts_store_get_name(s, name_or_uid, ret);
 }
 
+int hosts_get_id(struct store *s, int64_t id, struct host *ret)
+{
+	return hosts_store_get_id(s, id, ret);
+}
+
 int hosts_show(struct store *s, const struct host *h, bool full, json_t **ret)
 {
 	json_t *j = host_json(s, h, time_now());

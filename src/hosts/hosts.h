@@ -56,6 +56,9 @@ int hosts_list(struct store *s, const struct hosts_filter *f, json_t **ret);
 /* A host by name or id; -ENOENT. With several hosts of one name, the id is needed. */
 int hosts_get(struct store *s, const char *name_or_uid, struct host *ret);
 
+/* A host by its row id (what other modules store); -ENOENT. */
+int hosts_get_id(struct store *s, int64_t id, struct host *ret);
+
 /* The host summary with tags, and with sections (the facts) when full. */
 int hosts_show(struct store *s, const struct host *h, bool full, json_t **ret);
 

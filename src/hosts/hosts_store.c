@@ -84,6 +84,22 @@ int hosts_store_insert(struct store *s, const char *uid, const char *name, const
 	return r;
 }
 
+int hosts_store_get_id(struct store *s, int64_t id, struct host *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT " HOST_COLS " FROM hosts h WHERE h.id = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW)
+		host_read(st, ret);
+	else
+		r = rc == SQLITE_DONE ? err_set(-ENOENT, "host %lld does not exist", (long long)id)
+				      : store_error(s, "cannot read hosts");
+	store_done(st);
+	return r;
+}
+
 int hosts_store_get_uid(struct store *s, const char *uid, struct host *ret, unsigned char ret_secret_hash[32])
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT " HOST_COLS ", h.secret_hash FROM hosts h WHERE h.uid = ?");

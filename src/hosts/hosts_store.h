@@ -21,6 +21,7 @@ int hosts_store_insert(struct store *s, const char *uid, const char *name, const
 int hosts_store_get_uid(struct store *s, const char *uid, struct host *ret, unsigned char ret_secret_hash[32]);
 /* By name: -ENOENT, or -EEXIST when several hosts share it. */
 int hosts_store_get_name(struct store *s, const char *name, struct host *ret);
+int hosts_store_get_id(struct store *s, int64_t id, struct host *ret);
 int hosts_store_each(struct store *s, int (*fn)(const struct host *, void *), void *arg);
 int hosts_store_tags(struct store *s, int64_t host_id, json_t *out);
 int hosts_store_tag_set(struct store *s, int64_t host_id, const char *tag, bool on);

@@ -169,6 +169,13 @@ int jobs_latest(struct store *s, int64_t *ret)
 	return jobs_store_latest(s, ret);
 }
 
+static jobs_result_hook result_hook;
+
+void jobs_on_result(jobs_result_hook fn)
+{
+	result_hook = fn;
+}
+
 int jobs_result(struct store *s, const struct host *h, int64_t id, const json_t *res)
 {
 	static const char *const fields[] = {"status", "exit_code", "output", "result", "reason", NULL};
@@ -206,6 +213,8 @@ int jobs_result(struct store *s, const struct host *h, int64_t id, const json_t 
 		json_object_set_new(d, "reason", json_string(reason));
 	r = actlog_append(s, object, strcmp(status, "refused") == 0 ? "job.refused" : "job.result", object, d);
 	json_decref(d);
+	if (r == 0 && result_hook)
+		r = result_hook(s, id, status, rj, output);
 end:
 	r = store_tx_end(s, r);
 out:

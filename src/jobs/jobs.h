@@ -30,6 +30,12 @@ int jobs_public_key(char out[65]);
 int jobs_queue(struct store *s, const char *actor, const struct host *h, const char *kind, const json_t *params,
 	       int64_t *ret_id);
 
+/* Called inside the transaction that stores a job's result (status "done", "failed"
+ * or "refused"); a failure rolls the result back. One observer: the help desk. */
+typedef int (*jobs_result_hook)(struct store *s, int64_t job_id, const char *status, const json_t *result,
+				const char *output);
+void jobs_on_result(jobs_result_hook fn);
+
 /* Jobs waiting for host h (marks them sent): an array of {"payload", "signature"}. */
 int jobs_take(struct store *s, const struct host *h, json_t **ret);
 

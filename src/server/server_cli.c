@@ -20,6 +20,8 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "helpdesk/helpdesk.h"
+#include "jobs/jobs.h"
 #include "jobs/jobs_api.h"
 #include "server/server.h"
 
@@ -147,6 +149,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 			return cli_fail(err_set(-errno, "cannot open access log '%s': %s", access_log, strerror(errno)));
 	}
 	router_setup(server_routes, accounts_api_authenticate);
+	jobs_on_result(helpdesk_job_result);
 	if ((r = server_sched_start()) < 0)
 		return cli_fail(r);
 	r = http_serve(&cfg, serve_ready);
