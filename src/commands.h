@@ -58,6 +58,11 @@ int cmd_ticket_search(struct cli *cli, int argc, char **argv);
 int cmd_ticket_sla_check(struct cli *cli, int argc, char **argv);
 int cmd_helpdesk_settings(struct cli *cli, int argc, char **argv);
 
+/* helpdesk/mail_cli.c */
+int cmd_mail_ingest(struct cli *cli, int argc, char **argv);
+int cmd_mail_send(struct cli *cli, int argc, char **argv);
+int cmd_mail_outbox(struct cli *cli, int argc, char **argv);
+
 /* kb/kb_cli.c */
 int cmd_kb_add(struct cli *cli, int argc, char **argv);
 int cmd_kb_edit(struct cli *cli, int argc, char **argv);

@@ -156,6 +156,11 @@ int accounts_user_get(struct store *s, const char *name, struct user *ret)
 	return accounts_store_user_get(s, name, ret, NULL);
 }
 
+int accounts_user_by_email(struct store *s, const char *email, struct user *ret)
+{
+	return accounts_store_user_by_email(s, email, ret);
+}
+
 static int list_one(const struct user *u, void *arg)
 {
 	json_t *j = accounts_user_json(u);

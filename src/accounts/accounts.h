@@ -42,6 +42,9 @@ int accounts_user_add(struct store *s, const char *actor, const char *name, enum
 /* -ENOENT when there is no such user. */
 int accounts_user_get(struct store *s, const char *name, struct user *ret);
 
+/* The user with this (lower-case) e-mail address; -ENOENT. */
+int accounts_user_by_email(struct store *s, const char *email, struct user *ret);
+
 /* A JSON array of all users, by name. */
 int accounts_user_list(struct store *s, json_t **ret);
 

@@ -52,6 +52,22 @@ int accounts_store_user_get(struct store *s, const char *name, struct user *ret,
 	return r;
 }
 
+int accounts_store_user_by_email(struct store *s, const char *email, struct user *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT " USER_COLS " FROM users u WHERE u.email = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW)
+		user_read(st, 0, ret);
+	else
+		r = rc == SQLITE_DONE ? err_set(-ENOENT, "no user has the address '%.254s'", email)
+				      : store_error(s, "cannot read users");
+	store_done(st);
+	return r;
+}
+
 int accounts_store_email_taken(struct store *s, const char *email, bool *ret)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM users WHERE email = ?");

@@ -14,6 +14,7 @@
 /* ret_hash (may be NULL) receives a malloc'd copy of the password hash. */
 int accounts_store_user_get(struct store *s, const char *name, struct user *ret, char **ret_hash);
 int accounts_store_email_taken(struct store *s, const char *email, bool *ret);
+int accounts_store_user_by_email(struct store *s, const char *email, struct user *ret);
 int accounts_store_user_insert(struct store *s, const char *name, const char *email, const char *role,
 			       const char *hash, int64_t now, int64_t *ret_id);
 int accounts_store_user_each(struct store *s, int (*fn)(const struct user *, void *), void *arg);

@@ -166,6 +166,25 @@ int helpdesk_job_result(struct store *s, int64_t job_id, const char *status, con
 /* The support and admin users, for assignment pickers: [{"name", "role"}]. */
 int helpdesk_staff(struct store *s, json_t **ret);
 
+/* --- e-mail (helpdesk_mail.c) --- */
+
+/* {"from_addr", "from_name"?, "smtp_host", "smtp_port"?, "tls"? (starttls,
+ * require-starttls, implicit, none), "user"?, "password_file"?, "ca_file"?,
+ * "unknown_senders"? ("create": a new unverified employee; "reject")}. */
+int helpdesk_mail_settings_set(struct store *s, const struct actor *a, const json_t *settings);
+
+/* One RFC 5322 message: a new ticket, a comment on the ticket it answers (by
+ * In-Reply-To / References, or "[#N]" in the subject), or nothing for auto-replies,
+ * bounces, list mail and a Message-ID seen before. *ret says which ({"action":
+ * "created" | "comment" | "note" | "ignored" | "duplicate", "ticket"}). -EBADMSG or
+ * -E2BIG for a message that cannot be taken, -EACCES for a stranger when strangers are
+ * refused; nothing is written then. */
+int helpdesk_mail_ingest(struct store *s, const void *data, size_t len, json_t **ret);
+
+/* Sends the queued notifications that are due; retries later on temporary failures. */
+int helpdesk_mail_send(struct store *s, int64_t now, int *ret_sent, int *ret_failed);
+int helpdesk_mail_outbox(struct store *s, int limit, json_t **ret);
+
 /* Helpers shared with the faces. */
 int ticket_status_parse(const char *text);
 const char *ticket_priority_name(int priority);

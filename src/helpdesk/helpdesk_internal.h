@@ -27,4 +27,9 @@ int hd_event(struct store *s, const struct actor *a, int64_t id, int64_t now, co
 /* what: for messages; max bytes; required: not blank; multiline: newlines and tabs allowed. */
 int hd_check_text(const char *what, const char *v, size_t max, bool required, bool multiline);
 
+/* Queues the mail a timeline event calls for (helpdesk_mail.c); nothing when mail is
+ * not set up. Called by hd_event in the event's transaction. */
+int hd_notify(struct store *s, const struct actor *a, int64_t id, const char *kind, bool public, const char *body,
+	      const json_t *data);
+
 #endif

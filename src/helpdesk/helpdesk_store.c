@@ -379,3 +379,149 @@ int hd_store_staff(struct store *s, json_t **ret)
 		return -EIO;
 	return rows_json(s, st, staff_row, "cannot list staff", ret);
 }
+
+int hd_store_people(struct store *s, int64_t ticket, struct hd_people *p)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT t.title, t.requester_id, coalesce(t.assignee_id, 0), r.name, "
+					 "coalesce(r.email, ''), coalesce(a.name, ''), coalesce(a.email, '') "
+					 "FROM tickets t JOIN users r ON r.id = t.requester_id "
+					 "LEFT JOIN users a ON a.id = t.assignee_id WHERE t.id = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, ticket);
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW) {
+		copy(p->title, sizeof(p->title), store_col_text(st, 0));
+		p->requester_id = store_col_int(st, 1);
+		p->assignee_id = store_col_int(st, 2);
+		copy(p->requester, sizeof(p->requester), store_col_text(st, 3));
+		copy(p->requester_email, sizeof(p->requester_email), store_col_text(st, 4));
+		copy(p->assignee, sizeof(p->assignee), store_col_text(st, 5));
+		copy(p->assignee_email, sizeof(p->assignee_email), store_col_text(st, 6));
+	} else {
+		r = rc == SQLITE_DONE ? err_set(-ENOENT, "ticket %lld does not exist", (long long)ticket)
+				      : store_error(s, "cannot read the ticket");
+	}
+	store_done(st);
+	return r;
+}
+
+int hd_store_thread(struct store *s, int64_t ticket, char first[256], char last[256])
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT (SELECT message_id FROM ticket_messages WHERE ticket_id = ?1 "
+					 "ORDER BY at, message_id LIMIT 1), (SELECT message_id FROM ticket_messages "
+					 "WHERE ticket_id = ?1 ORDER BY at DESC, message_id DESC LIMIT 1)");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, ticket);
+	int r = sqlite3_step(st) == SQLITE_ROW ? 0 : store_error(s, "cannot read mail threading");
+	copy(first, 256, r == 0 ? store_col_text(st, 0) : NULL);
+	copy(last, 256, r == 0 ? store_col_text(st, 1) : NULL);
+	store_done(st);
+	return r;
+}
+
+int hd_store_outbox_add(struct store *s, const struct hd_outbox *m, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO mail_outbox (ticket_id, to_addr, to_name, subject, body, "
+					 "message_id, in_reply_to, refs, created_at, next_at) "
+					 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	if (!st)
+		return -EIO;
+	if (m->ticket_id)
+		sqlite3_bind_int64(st, 1, m->ticket_id);
+	else
+		sqlite3_bind_null(st, 1);
+	store_bind_text(st, 2, m->to_addr);
+	store_bind_text(st, 3, m->to_name);
+	store_bind_text(st, 4, m->subject);
+	store_bind_text(st, 5, m->body);
+	store_bind_text(st, 6, m->message_id);
+	store_bind_text(st, 7, m->in_reply_to);
+	store_bind_text(st, 8, m->refs);
+	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_int64(st, 10, now);
+	return store_step_done(s, st, "cannot queue the notification");
+}
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const char *v = store_col_text(st, i);
+	return v ? strdup(v) : NULL;
+}
+
+void hd_outbox_release(struct hd_outbox *m)
+{
+	char **fields[] = {&m->to_addr, &m->to_name, &m->subject, &m->body, &m->message_id, &m->in_reply_to, &m->refs};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		free(*fields[i]);
+		*fields[i] = NULL;
+	}
+}
+
+int hd_store_outbox_due(struct store *s, int64_t now, struct hd_outbox *ret, int max, int *ret_n)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, coalesce(ticket_id, 0), attempts, to_addr, to_name, subject, body, "
+					 "message_id, in_reply_to, refs FROM mail_outbox WHERE status = 'queued' AND "
+					 "next_at <= ? ORDER BY id LIMIT ?");
+	int rc, n = 0, r = 0;
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < max) {
+		struct hd_outbox *m = &ret[n++];
+		m->id = store_col_int(st, 0);
+		m->ticket_id = store_col_int(st, 1);
+		m->attempts = store_col_int(st, 2);
+		m->to_addr = dup_col(st, 3);
+		m->to_name = dup_col(st, 4);
+		m->subject = dup_col(st, 5);
+		m->body = dup_col(st, 6);
+		m->message_id = dup_col(st, 7);
+		m->in_reply_to = dup_col(st, 8);
+		m->refs = dup_col(st, 9);
+		if (!m->to_addr || !m->subject || !m->body || !m->message_id)
+			r = -ENOMEM;
+	}
+	if (r == 0 && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = store_error(s, "cannot read the outbox");
+	store_done(st);
+	*ret_n = n;
+	return r;
+}
+
+int hd_store_outbox_done(struct store *s, int64_t id, const char *status, int64_t now, int64_t next_at,
+			 const char *error)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE mail_outbox SET status = ?, attempts = attempts + 1, next_at = ?, "
+					 "sent_at = CASE WHEN ? = 'sent' THEN ? END, last_error = ? WHERE id = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, next_at);
+	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	store_bind_text(st, 5, error);
+	sqlite3_bind_int64(st, 6, id);
+	return store_step_done(s, st, "cannot update the outbox");
+}
+
+static json_t *outbox_row(sqlite3_stmt *st)
+{
+	const char *err = store_col_text(st, 7);
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:I, s:o, s:s?}", "id", (json_int_t)store_col_int(st, 0), "ticket",
+			 (json_int_t)store_col_int(st, 1), "to", store_col_text(st, 2), "subject", store_col_text(st, 3),
+			 "status", store_col_text(st, 4), "attempts", (json_int_t)store_col_int(st, 5), "created_at",
+			 json_time(store_col_int(st, 6)), "last_error", err);
+}
+
+int hd_store_outbox_list(struct store *s, int limit, json_t **ret)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, coalesce(ticket_id, 0), to_addr, subject, status, attempts, "
+					 "created_at, last_error FROM mail_outbox ORDER BY id DESC LIMIT ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int(st, 1, limit);
+	return rows_json(s, st, outbox_row, "cannot list the outbox", ret);
+}

@@ -49,4 +49,30 @@ int hd_store_ticket_job_take(struct store *s, int64_t job, int64_t *ret_ticket, 
 
 int hd_store_staff(struct store *s, json_t **ret);
 
+/* --- mail --- */
+
+/* Who to tell about ticket t: its title, the requester's and the assignee's names and
+ * addresses ("" when none). */
+struct hd_people {
+	char title[256];
+	int64_t requester_id, assignee_id;
+	char requester[65], requester_email[255], assignee[65], assignee_email[255];
+};
+int hd_store_people(struct store *s, int64_t ticket, struct hd_people *ret);
+/* The ticket's first and latest mail message ids ("" when none). */
+int hd_store_thread(struct store *s, int64_t ticket, char first[256], char last[256]);
+
+struct hd_outbox {
+	int64_t id, ticket_id, attempts;
+	char *to_addr, *to_name, *subject, *body, *message_id, *in_reply_to, *refs;
+};
+int hd_store_outbox_add(struct store *s, const struct hd_outbox *m, int64_t now);
+/* Up to max queued messages due at now, oldest first; *ret_n of them. Free each with
+ * hd_outbox_release. */
+int hd_store_outbox_due(struct store *s, int64_t now, struct hd_outbox *ret, int max, int *ret_n);
+void hd_outbox_release(struct hd_outbox *m);
+int hd_store_outbox_done(struct store *s, int64_t id, const char *status, int64_t now, int64_t next_at,
+			 const char *error);
+int hd_store_outbox_list(struct store *s, int limit, json_t **ret);
+
 #endif

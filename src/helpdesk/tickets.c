@@ -227,6 +227,8 @@ int hd_event(struct store *s, const struct actor *a, int64_t id, int64_t now, co
 	int r = tickets_store_event(s, id, now, a->name, kind, public, body, data, ret_event);
 	if (r == 0)
 		r = actlog_append(s, a->name, action, object, data);
+	if (r == 0)
+		r = hd_notify(s, a, id, kind, public, body, data);
 	json_decref(data);
 	return r;
 }

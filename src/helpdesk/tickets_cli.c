@@ -438,10 +438,11 @@ int cmd_helpdesk_settings(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"calendar", required_argument, NULL, 'c'}, {"priority", required_argument, NULL, 'p'},
+		{"mail", required_argument, NULL, 'm'},
 		{"response", required_argument, NULL, 'r'}, {"resolve", required_argument, NULL, 'R'},
 		{0, 0, 0, 0}};
 	struct actor a = helpdesk_local_actor();
-	const char *cal_file = NULL;
+	const char *cal_file = NULL, *mail_file = NULL;
 	int64_t priority = 0, response = 0, resolve = 0;
 	struct store *s;
 	json_t *j;
@@ -449,6 +450,7 @@ int cmd_helpdesk_settings(struct cli *cli, int argc, char **argv)
 	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'c': cal_file = optarg; break;
+		case 'm': mail_file = optarg; break;
 		case 'p':
 			if (parse_int64(optarg, 1, 5, &priority) < 0)
 				return cli_usage_error(cli, "--priority must be 1 to 5");
@@ -476,6 +478,16 @@ int cmd_helpdesk_settings(struct cli *cli, int argc, char **argv)
 			return cli_fail(err_set(-EINVAL, "%s: %s (line %d)", cal_file, e.text, e.line));
 		r = helpdesk_calendar_set(s, &a, cal);
 		json_decref(cal);
+		if (r < 0)
+			return cli_fail(r);
+	}
+	if (mail_file) {
+		json_error_t e;
+		json_t *mail = json_load_file(strcmp(mail_file, "-") == 0 ? "/dev/stdin" : mail_file, 0, &e);
+		if (!mail)
+			return cli_fail(err_set(-EINVAL, "%s: %s (line %d)", mail_file, e.text, e.line));
+		r = helpdesk_mail_settings_set(s, &a, mail);
+		json_decref(mail);
 		if (r < 0)
 			return cli_fail(r);
 	}

@@ -38,6 +38,11 @@ static void sched_round(void)
 		log_warnx("scheduler: SLA check: %s", err_msg(r));
 	else if (changed > 0)
 		log_infox("scheduler: SLA check flagged %d ticket%s", changed, changed == 1 ? "" : "s");
+	int sent = 0, failed = 0;
+	if ((r = helpdesk_mail_send(s, time_now(), &sent, &failed)) < 0)
+		log_warnx("scheduler: mail: %s", err_msg(r));
+	else if (sent || failed)
+		log_infox("scheduler: mail: %d sent, %d failed for good", sent, failed);
 }
 
 static void *sched_main(void *arg)

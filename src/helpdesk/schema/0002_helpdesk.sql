@@ -35,7 +35,7 @@ CREATE TABLE ticket_messages (
     message_id TEXT    PRIMARY KEY,
     ticket_id  INTEGER NOT NULL REFERENCES tickets (id) ON DELETE CASCADE,
     direction  TEXT    NOT NULL CHECK (direction IN ('in', 'out')),
-    at         INTEGER NOT NULL
+    at         INTEGER NOT NULL                 -- Unix milliseconds, for their order
 ) WITHOUT ROWID;
 
 ALTER TABLE tickets ADD COLUMN article_id INTEGER;   -- the knowledge-base article the resolution cites
