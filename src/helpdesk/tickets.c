@@ -1,12 +1,7 @@
 /*
  * tickets.c: the rules of tickets: who may see and do what, the status machine, the
- * SLA clocks, the timeline and the activity log. SQL is in tickets_store.c.
- *
- * The resolution clock is kept as business seconds used so far (sla_used) plus the
- * instant it last started (sla_since, 0 while stopped). Stopping adds the business
- * time since sla_since to sla_used; starting sets sla_since and the due time from what
- * is left. A pause therefore never loses time, and a priority change or a new
- * calendar recomputes the due time from the same sla_used: it cannot jump back.
+ * timeline and the activity log. The SLA clocks are in sla_clock.c, the SQL in
+ * tickets_store.c.
  */
 #include "helpdesk/helpdesk.h"
 #include "helpdesk/helpdesk_internal.h"
@@ -23,17 +18,13 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "helpdesk/sla.h"
+#include "helpdesk/sla_clock.h"
 #include "helpdesk/tickets_store.h"
 #include "hosts/hosts.h"
 #include "jobs/jobs.h"
 #include "kb/kb.h"
 #include "helpdesk/helpdesk_store.h"
 
-#define SLA_RESPONSE_AT_RISK 1
-#define SLA_RESPONSE_BREACHED 2
-#define SLA_RESOLVE_AT_RISK 4
-#define SLA_RESOLVE_BREACHED 8
-#define SLA_STICKY (SLA_RESPONSE_BREACHED | SLA_RESOLVE_BREACHED)
 
 static const char *const statuses[] = {"new", "open", "pending", "resolved", "closed", NULL};
 
@@ -109,11 +100,6 @@ static int check_level(const char *what, int v)
 
 /* --- the SLA clocks --- */
 
-struct clocks {
-	struct sla_calendar *cal;
-	int64_t response, resolve; /* targets for the ticket's priority, business seconds */
-};
-
 static int clocks_load(struct store *s, int priority, struct clocks *c)
 {
 	char *text = NULL;
@@ -144,58 +130,6 @@ static void clocks_free(struct clocks *c)
 {
 	sla_calendar_free(c->cal);
 	c->cal = NULL;
-}
-
-static int64_t left_of(int64_t target, int64_t used)
-{
-	return target > used ? target - used : 0;
-}
-
-static void clock_start(const struct clocks *c, struct ticket_state *t, int64_t now)
-{
-	if (t->sla_since)
-		return;
-	t->sla_since = now;
-	t->resolve_due_at = sla_add_business(c->cal, now, left_of(c->resolve, t->sla_used));
-}
-
-static void clock_stop(const struct clocks *c, struct ticket_state *t, int64_t now)
-{
-	if (!t->sla_since)
-		return;
-	t->sla_used += sla_business_seconds(c->cal, t->sla_since, now);
-	t->sla_since = 0;
-	t->resolve_due_at = 0;
-}
-
-/* After a priority or calendar change: the due times from the same time used. */
-static void clock_retarget(const struct clocks *c, struct ticket_state *t)
-{
-	if (t->sla_since)
-		t->resolve_due_at = sla_add_business(c->cal, t->sla_since, left_of(c->resolve, t->sla_used));
-	if (!t->first_response_at && t->response_due_at)
-		t->response_due_at = sla_add_business(c->cal, t->created_at, c->response);
-}
-
-/* The flags at time now; breaches stay. */
-static int sla_flags_at(const struct clocks *c, const struct ticket_state *t, int64_t now)
-{
-	int flags = t->sla_flags & SLA_STICKY;
-	if (!t->first_response_at && t->response_due_at) {
-		int64_t used = sla_business_seconds(c->cal, t->created_at, now);
-		if (used >= c->response)
-			flags |= SLA_RESPONSE_BREACHED;
-		else if (used * 100 >= c->response * TICKET_AT_RISK_PERCENT)
-			flags |= SLA_RESPONSE_AT_RISK;
-	}
-	if (t->sla_since) {
-		int64_t used = t->sla_used + sla_business_seconds(c->cal, t->sla_since, now);
-		if (used >= c->resolve)
-			flags |= SLA_RESOLVE_BREACHED;
-		else if (used * 100 >= c->resolve * TICKET_AT_RISK_PERCENT)
-			flags |= SLA_RESOLVE_AT_RISK;
-	}
-	return flags;
 }
 
 /* --- loading with visibility --- */
@@ -307,7 +241,7 @@ int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret
 	if (r < 0 || (r = tickets_store_json(s, id, true, !hd_is_staff(a), &j)) < 0)
 		return r;
 	if (clocks_load(s, t.priority, &c) == 0) {
-		int flags = sla_flags_at(&c, &t, time_now());
+		int flags = hd_sla_flags(&c, &t, time_now());
 		json_object_set_new(j, "sla_flags", json_integer(flags));
 		json_object_set_new(j, "sla", json_pack("{s:I, s:I, s:b, s:b, s:b, s:b}", "response_target_s",
 							(json_int_t)c.response, "resolve_target_s", (json_int_t)c.resolve,
@@ -331,42 +265,6 @@ int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret
 }
 
 /* --- status --- */
-
-/* Moves t to status at now, running or stopping the clocks. */
-static int set_status(const struct clocks *c, struct ticket_state *t, int to, int64_t now)
-{
-	int from = ticket_status_parse(t->status);
-	if (from == to)
-		return 0;
-	if (from == 4)
-		return err_set(-EINVAL, "ticket %lld is closed; open a new ticket", (long long)t->id);
-	if (to == 0)
-		return err_set(-EINVAL, "a ticket cannot go back to new");
-	switch (to) {
-	case 1: /* open */
-		t->resolved_at = 0;
-		clock_start(c, t, now);
-		break;
-	case 2: /* pending on the requester */
-		clock_stop(c, t, now);
-		break;
-	case 3: /* resolved */
-	case 4: /* closed */
-		t->sla_flags = sla_flags_at(c, t, now) & SLA_STICKY;
-		clock_stop(c, t, now);
-		if (!t->resolved_at)
-			t->resolved_at = now;
-		if (!t->first_response_at) {
-			t->first_response_at = now;
-			t->response_due_at = 0;
-		}
-		if (to == 4)
-			t->closed_at = now;
-		break;
-	}
-	snprintf(t->status, sizeof(t->status), "%s", statuses[to]);
-	return 0;
-}
 
 /* --- comments --- */
 
@@ -394,15 +292,15 @@ int ticket_comment(struct store *s, const struct actor *a, int64_t id, const cha
 	if (!internal && t.requester_id == a->user_id && !hd_is_staff(a)) {
 		/* The requester answers: a pending or resolved ticket is open again. */
 		if (strcmp(t.status, "pending") == 0 || strcmp(t.status, "resolved") == 0)
-			r = set_status(&c, &t, 1, now);
+			r = hd_set_status(&c, &t, 1, now);
 	} else if (!internal) {
 		if (!t.first_response_at) {
 			t.first_response_at = now;
-			t.sla_flags = sla_flags_at(&c, &t, now) & SLA_STICKY;
+			t.sla_flags = hd_sla_flags(&c, &t, now) & SLA_STICKY;
 			t.response_due_at = 0;
 		}
 		if (strcmp(t.status, "new") == 0)
-			r = set_status(&c, &t, 1, now);
+			r = hd_set_status(&c, &t, 1, now);
 	}
 	if (r == 0)
 		r = tickets_store_save(s, &t, now);
@@ -549,7 +447,7 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 			t.priority = priority;
 			if ((r = clocks_retarget(s, &k, priority)) < 0)
 				goto out;
-			clock_retarget(&k, &t);
+			hd_clock_retarget(&k, &t);
 			if ((r = hd_event(s, a, id, now, "priority", true, NULL,
 				       json_pack("{s:i, s:i}", "from", old, "to", priority), NULL)) < 0)
 				goto out;
@@ -564,7 +462,7 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 	if (to >= 0) {
 		char old[16];
 		snprintf(old, sizeof(old), "%s", t.status);
-		if ((r = set_status(&k, &t, to, now)) < 0)
+		if ((r = hd_set_status(&k, &t, to, now)) < 0)
 			goto out;
 		if (to == 3 && c->resolution && (r = tickets_store_set_text(s, id, NULL, NULL, c->resolution)) < 0)
 			goto out;
@@ -595,7 +493,7 @@ int ticket_change(struct store *s, const struct actor *a, int64_t id, const stru
 		    (r = hd_store_set_article(s, id, c->deflected_by, true)) < 0)
 			goto out;
 	}
-	t.sla_flags = sla_flags_at(&k, &t, now);
+	t.sla_flags = hd_sla_flags(&k, &t, now);
 	r = tickets_store_save(s, &t, now);
 out:
 	clocks_free(&k);
@@ -764,7 +662,7 @@ static int sweep_one(struct store *s, int64_t id, int64_t now, bool *ret_changed
 		return r;
 	if ((r = tickets_store_get(s, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0)
 		goto out;
-	int flags = sla_flags_at(&c, &t, now), fresh = flags & ~t.sla_flags;
+	int flags = hd_sla_flags(&c, &t, now), fresh = flags & ~t.sla_flags;
 	if (fresh == 0)
 		goto out;
 	t.sla_flags = flags;

@@ -12,6 +12,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "helpdesk/helpdesk.h"
+#include "kb/kb.h"
 
 #define STORE_OR_FAIL(s)                                                                                               \
 	struct store *s = store_get();                                                                                 \
@@ -236,10 +237,16 @@ int tickets_api_search(struct http_req *req)
 	STORE_OR_FAIL(s);
 	if (limit && parse_int64(limit, 1, TICKET_SEARCH_MAX, &n) < 0)
 		return err_set(-EINVAL, "limit must be 1 to %d", TICKET_SEARCH_MAX);
+	json_t *articles = NULL;
 	int r = ticket_search(s, &a, http_query(req, "q"), (int)n, &rows);
 	if (r < 0)
 		return r;
-	return http_reply_json(req, 200, json_pack("{s:o}", "results", rows));
+	/* The same words over the knowledge base, as the asker's role may see it. */
+	if ((r = kb_search(s, a.role, http_query(req, "q"), (int)n, &articles)) < 0) {
+		json_decref(rows);
+		return r;
+	}
+	return http_reply_json(req, 200, json_pack("{s:o, s:o}", "results", rows, "articles", articles));
 }
 
 int tickets_api_settings(struct http_req *req)

@@ -119,6 +119,8 @@ expect_eq "the resolution becomes an article" "$STATUS" 201
 ART=$(printf '%s' "$BODY" | jq -r .article.id)
 as "$ERIN" GET "/api/v1/kb/articles/$ART"
 expect_eq "which helped once" "$(printf '%s' "$BODY" | jq -c '[.article.title, .article.helped]')" '["Print queue stuck",1]'
+as "$ERIN" GET '/api/v1/search?q=queue'
+expect_eq "one search finds the article and her ticket" "$(printf '%s' "$BODY" | jq -c '[[.articles[].title], [.results[].number] | unique]')" "[[\"Print queue stuck\"],[$N]]"
 asj "$ERIN" POST /api/v1/tickets -d '{"title":"Printer stuck again","description":"Same as before."}'
 N2=$(printf '%s' "$BODY" | jq -r .ticket.number)
 asj "$ERIN" PATCH "/api/v1/tickets/$N2" -d "{\"status\":\"closed\",\"deflected_by\":$ART}"
