@@ -17,8 +17,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_EXPAND_RUN 3000		  /* copies of a line made by each 0x02 in expand mode */
-#define FUZZ_EXPAND_MAX (1024 * 1024)	  /* bytes an expanded input may reach */
+#define FUZZ_EXPAND_RUN 1000	     /* copies of a line made by each 0x02 in expand mode */
+#define FUZZ_EXPAND_MAX (320 * 1024) /* just past the 256 KiB limits; bigger is only slower */
 
 /* Inputs starting with 0x01 are short descriptions of long ones, so the header, part and
  * text limits are reached within libFuzzer's -max_len: after the 0x01, each 0x02 stands
@@ -63,8 +63,11 @@ static void fuzz_utf8(const char *s, size_t max)
 	const unsigned char *u = (const unsigned char *)s;
 	assert(s && strlen(s) <= max);
 	while (*u) {
-		size_t n = *u < 0x80 ? 1 : *u >= 0xc2 && *u <= 0xdf ? 2 : *u >= 0xe0 && *u <= 0xef ? 3
-						     : *u >= 0xf0 && *u <= 0xf4 ? 4 : 0;
+		size_t n = *u < 0x80		      ? 1
+			   : *u >= 0xc2 && *u <= 0xdf ? 2
+			   : *u >= 0xe0 && *u <= 0xef ? 3
+			   : *u >= 0xf0 && *u <= 0xf4 ? 4
+						      : 0;
 		assert(n > 0);
 		uint32_t cp = n == 1 ? *u : (uint32_t)(*u & (0xff >> (n + 1)));
 		for (size_t i = 1; i < n; i++) {
@@ -95,7 +98,8 @@ static void fuzz_check(const struct mail_message *m)
 	if (m->message_id)
 		fuzz_utf8(m->message_id, MAIL_PARSE_ID_MAX), assert(*m->message_id && !strpbrk(m->message_id, "<> "));
 	if (m->in_reply_to)
-		fuzz_utf8(m->in_reply_to, MAIL_PARSE_ID_MAX), assert(*m->in_reply_to && !strpbrk(m->in_reply_to, "<> "));
+		fuzz_utf8(m->in_reply_to, MAIL_PARSE_ID_MAX),
+		    assert(*m->in_reply_to && !strpbrk(m->in_reply_to, "<> "));
 	assert(m->nreferences <= MAIL_PARSE_REFERENCES_MAX);
 	for (size_t i = 0; i < m->nreferences; i++)
 		fuzz_utf8(m->references[i], MAIL_PARSE_ID_MAX), assert(*m->references[i]);
@@ -116,8 +120,10 @@ static void fuzz_check(const struct mail_message *m)
 		fuzz_utf8(a->content_type, 127);
 		assert(strchr(a->content_type, '/'));
 		assert(a->data && a->size <= MAIL_ATTACHMENT_MAX);
-		if (a->size)
-			assert(((volatile const unsigned char *)a->data)[a->size - 1] || 1); /* readable */
+		if (a->size) { /* both ends there: ASan checks the reads */
+			volatile unsigned char ends = a->data[0] ^ a->data[a->size - 1];
+			(void)ends;
+		}
 	}
 }
 
@@ -138,8 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(memcmp(&m, &sentinel, sizeof(m)) == 0);
 	}
 
+	/* the reducer on the input as it is (expanded inputs only slow it down: its cut at
+	 * MAIL_PARSE_TEXT_MAX is reached through mail_parse above and the unit tests) */
 	char *text = NULL;
-	assert(mail_parse_html((const char *)msg, len, &text) == 0);
+	assert(mail_parse_html((const char *)data, size, &text) == 0);
 	fuzz_text(text);
 	free(text);
 	free(msg);

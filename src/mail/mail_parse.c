@@ -29,6 +29,7 @@
  * WARD_GMIME_SONAME comes from the build (meson.build reads it off the library); GLib's
  * functions are found through the GMime handle, whose dependencies dlsym searches.
  */
+/* clang-format off */
 #define GM_CALLS(X)                                                                                                  \
 	X(g_mime_init) X(g_mime_parser_options_new) X(g_mime_parser_options_set_fallback_charsets)                   \
 	X(g_mime_parser_options_set_rfc2047_compliance_mode) X(g_mime_parser_options_set_parameter_compliance_mode)  \
@@ -48,7 +49,7 @@
 	X(g_mime_multipart_get_type) X(g_mime_part_get_type) X(g_mime_message_part_get_type)                         \
 	X(internet_address_mailbox_get_type) X(internet_address_group_get_type) X(g_type_check_instance_is_a)        \
 	X(g_object_unref) X(g_date_time_to_unix)
-
+/* clang-format on */
 static struct {
 #define GM_MEMBER(f) __typeof__(f) *f;
 	GM_CALLS(GM_MEMBER)
@@ -72,12 +73,12 @@ static void gm_load_once(void)
 		gm_error = -ENOENT;
 		return;
 	}
-#define GM_RESOLVE(f)                                                                                                \
-	if (!(*(void **)&gm.f = dlsym(h, #f))) {                                                                     \
-		snprintf(gm_message, sizeof(gm_message), "%s has no %s: is it too old?", WARD_GMIME_SONAME, #f);     \
-		gm_error = -ENOENT;                                                                                  \
-		dlclose(h);                                                                                          \
-		return;                                                                                              \
+#define GM_RESOLVE(f)                                                                                                  \
+	if (!(*(void **)&gm.f = dlsym(h, #f))) {                                                                       \
+		snprintf(gm_message, sizeof(gm_message), "%s has no %s: is it too old?", WARD_GMIME_SONAME, #f);       \
+		gm_error = -ENOENT;                                                                                    \
+		dlclose(h);                                                                                            \
+		return;                                                                                                \
 	}
 	GM_CALLS(GM_RESOLVE)
 #undef GM_RESOLVE
@@ -187,7 +188,15 @@ static int tb_put_cp(struct tb *b, uint32_t cp)
 		b->cut = true;
 		return 0;
 	}
-	return tb_put(b, s, n);
+	if (b->cap - b->len <= n) {
+		int r = tb_reserve(b, n);
+		if (r < 0)
+			return r;
+	}
+	memcpy(b->p + b->len, s, n); /* per character, so without tb_put's checks */
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
 }
 
 static void tb_trim_end(struct tb *b)
@@ -328,11 +337,13 @@ static int clean_line(const char *s, size_t max, char **ret)
 
 /* Windows-1252's 0x80-0x9f (what mail labelled ISO-8859-1 or US-ASCII, or not labelled,
  * means by those bytes, as browsers assume); its five holes are U+FFFD. */
+/* clang-format off */
 static const uint16_t cp1252_high[32] = {
 	0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
 	0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd, 0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
 	0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
 };
+/* clang-format on */
 
 static int cp1252_decode(const char *s, size_t n, struct tb *out)
 {
@@ -362,8 +373,9 @@ static bool charset_is(const char *name, const char *const *names)
 static int charset_decode(const char *charset, const char *s, size_t n, struct tb *out)
 {
 	static const char *const utf8[] = {"UTF-8", "UTF8", NULL};
-	static const char *const western[] = {"us-ascii", "ascii", "ANSI_X3.4-1968", "iso-8859-1", "iso8859-1",
-					      "latin1", "l1", "CP1252", "windows-1252", "CP819", NULL};
+	static const char *const western[] = {"us-ascii", "ascii", "ANSI_X3.4-1968", "iso-8859-1",   "iso8859-1",
+					      "latin1",	  "l1",	   "CP1252",	     "windows-1252", "CP819",
+					      NULL};
 	const char *name = charset && *charset ? gm.g_mime_charset_iconv_name(charset) : NULL;
 	int r = 0;
 	if (name && charset_is(name, utf8))
@@ -418,16 +430,17 @@ static int text_append(struct tb *b, const char *s, size_t n)
 
 enum html_kind {
 	HTML_INLINE,
-	HTML_LINE,  /* starts and ends a line */
-	HTML_PARA,  /* starts and ends a paragraph (a blank line) */
-	HTML_BR,    /* one line break each */
-	HTML_LI,    /* a line starting with "- " */
-	HTML_PRE,   /* a paragraph keeping its white space */
-	HTML_CELL,  /* a space between table cells */
-	HTML_SKIP,  /* content dropped: script, style, ... */
-	HTML_A,     /* a link: its address shown after its text */
+	HTML_LINE, /* starts and ends a line */
+	HTML_PARA, /* starts and ends a paragraph (a blank line) */
+	HTML_BR,   /* one line break each */
+	HTML_LI,   /* a line starting with "- " */
+	HTML_PRE,  /* a paragraph keeping its white space */
+	HTML_CELL, /* a space between table cells */
+	HTML_SKIP, /* content dropped: script, style, ... */
+	HTML_A,	   /* a link: its address shown after its text */
 };
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	enum html_kind kind;
@@ -445,8 +458,10 @@ static const struct {
 	{"td", HTML_CELL},	{"template", HTML_SKIP},   {"th", HTML_CELL},	    {"title", HTML_SKIP},
 	{"tr", HTML_LINE},	{"ul", HTML_PARA},	   {"xml", HTML_SKIP},
 };
+/* clang-format on */
 
 /* Latin-1's named references, U+00A0 to U+00FF in order. */
+/* clang-format off */
 static const char *const html_latin1[96] = {
 	"nbsp",	  "iexcl",  "cent",   "pound",	"curren", "yen",    "brvbar", "sect",	"uml",	  "copy",   "ordf",
 	"laquo",  "not",    "shy",    "reg",	"macr",	  "deg",    "plusmn", "sup2",	"sup3",	  "acute",  "micro",
@@ -458,8 +473,10 @@ static const char *const html_latin1[96] = {
 	"iacute", "icirc",  "iuml",   "eth",	"ntilde", "ograve", "oacute", "ocirc",	"otilde", "ouml",   "divide",
 	"oslash", "ugrave", "uacute", "ucirc",	"uuml",	  "yacute", "thorn",  "yuml",
 };
+/* clang-format on */
 
 /* The other named references mail uses. */
+/* clang-format off */
 static const struct {
 	const char *name;
 	uint32_t cp;
@@ -476,6 +493,7 @@ static const struct {
 	{"hArr", 0x21d4},   {"minus", 0x2212},	{"infin", 0x221e}, {"ne", 0x2260},     {"le", 0x2264},
 	{"ge", 0x2265},	    {"check", 0x2713},	{"hearts", 0x2665}, {"copysr", 0x2117},
 };
+/* clang-format on */
 
 #define HTML_NAME_MAX 32   /* longest tag, attribute or reference name looked at */
 #define HTML_HREF_MAX 2048 /* longer link addresses are not shown */
@@ -484,12 +502,12 @@ struct html {
 	const char *s; /* the input */
 	size_t n, i;
 	struct tb *out;
-	int nl;	     /* line breaks wanted before the next text: 1 a new line, 2 a blank line */
-	bool space;  /* white space seen since the last text */
-	bool pre;    /* inside <pre> */
+	int nl;	      /* line breaks wanted before the next text: 1 a new line, 2 a blank line */
+	bool space;   /* white space seen since the last text */
+	bool pre;     /* inside <pre> */
 	bool outlook; /* a class="Mso..." was seen: Outlook's paragraphs have no margins */
-	char *href;  /* the open link's http(s) address, or NULL */
-	size_t link; /* where its text starts in out */
+	char *href;   /* the open link's http(s) address, or NULL */
+	size_t link;  /* where its text starts in out */
 };
 
 /* The character reference at s[0] == '&': its code point and length, or 0. */
@@ -502,10 +520,10 @@ static size_t html_reference(const char *s, size_t n, uint32_t *cp)
 		size_t digits = 0;
 		i += hex;
 		for (; i < n; i++, digits++) {
-			int d = s[i] >= '0' && s[i] <= '9'		 ? s[i] - '0'
+			int d = s[i] >= '0' && s[i] <= '9'	    ? s[i] - '0'
 				: hex && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
 				: hex && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10
-								     : -1;
+								    : -1;
 			if (d < 0)
 				break;
 			if (v <= 0x10ffff)
@@ -652,8 +670,7 @@ static int html_link_start(struct html *h, const char *v, size_t n)
 		}
 		r = tb_put_cp(&b, cp);
 	}
-	if (r < 0 || b.cut || !b.p ||
-	    (strncasecmp(b.p, "http://", 7) != 0 && strncasecmp(b.p, "https://", 8) != 0) ||
+	if (r < 0 || b.cut || !b.p || (strncasecmp(b.p, "http://", 7) != 0 && strncasecmp(b.p, "https://", 8) != 0) ||
 	    b.len == (b.p[4] == 's' || b.p[4] == 'S' ? 8u : 7u)) { /* no host */
 		free(b.p);
 		return r;
@@ -734,39 +751,30 @@ static int html_tag(struct html *h, size_t *ret_i)
 		if (class && memmem(s + vs, ve - vs, "Mso", 3))
 			h->outlook = true;
 	}
-	i = i < n ? i + 1 : n; /* a tag cut by the end is dropped */
+	i = i < n ? i + 1 : n;			  /* a tag cut by the end is dropped */
 	if (h->outlook && strcmp(name, "p") == 0) /* Outlook's <p class=MsoNormal> is one line */
 		kind = HTML_LINE;
 	if (r < 0)
 		return r;
 	switch (kind) {
-	case HTML_INLINE:
-		break;
+	case HTML_INLINE: break;
 	case HTML_A:
 		if (end)
 			r = html_link_end(h);
 		break;
-	case HTML_LINE:
-		html_break(h, 1);
-		break;
-	case HTML_PARA:
-		html_break(h, 2);
-		break;
+	case HTML_LINE: html_break(h, 1); break;
+	case HTML_PARA: html_break(h, 2); break;
 	case HTML_PRE:
 		html_break(h, 2);
 		h->pre = !end;
 		break;
-	case HTML_BR:
-		h->nl = h->nl < 2 ? h->nl + 1 : 2;
-		break;
+	case HTML_BR: h->nl = h->nl < 2 ? h->nl + 1 : 2; break;
 	case HTML_LI:
 		html_break(h, 1);
 		if (!end)
 			r = html_text_str(h, "- ");
 		break;
-	case HTML_CELL:
-		h->space = true;
-		break;
+	case HTML_CELL: h->space = true; break;
 	case HTML_SKIP:
 		if (!end) {
 			char close[HTML_NAME_MAX + 3];
@@ -853,7 +861,8 @@ static bool prescan_header_line(const char *s, size_t n)
  * after a block naming "message" or, in a part, naming no Content-Type, as a
  * message/rfc822 or a multipart/digest's part would start one) and run to a blank line,
  * as GMime's do; their lines with a header name are counted. Worst case within the
- * limits: about 50 MB in GMime.
+ * limits (256 KiB of "g:;" address groups): about 40 MB in GMime, besides its copy of
+ * the message.
  */
 static int mail_parse_prescan(const char *s, size_t n)
 {
@@ -868,7 +877,8 @@ static int mail_parse_prescan(const char *s, size_t n)
 			len--;
 		bool dashes = len >= 2 && line[0] == '-' && line[1] == '-';
 		if (dashes && ++dash_lines > MAIL_PARSE_DASH_LINES_MAX)
-			return err_set(-E2BIG, "message has over %d lines starting with '--'", MAIL_PARSE_DASH_LINES_MAX);
+			return err_set(-E2BIG, "message has over %d lines starting with '--'",
+				       MAIL_PARSE_DASH_LINES_MAX);
 		if (!headers) {
 			if (dashes) {
 				headers = part = true;
@@ -1105,8 +1115,8 @@ static int parse_from(GMimeMessage *msg, struct mail_message *m)
 
 struct walk {
 	struct mail_message *m;
-	struct tb text;	 /* the body so far */
-	bool have_body;	 /* a part was taken as the body */
+	struct tb text; /* the body so far */
+	bool have_body; /* a part was taken as the body */
 };
 
 static const char *media_type(GMimeObject *o)
@@ -1199,8 +1209,7 @@ static GMimeStream *part_content(GMimePart *part)
 	return s;
 }
 
-static int attachment_add(struct walk *w, const char *filename, const char *fallback, GMimeObject *o,
-			  GMimeStream *s)
+static int attachment_add(struct walk *w, const char *filename, const char *fallback, GMimeObject *o, GMimeStream *s)
 {
 	struct mail_message *m = w->m;
 	GByteArray *ba = s ? gm.g_mime_stream_mem_get_byte_array((GMimeStreamMem *)s) : NULL;
@@ -1269,6 +1278,19 @@ static int body_add(struct walk *w, GMimePart *part, bool html)
 	return r;
 }
 
+/* True if a part's content is only white space (some mailers send an empty text/plain
+ * beside the HTML that says everything). */
+static bool part_blank(GMimePart *part)
+{
+	GMimeStream *s = part_content(part);
+	GByteArray *ba = s ? gm.g_mime_stream_mem_get_byte_array((GMimeStreamMem *)s) : NULL;
+	bool blank = true;
+	for (size_t i = 0; ba && i < ba->len && blank; i++)
+		blank = ascii_space(ba->data[i]);
+	gm_unref(s);
+	return blank;
+}
+
 /* 2 if the subtree offers text/plain for the body, 1 if only text/html, else 0. */
 static int body_kind(GMimeObject *o, int depth)
 {
@@ -1288,7 +1310,9 @@ static int body_kind(GMimeObject *o, int depth)
 	}
 	if (!gm_is(o, gm.g_mime_part_get_type) || disposition_attachment(o) || strcasecmp(media_type(o), "text"))
 		return 0;
-	return strcasecmp(media_subtype(o), "plain") == 0 ? 2 : strcasecmp(media_subtype(o), "html") == 0 ? 1 : 0;
+	if (strcasecmp(media_subtype(o), "plain") == 0)
+		return part_blank((GMimePart *)o) ? 0 : 2;
+	return strcasecmp(media_subtype(o), "html") == 0 ? 1 : 0;
 }
 
 /*

@@ -12,51 +12,51 @@
 #include <stdint.h>
 
 /* Hard limits. A message over one of the first three is refused with -E2BIG. */
-#define MAIL_MAX (25 * 1024 * 1024)		/* the raw message, bytes */
-#define MAIL_ATTACHMENT_MAX (10 * 1024 * 1024)	/* one attachment, decoded bytes */
-#define MAIL_ATTACHMENTS_MAX 20			/* attachments in one message */
-#define MAIL_PARSE_PARTS_MAX 200		/* MIME entities in one message (-E2BIG) */
-#define MAIL_PARSE_DEPTH_MAX 16			/* multiparts nested (-E2BIG) */
+#define MAIL_MAX (25 * 1024 * 1024)	       /* the raw message, bytes */
+#define MAIL_ATTACHMENT_MAX (10 * 1024 * 1024) /* one attachment, decoded bytes */
+#define MAIL_ATTACHMENTS_MAX 20		       /* attachments in one message */
+#define MAIL_PARSE_PARTS_MAX 200	       /* MIME entities in one message (-E2BIG) */
+#define MAIL_PARSE_DEPTH_MAX 16		       /* multiparts nested (-E2BIG) */
 /* GMime builds an object of every header, parameter, address and part: left alone, a
  * 25 MiB message of nothing else makes it allocate gigabytes. So these are counted
- * (over-counted, see mail_parse_prescan) before GMime runs, and bound it to about 50 MB. */
-#define MAIL_PARSE_HEADERS_MAX (256 * 1024)	/* bytes of header lines, all parts (-E2BIG) */
-#define MAIL_PARSE_DASH_LINES_MAX 10000		/* lines starting with "--" (-E2BIG) */
+ * (over-counted, see mail_parse_prescan) before GMime runs: at most about 40 MB then. */
+#define MAIL_PARSE_HEADERS_MAX (256 * 1024) /* bytes of header lines, all parts (-E2BIG) */
+#define MAIL_PARSE_DASH_LINES_MAX 10000	    /* lines starting with "--" (-E2BIG) */
 /* The body text is cut (at a character boundary) rather than refused: past this many
  * bytes the rest is dropped and the text ends with MAIL_PARSE_TRUNCATED, so a person
  * reading the ticket knows. 256 KiB is about 50 printed pages. */
 #define MAIL_PARSE_TEXT_MAX (256 * 1024)
 #define MAIL_PARSE_TRUNCATED "\n\n[message text truncated]"
 /* Longer values are cut at a character boundary... */
-#define MAIL_PARSE_SUBJECT_MAX 900		/* like MAIL_SUBJECT_MAX in mail_compose.h */
-#define MAIL_PARSE_NAME_MAX 200			/* from_name */
-#define MAIL_PARSE_FILENAME_MAX 200		/* an attachment's name (its extension kept) */
+#define MAIL_PARSE_SUBJECT_MAX 900  /* like MAIL_SUBJECT_MAX in mail_compose.h */
+#define MAIL_PARSE_NAME_MAX 200	    /* from_name */
+#define MAIL_PARSE_FILENAME_MAX 200 /* an attachment's name (its extension kept) */
 /* ...but ids are dropped, since a cut id matches nothing. */
-#define MAIL_PARSE_ID_MAX 250			/* a message id, without <> */
-#define MAIL_PARSE_REFERENCES_MAX 20		/* References kept: the first and the latest */
-#define MAIL_PARSE_ADDR_MAX 254			/* from_addr; longer is -EBADMSG */
+#define MAIL_PARSE_ID_MAX 250	     /* a message id, without <> */
+#define MAIL_PARSE_REFERENCES_MAX 20 /* References kept: the first and the latest */
+#define MAIL_PARSE_ADDR_MAX 254	     /* from_addr; longer is -EBADMSG */
 
 /* One attachment. The name is for showing and for Content-Disposition, never a path:
  * it has no '/' or '\\', no control or bidirectional-override characters, is not "."
  * or "..", and is "attachment" (or "message.eml" for an attached message) when the
  * message gives none. */
 struct mail_attachment {
-	char *filename;		/* UTF-8, never NULL or empty */
-	char *content_type;	/* lower-case "type/subtype"; "application/octet-stream" when unusable */
-	unsigned char *data;	/* the decoded bytes (base64 and quoted-printable undone) */
-	size_t size;		/* bytes in data, at most MAIL_ATTACHMENT_MAX */
+	char *filename;	     /* UTF-8, never NULL or empty */
+	char *content_type;  /* lower-case "type/subtype"; "application/octet-stream" when unusable */
+	unsigned char *data; /* the decoded bytes (base64 and quoted-printable undone) */
+	size_t size;	     /* bytes in data, at most MAIL_ATTACHMENT_MAX */
 };
 
 /* Every string is valid UTF-8 without NUL and owned by the struct (mail_message_free). */
 struct mail_message {
-	char *message_id;	/* without <>, or NULL (absent, or over MAIL_PARSE_ID_MAX) */
-	char *in_reply_to;	/* without <>, or NULL */
-	char **references;	/* without <>, oldest first: the first and the latest ones */
+	char *message_id;  /* without <>, or NULL (absent, or over MAIL_PARSE_ID_MAX) */
+	char *in_reply_to; /* without <>, or NULL */
+	char **references; /* without <>, oldest first: the first and the latest ones */
 	size_t nreferences;
-	char *from_addr;	/* lower-cased addr-spec (IDN domain in ASCII), never NULL */
-	char *from_name;	/* display name, RFC 2047 decoded, or NULL */
-	char *subject;		/* RFC 2047 decoded, one line; "" when there is none */
-	int64_t date;		/* Unix seconds from Date:, or 0 when absent or unreadable */
+	char *from_addr; /* lower-cased addr-spec (IDN domain in ASCII), never NULL */
+	char *from_name; /* display name, RFC 2047 decoded, or NULL */
+	char *subject;	 /* RFC 2047 decoded, one line; "" when there is none */
+	int64_t date;	 /* Unix seconds from Date:, or 0 when absent or unreadable */
 	/* A robot sent this (auto-reply, bounce, read receipt, list or bulk mail): never
 	 * open a ticket for it and never answer it, or two robots mail each other forever.
 	 * automatic_why is the header that said so ("Auto-Submitted: auto-replied"),
@@ -99,11 +99,22 @@ struct mail_message {
  * Google Group or another mailing list marks all its mail automatic (Precedence: list
  * and List-Id already do); point a plain mailbox or alias at Ward instead.
  *
+ * Charsets: text parts are converted to UTF-8 from their declared charset; with none,
+ * an unknown one, or a US-ASCII or ISO-8859-1 label, bytes that are not UTF-8 are read
+ * as Windows-1252 (as browsers do); bytes that cannot be converted become U+FFFD.
+ *
  * Errors (nothing written to *ret): -E2BIG (over MAIL_MAX, an attachment over
  * MAIL_ATTACHMENT_MAX, more than MAIL_ATTACHMENTS_MAX attachments, more than
- * MAIL_PARSE_PARTS_MAX parts or deeper than MAIL_PARSE_DEPTH_MAX), -EBADMSG (not a
- * usable message: no From with an addr-spec, or not a message at all), -ENOENT (GMime
- * cannot be loaded), -ENOMEM; err_msg() says which.
+ * MAIL_PARSE_PARTS_MAX parts or deeper than MAIL_PARSE_DEPTH_MAX, over
+ * MAIL_PARSE_HEADERS_MAX or MAIL_PARSE_DASH_LINES_MAX), -EBADMSG (not a usable message:
+ * no From with an addr-spec, or not a message at all), -ENOENT (GMime cannot be
+ * loaded: libgmime-3.0-0 missing), -ENOMEM (Ward's own allocations; GLib's abort the
+ * process when memory runs out, as GLib always does); err_msg() says which.
+ *
+ * GMime is loaded once per process, on the first call, and stays loaded (about 3.5 MB).
+ * Calls share no GMime objects. GMime remembers each distinct charset name it meets,
+ * about 70 bytes each, for the life of the process: nothing for `ward mail ingest`,
+ * which parses one message, but a long-running intake fed hostile mail grows by that.
  */
 int mail_parse(const void *data, size_t len, struct mail_message *ret);
 

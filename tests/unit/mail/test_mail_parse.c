@@ -70,8 +70,11 @@ static bool utf8_ok(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	while (*u) {
-		size_t n = *u < 0x80 ? 1 : *u >= 0xc2 && *u <= 0xdf ? 2 : *u >= 0xe0 && *u <= 0xef ? 3
-						     : *u >= 0xf0 && *u <= 0xf4 ? 4 : 0;
+		size_t n = *u < 0x80		      ? 1
+			   : *u >= 0xc2 && *u <= 0xdf ? 2
+			   : *u >= 0xe0 && *u <= 0xef ? 3
+			   : *u >= 0xf0 && *u <= 0xf4 ? 4
+						      : 0;
 		if (n == 0)
 			return false;
 		uint32_t cp = n == 1 ? *u : (uint32_t)(*u & (0xff >> (n + 1)));
@@ -304,9 +307,9 @@ static void test_bounce(void **state)
 		const char *drop;
 		const char *why;
 	} steps[] = {
-		{"Auto-Submitted: auto-replied\n", "Content-Type: multipart/report"},
-		{"multipart/report; report-type=delivery-status;", "Return-Path: <>"},
-		{"Return-Path: <>\n", "From: mailer-daemon@mx.corp.example"},
+	    {"Auto-Submitted: auto-replied\n", "Content-Type: multipart/report"},
+	    {"multipart/report; report-type=delivery-status;", "Return-Path: <>"},
+	    {"Return-Path: <>\n", "From: mailer-daemon@mx.corp.example"},
 	};
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		char *at = strstr(data, steps[i].drop);
@@ -363,28 +366,29 @@ static void test_automatic_rules(void **state)
 		const char *headers;
 		const char *why; /* NULL: not automatic */
 	} cases[] = {
-		{"", NULL},
-		{"Auto-Submitted: no\n", NULL},
-		{"Auto-Submitted: No (a person)\n", NULL},
-		{"Auto-Submitted: auto-generated\n", "Auto-Submitted: auto-generated"},
-		{"Auto-Submitted: Auto-Replied; owner-email=\"x@y\"\n", "Auto-Submitted: Auto-Replied; owner-email=\"x@y\""},
-		{"X-Autoreply: yes\n", "X-Autoreply: yes"},
-		{"X-Autorespond: vacation\n", "X-Autorespond: vacation"},
-		{"X-Auto-Response-Suppress: DR, OOF\n", "X-Auto-Response-Suppress: DR, OOF"},
-		{"X-Auto-Response-Suppress: all\n", "X-Auto-Response-Suppress: all"},
-		{"X-Auto-Response-Suppress: DR, RN, NRN\n", NULL},
-		{"Precedence: list\n", "Precedence: list"},
-		{"Precedence: JUNK\n", "Precedence: JUNK"},
-		{"Precedence: first-class\n", NULL},
-		{"Return-Path: < >\n", "Return-Path: <>"},
-		{"Return-Path: <bounce@example.com>\n", NULL},
-		{"List-Id: IT announcements <it.lists.example.com>\n", "List-Id: IT announcements <it.lists.example.com>"},
-		{"List-Unsubscribe: <mailto:unsub@example.com>\n", "List-Unsubscribe: <mailto:unsub@example.com>"},
-		{"Content-Type: multipart/report; report-type=disposition-notification; boundary=x\n",
-		 "Content-Type: multipart/report"},
-		{"X-Autoreply: " /* long values are cut */
-		 "0123456789012345678901234567890123456789012345678901234567890123456789\n",
-		 "X-Autoreply: 0123456789012345678901234567890123456789012345678901234567890123..."},
+	    {"", NULL},
+	    {"Auto-Submitted: no\n", NULL},
+	    {"Auto-Submitted: No (a person)\n", NULL},
+	    {"Auto-Submitted: auto-generated\n", "Auto-Submitted: auto-generated"},
+	    {"Auto-Submitted: Auto-Replied; owner-email=\"x@y\"\n",
+	     "Auto-Submitted: Auto-Replied; owner-email=\"x@y\""},
+	    {"X-Autoreply: yes\n", "X-Autoreply: yes"},
+	    {"X-Autorespond: vacation\n", "X-Autorespond: vacation"},
+	    {"X-Auto-Response-Suppress: DR, OOF\n", "X-Auto-Response-Suppress: DR, OOF"},
+	    {"X-Auto-Response-Suppress: all\n", "X-Auto-Response-Suppress: all"},
+	    {"X-Auto-Response-Suppress: DR, RN, NRN\n", NULL},
+	    {"Precedence: list\n", "Precedence: list"},
+	    {"Precedence: JUNK\n", "Precedence: JUNK"},
+	    {"Precedence: first-class\n", NULL},
+	    {"Return-Path: < >\n", "Return-Path: <>"},
+	    {"Return-Path: <bounce@example.com>\n", NULL},
+	    {"List-Id: IT announcements <it.lists.example.com>\n", "List-Id: IT announcements <it.lists.example.com>"},
+	    {"List-Unsubscribe: <mailto:unsub@example.com>\n", "List-Unsubscribe: <mailto:unsub@example.com>"},
+	    {"Content-Type: multipart/report; report-type=disposition-notification; boundary=x\n",
+	     "Content-Type: multipart/report"},
+	    {"X-Autoreply: " /* long values are cut */
+	     "0123456789012345678901234567890123456789012345678901234567890123456789\n",
+	     "X-Autoreply: 0123456789012345678901234567890123456789012345678901234567890123..."},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mail_message m;
@@ -413,28 +417,29 @@ static void test_charsets(void **state)
 		const char *body;
 		const char *text;
 	} cases[] = {
-		/* declared UTF-8, invalid bytes: each one U+FFFD */
-		{"text/plain; charset=utf-8", "ok \xff\xfe end \xe2\x82", "ok \ufffd\ufffd end \ufffd\ufffd"},
-		{"text/plain; charset=utf-8", "overlong \xc0\xaf, surrogate \xed\xa0\x80",
-		 "overlong \ufffd\ufffd, surrogate \ufffd\ufffd\ufffd"},
-		/* no charset: UTF-8 if it is, else Windows-1252 */
-		{"text/plain", "caf\xc3\xa9", "caf\u00e9"},
-		{"text/plain", "caf\xe9 \x80", "caf\u00e9 \u20ac"},
-		{"text/plain; charset=us-ascii", "na\xefve", "na\u00efve"},
-		{"text/plain; charset=x-unknown-charset", "caf\xe9", "caf\u00e9"},
-		/* through iconv */
-		{"text/plain; charset=koi8-r", "\xf0\xd2\xc9\xd7\xc5\xd4", "\u041f\u0440\u0438\u0432\u0435\u0442"},
-		{"text/plain; charset=iso-8859-15", "\xa4", "\u20ac"},
-		{"text/plain; charset=shift_jis", "\x82\xa0 \xff", "\u3042 \ufffd"},
-		{"text/plain; charset=iso-2022-jp", "\x1b$B$\"\x1b(B!", "\u3042!"},
-		/* controls dropped, line ends made "\n", tabs kept */
-		{"text/plain", "a\x01\x7f\tb\r\nc\rd\xc2\x85", "a\tb\nc\nd"},
-		{"text/plain; charset=utf-16le", "h\0i\0", "hi"},
+	    /* declared UTF-8, invalid bytes: each one U+FFFD */
+	    {"text/plain; charset=utf-8", "ok \xff\xfe end \xe2\x82", "ok \ufffd\ufffd end \ufffd\ufffd"},
+	    {"text/plain; charset=utf-8", "overlong \xc0\xaf, surrogate \xed\xa0\x80",
+	     "overlong \ufffd\ufffd, surrogate \ufffd\ufffd\ufffd"},
+	    /* no charset: UTF-8 if it is, else Windows-1252 */
+	    {"text/plain", "caf\xc3\xa9", "caf\u00e9"},
+	    {"text/plain", "caf\xe9 \x80", "caf\u00e9 \u20ac"},
+	    {"text/plain; charset=us-ascii", "na\xefve", "na\u00efve"},
+	    {"text/plain; charset=x-unknown-charset", "caf\xe9", "caf\u00e9"},
+	    /* through iconv */
+	    {"text/plain; charset=koi8-r", "\xf0\xd2\xc9\xd7\xc5\xd4", "\u041f\u0440\u0438\u0432\u0435\u0442"},
+	    {"text/plain; charset=iso-8859-15", "\xa4", "\u20ac"},
+	    {"text/plain; charset=shift_jis", "\x82\xa0 \xff", "\u3042 \ufffd"},
+	    {"text/plain; charset=iso-2022-jp", "\x1b$B$\"\x1b(B!", "\u3042!"},
+	    /* controls dropped, line ends made "\n", tabs kept */
+	    {"text/plain", "a\x01\x7f\tb\r\nc\rd\xc2\x85", "a\tb\nc\nd"},
+	    {"text/plain; charset=utf-16le", "h\0i\0", "hi"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sb b = {0};
 		struct mail_message m;
-		sb_add(&b, "From: a@example.com\nContent-Type: %s\nContent-Transfer-Encoding: 8bit\n\n", cases[i].content_type);
+		sb_add(&b, "From: a@example.com\nContent-Type: %s\nContent-Transfer-Encoding: 8bit\n\n",
+		       cases[i].content_type);
 		size_t head = b.len, body = strlen(cases[i].body);
 		if (strstr(cases[i].content_type, "utf-16"))
 			body = 4;
@@ -452,7 +457,8 @@ static void test_headers_decoded(void **state)
 {
 	struct mail_message m;
 	/* raw 8-bit Latin-1 in headers, encoded-words without spaces, a long folded subject */
-	assert_int_equal(parse("From: Jos\xe9 Garc\xed" "a <JOSE@Example.COM>\n"
+	assert_int_equal(parse("From: Jos\xe9 Garc\xed"
+			       "a <JOSE@Example.COM>\n"
 			       "Subject: =?utf-8?q?Caf=C3=A9?==?utf-8?q?_au_lait?= and\n\tmore\x01text\n"
 			       "Date: Sat, 1 Jan 2022 00:00:00 +0000\n"
 			       "In-Reply-To: bare-id@example.com\n"
@@ -531,19 +537,20 @@ static void test_structure(void **state)
 	struct mail_message m;
 	/* HTML-only alternative (with text/watch-html, Apple's), a related image without a
 	 * name, a text/calendar invitation, a signed part */
-	assert_int_equal(parse("From: a@example.com\nContent-Type: multipart/mixed; boundary=M\n\n"
-			       "--M\nContent-Type: multipart/alternative; boundary=A\n\n"
-			       "--A\nContent-Type: text/watch-html\n\nwatch\n"
-			       "--A\nContent-Type: multipart/related; boundary=R\n\n"
-			       "--R\nContent-Type: text/html\n\n<p>hello <b>there</b></p>\n"
-			       "--R\nContent-Type: image/gif\nContent-Transfer-Encoding: base64\n\nR0lGODlhAQABAAAAACw=\n"
-			       "--R--\n--A--\n"
-			       "--M\nContent-Type: text/plain\n\nsecond part\n"
-			       "--M\nContent-Type: text/calendar; method=REQUEST\n\nBEGIN:VCALENDAR\n"
-			       "--M\nContent-Type: text/plain; name=notes.txt\n\nnamed inline text\n"
-			       "--M--\n",
-			       &m),
-			 0);
+	assert_int_equal(
+	    parse("From: a@example.com\nContent-Type: multipart/mixed; boundary=M\n\n"
+		  "--M\nContent-Type: multipart/alternative; boundary=A\n\n"
+		  "--A\nContent-Type: text/watch-html\n\nwatch\n"
+		  "--A\nContent-Type: multipart/related; boundary=R\n\n"
+		  "--R\nContent-Type: text/html\n\n<p>hello <b>there</b></p>\n"
+		  "--R\nContent-Type: image/gif\nContent-Transfer-Encoding: base64\n\nR0lGODlhAQABAAAAACw=\n"
+		  "--R--\n--A--\n"
+		  "--M\nContent-Type: text/plain\n\nsecond part\n"
+		  "--M\nContent-Type: text/calendar; method=REQUEST\n\nBEGIN:VCALENDAR\n"
+		  "--M\nContent-Type: text/plain; name=notes.txt\n\nnamed inline text\n"
+		  "--M--\n",
+		  &m),
+	    0);
 	assert_string_equal(m.text, "hello there\n\nsecond part");
 	assert_int_equal(m.nattachments, 3);
 	assert_string_equal(m.attachments[0].filename, "attachment");
@@ -555,21 +562,31 @@ static void test_structure(void **state)
 	mail_message_free(&m);
 
 	/* the signature of multipart/signed is dropped; an attached message is kept whole */
-	assert_int_equal(parse("From: a@example.com\nContent-Type: multipart/signed; boundary=S;"
-			       " protocol=\"application/pgp-signature\"\n\n"
-			       "--S\nContent-Type: multipart/mixed; boundary=M\n\n"
-			       "--M\nContent-Type: text/plain\n\nsigned text\n"
-			       "--M\nContent-Type: message/rfc822\nContent-Disposition: attachment; filename=fwd.eml\n\n"
-			       "From: b@example.com\nSubject: inner\n\ninner body\n"
-			       "--M--\n"
-			       "--S\nContent-Type: application/pgp-signature; name=signature.asc\n\n-----BEGIN PGP\n"
-			       "--S--\n",
-			       &m),
-			 0);
+	assert_int_equal(
+	    parse("From: a@example.com\nContent-Type: multipart/signed; boundary=S;"
+		  " protocol=\"application/pgp-signature\"\n\n"
+		  "--S\nContent-Type: multipart/mixed; boundary=M\n\n"
+		  "--M\nContent-Type: text/plain\n\nsigned text\n"
+		  "--M\nContent-Type: message/rfc822\nContent-Disposition: attachment; filename=fwd.eml\n\n"
+		  "From: b@example.com\nSubject: inner\n\ninner body\n"
+		  "--M--\n"
+		  "--S\nContent-Type: application/pgp-signature; name=signature.asc\n\n-----BEGIN PGP\n"
+		  "--S--\n",
+		  &m),
+	    0);
 	assert_string_equal(m.text, "signed text");
 	assert_int_equal(m.nattachments, 1);
 	assert_string_equal(m.attachments[0].filename, "fwd.eml");
 	assert_non_null(memmem(m.attachments[0].data, m.attachments[0].size, "inner body", 10));
+	mail_message_free(&m);
+
+	/* a blank text/plain beside the HTML does not count as the plain rendering */
+	assert_int_equal(parse("From: a@example.com\nContent-Type: multipart/alternative; boundary=A\n\n"
+			       "--A\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\nIA0K\n"
+			       "--A\nContent-Type: text/html\n\n<p>the real text</p>\n--A--\n",
+			       &m),
+			 0);
+	assert_string_equal(m.text, "the real text");
 	mail_message_free(&m);
 
 	/* an attachment disposition wins over being the only text; an empty body is "" */
@@ -589,22 +606,23 @@ static void test_filenames(void **state)
 		const char *param;
 		const char *name;
 	} cases[] = {
-		{"filename=\"../../etc/passwd\"", "passwd"},
-		{"filename=\"..\"", "attachment"},
-		{"filename=\"dir/\"", "attachment"},
-		{"filename=\" report. \"", "report"},
-		{"filename=\"\"", "attachment"},
-		{"filename*=utf-8''invoice%E2%80%AEfdp.exe", "invoicefdp.exe"},
-		{"filename*=utf-8''a%01b%7Fc%C2%85d%0Ae.txt", "abcde.txt"},
-		{"filename*=iso-8859-1''r%E9sum%E9.pdf", "r\u00e9sum\u00e9.pdf"},
-		{"filename=\"=?utf-8?b?0J/RgNC40LLQtdGCLnR4dA==?=\"", "\u041f\u0440\u0438\u0432\u0435\u0442.txt"},
-		{"filename=\"a\\\\b\\\\c.doc\"", "c.doc"},
+	    {"filename=\"../../etc/passwd\"", "passwd"},
+	    {"filename=\"..\"", "attachment"},
+	    {"filename=\"dir/\"", "attachment"},
+	    {"filename=\" report. \"", "report"},
+	    {"filename=\"\"", "attachment"},
+	    {"filename*=utf-8''invoice%E2%80%AEfdp.exe", "invoicefdp.exe"},
+	    {"filename*=utf-8''a%01b%7Fc%C2%85d%0Ae.txt", "abcde.txt"},
+	    {"filename*=iso-8859-1''r%E9sum%E9.pdf", "r\u00e9sum\u00e9.pdf"},
+	    {"filename=\"=?utf-8?b?0J/RgNC40LLQtdGCLnR4dA==?=\"", "\u041f\u0440\u0438\u0432\u0435\u0442.txt"},
+	    {"filename=\"a\\\\b\\\\c.doc\"", "c.doc"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct sb b = {0};
 		struct mail_message m;
-		sb_add(&b, "From: a@example.com\nContent-Type: multipart/mixed; boundary=M\n\n--M\n\nbody\n--M\n"
-			   "Content-Type: application/octet-stream\nContent-Disposition: attachment; %s\n\ndata\n--M--\n",
+		sb_add(&b,
+		       "From: a@example.com\nContent-Type: multipart/mixed; boundary=M\n\n--M\n\nbody\n--M\n"
+		       "Content-Type: application/octet-stream\nContent-Disposition: attachment; %s\n\ndata\n--M--\n",
 		       cases[i].param);
 		assert_int_equal(parse(b.p, &m), 0);
 		assert_int_equal(m.nattachments, 1);
@@ -625,9 +643,8 @@ static void test_filenames(void **state)
 	mail_message_free(&m);
 	free(b.p);
 	/* a content type outside RFC 6838's names */
-	assert_int_equal(parse("From: a@example.com\nContent-Type: image/p{ng\nContent-Disposition: attachment\n\nx\n",
-			       &m),
-			 0);
+	assert_int_equal(
+	    parse("From: a@example.com\nContent-Type: image/p{ng\nContent-Disposition: attachment\n\nx\n", &m), 0);
 	assert_string_equal(m.attachments[0].content_type, "application/octet-stream");
 	mail_message_free(&m);
 }
@@ -744,41 +761,44 @@ static void test_html(void **state)
 		const char *html;
 		const char *text;
 	} cases[] = {
-		{"", ""},
-		{"plain words", "plain words"},
-		{"  a \n\t b  ", "a b"},
-		{"a < b and c > d, 1<2", "a < b and c > d, 1<2"},
-		{"x<!-- <p>gone</p> -->y<!---->z<!-->w", "xyzw"},
-		{"a<!DOCTYPE html>b<?xml version=\"1.0\"?>c<![CDATA[d]]>e", "abce"}, /* as browsers: to the first '>' */
-		{"<style>p{}</style>a<script>if (a<b) x='</scripts>'</script>b", "ab"},
-		{"a<script>never closed <p>b", "a"},
-		{"a<title>t</title><xml><o:x>1</o:x></xml>b", "ab"},
-		{"<p>one</p><p>two</p>", "one\n\ntwo"},
-		{"<div>one</div><div>two</div><div><br></div><div>three</div>", "one\ntwo\n\nthree"},
-		{"line<br>break<br/><br />twice", "line\nbreak\n\ntwice"},
-		{"<p class=MsoNormal>one<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p>"
-		 "<p class=\"MsoNormal\">two</p>",
-		 "one\n\ntwo"},
-		{"<ol><li>first<li>second</ol>after", "- first\n- second\n\nafter"},
-		{"<pre>  keep\n   this\r\n</pre>then", "keep\n   this\n\nthen"},
-		{"<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"},
-		{"&amp;&lt;&gt;&quot;&apos;&nbsp;&eacute;&Eacute;&hellip;&euro;&trade;", "&<>\"' \u00e9\u00c9\u2026\u20ac\u2122"},
-		{"&#65;&#x42;&#X43;&#0;&#x110000;&#xD800;&#150;&#999999999999;&#;&#x;&amp", "ABC\ufffd\ufffd\ufffd\u2013\ufffd&#;&#x;&amp"},
-		{"&notanentity; &AMP; &#9;x", "&notanentity; &AMP; x"},
-		{"a&#1;b&#x7f;c&#x85;d", "abc\u2026d"},
-		{"bad \xff\xc3 utf8", "bad \ufffd\ufffd utf8"},
-		{"<a href=\"https://x.example/a?b=1&amp;c=2\">the page</a>.", "the page <https://x.example/a?b=1&c=2>."},
-		{"<a href='https://x.example/'>https://x.example/</a>", "https://x.example/"},
-		{"<a href=https://x.example/>x.example</a>", "x.example"},
-		{"<a href=\"mailto:a@b\">write</a> <a href=\"javascript:x()\">js</a>", "write js"},
-		{"<a href=\"https://x.example\"><img src=logo.png></a>rest", "rest"},
-		{"<a href=\"https://a.example\">one<a href=\"https://b.example\">two</a>", "one <https://a.example>two <https://b.example>"},
-		{"<a href=\"https://x.example/with space\">t</a>", "t"},
-		{"<p title=\"a > b\" data-x='<p>'>quoted</p>", "quoted"},
-		{"text <b", "text"},
-		{"a<div title=\"unclosed>b</div>", "a"},
-		{"</>a</ b>c", "ac"},
-		{"<SCRIPT>x</SCRIPT>y<STYLE >z</sTyLe\n>w", "yw"},
+	    {"", ""},
+	    {"plain words", "plain words"},
+	    {"  a \n\t b  ", "a b"},
+	    {"a < b and c > d, 1<2", "a < b and c > d, 1<2"},
+	    {"x<!-- <p>gone</p> -->y<!---->z<!-->w", "xyzw"},
+	    {"a<!DOCTYPE html>b<?xml version=\"1.0\"?>c<![CDATA[d]]>e", "abce"}, /* as browsers: to the first '>' */
+	    {"<style>p{}</style>a<script>if (a<b) x='</scripts>'</script>b", "ab"},
+	    {"a<script>never closed <p>b", "a"},
+	    {"a<title>t</title><xml><o:x>1</o:x></xml>b", "ab"},
+	    {"<p>one</p><p>two</p>", "one\n\ntwo"},
+	    {"<div>one</div><div>two</div><div><br></div><div>three</div>", "one\ntwo\n\nthree"},
+	    {"line<br>break<br/><br />twice", "line\nbreak\n\ntwice"},
+	    {"<p class=MsoNormal>one<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+	     "<p class=\"MsoNormal\">two</p>",
+	     "one\n\ntwo"},
+	    {"<ol><li>first<li>second</ol>after", "- first\n- second\n\nafter"},
+	    {"<pre>  keep\n   this\r\n</pre>then", "keep\n   this\n\nthen"},
+	    {"<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"},
+	    {"&amp;&lt;&gt;&quot;&apos;&nbsp;&eacute;&Eacute;&hellip;&euro;&trade;",
+	     "&<>\"' \u00e9\u00c9\u2026\u20ac\u2122"},
+	    {"&#65;&#x42;&#X43;&#0;&#x110000;&#xD800;&#150;&#999999999999;&#;&#x;&amp",
+	     "ABC\ufffd\ufffd\ufffd\u2013\ufffd&#;&#x;&amp"},
+	    {"&notanentity; &AMP; &#9;x", "&notanentity; &AMP; x"},
+	    {"a&#1;b&#x7f;c&#x85;d", "abc\u2026d"},
+	    {"bad \xff\xc3 utf8", "bad \ufffd\ufffd utf8"},
+	    {"<a href=\"https://x.example/a?b=1&amp;c=2\">the page</a>.", "the page <https://x.example/a?b=1&c=2>."},
+	    {"<a href='https://x.example/'>https://x.example/</a>", "https://x.example/"},
+	    {"<a href=https://x.example/>x.example</a>", "x.example"},
+	    {"<a href=\"mailto:a@b\">write</a> <a href=\"javascript:x()\">js</a>", "write js"},
+	    {"<a href=\"https://x.example\"><img src=logo.png></a>rest", "rest"},
+	    {"<a href=\"https://a.example\">one<a href=\"https://b.example\">two</a>",
+	     "one <https://a.example>two <https://b.example>"},
+	    {"<a href=\"https://x.example/with space\">t</a>", "t"},
+	    {"<p title=\"a > b\" data-x='<p>'>quoted</p>", "quoted"},
+	    {"text <b", "text"},
+	    {"a<div title=\"unclosed>b</div>", "a"},
+	    {"</>a</ b>c", "ac"},
+	    {"<SCRIPT>x</SCRIPT>y<STYLE >z</sTyLe\n>w", "yw"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *text = NULL;
@@ -798,9 +818,9 @@ static void test_html(void **state)
  * tables and iconv cache; the warm-up round takes those.) */
 static void test_no_growth(void **state)
 {
-	static const char *const names[] = {"plain.eml",   "alternative.eml", "html_only.eml", "encoded.eml",
-					     "reply.eml",   "attachment.eml",  "autoreply.eml", "bounce.eml",
-					     "bulk.eml",    "garbage.eml",     "no_from.eml"};
+	static const char *const names[] = {"plain.eml", "alternative.eml", "html_only.eml", "encoded.eml",
+					    "reply.eml", "attachment.eml",  "autoreply.eml", "bounce.eml",
+					    "bulk.eml",	 "garbage.eml",	    "no_from.eml"};
 	size_t n = sizeof(names) / sizeof(names[0]), len[sizeof(names) / sizeof(names[0])];
 	char *data[sizeof(names) / sizeof(names[0])];
 	for (size_t i = 0; i < n; i++)
@@ -825,16 +845,25 @@ static void test_no_growth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),	      cmocka_unit_test(test_alternative),
-		cmocka_unit_test(test_html_only),     cmocka_unit_test(test_encoded),
-		cmocka_unit_test(test_reply),	      cmocka_unit_test(test_attachments),
-		cmocka_unit_test(test_autoreply),     cmocka_unit_test(test_bounce),
-		cmocka_unit_test(test_bulk),	      cmocka_unit_test(test_not_messages),
-		cmocka_unit_test(test_automatic_rules), cmocka_unit_test(test_charsets),
-		cmocka_unit_test(test_headers_decoded), cmocka_unit_test(test_text_truncated),
-		cmocka_unit_test(test_structure),     cmocka_unit_test(test_filenames),
-		cmocka_unit_test(test_limits),	      cmocka_unit_test(test_html),
-		cmocka_unit_test(test_no_growth),
+	    cmocka_unit_test(test_plain),
+	    cmocka_unit_test(test_alternative),
+	    cmocka_unit_test(test_html_only),
+	    cmocka_unit_test(test_encoded),
+	    cmocka_unit_test(test_reply),
+	    cmocka_unit_test(test_attachments),
+	    cmocka_unit_test(test_autoreply),
+	    cmocka_unit_test(test_bounce),
+	    cmocka_unit_test(test_bulk),
+	    cmocka_unit_test(test_not_messages),
+	    cmocka_unit_test(test_automatic_rules),
+	    cmocka_unit_test(test_charsets),
+	    cmocka_unit_test(test_headers_decoded),
+	    cmocka_unit_test(test_text_truncated),
+	    cmocka_unit_test(test_structure),
+	    cmocka_unit_test(test_filenames),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_no_growth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
