@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,25 +101,64 @@ static int check_level(const char *what, int v)
 
 /* --- the SLA clocks --- */
 
+/* The parsed calendar of this thread, kept while the stored text is the same: parsing
+ * it means reading a zoneinfo file, which every ticket change would otherwise do.
+ * Freed when the thread ends (a pthread key's destructor). */
+struct cal_cache {
+	char *text;
+	struct sla_calendar *cal;
+};
+static pthread_key_t cal_key;
+static pthread_once_t cal_once = PTHREAD_ONCE_INIT;
+
+static void cal_cache_free(void *p)
+{
+	struct cal_cache *cc = p;
+	sla_calendar_free(cc->cal);
+	free(cc->text);
+	free(cc);
+}
+
+static void cal_key_make(void)
+{
+	pthread_key_create(&cal_key, cal_cache_free);
+}
+
 static int clocks_load(struct store *s, int priority, struct clocks *c)
 {
 	char *text = NULL;
 	json_t *j = NULL;
 	memset(c, 0, sizeof(*c));
-	int r = tickets_store_setting(s, "calendar", &text);
-	if (r == 0 && !(j = json_loads(text, 0, NULL)))
-		r = err_set(-EIO, "the stored business calendar is not JSON");
-	if (r == 0)
-		r = sla_calendar_parse(j, &c->cal);
-	if (r == 0)
-		r = tickets_store_target(s, priority, &c->response, &c->resolve);
-	free(text);
-	json_decref(j);
-	if (r < 0) {
-		sla_calendar_free(c->cal);
-		c->cal = NULL;
+	pthread_once(&cal_once, cal_key_make);
+	struct cal_cache *cc = pthread_getspecific(cal_key);
+	if (!cc) {
+		if (!(cc = calloc(1, sizeof(*cc))))
+			return -ENOMEM;
+		pthread_setspecific(cal_key, cc);
 	}
-	return r;
+	int r = tickets_store_setting(s, "calendar", &text);
+	if (r < 0)
+		return r;
+	if (!cc->text || strcmp(cc->text, text) != 0) {
+		struct sla_calendar *cal = NULL;
+		if (!(j = json_loads(text, 0, NULL)))
+			r = err_set(-EIO, "the stored business calendar is not JSON");
+		else
+			r = sla_calendar_parse(j, &cal);
+		json_decref(j);
+		if (r < 0) {
+			free(text);
+			return r;
+		}
+		sla_calendar_free(cc->cal);
+		free(cc->text);
+		cc->cal = cal;
+		cc->text = text;
+		text = NULL;
+	}
+	free(text);
+	c->cal = cc->cal;
+	return tickets_store_target(s, priority, &c->response, &c->resolve);
 }
 
 static int clocks_retarget(struct store *s, struct clocks *c, int priority)
@@ -126,9 +166,9 @@ static int clocks_retarget(struct store *s, struct clocks *c, int priority)
 	return tickets_store_target(s, priority, &c->response, &c->resolve);
 }
 
+/* The calendar stays in the thread's cache. */
 static void clocks_free(struct clocks *c)
 {
-	sla_calendar_free(c->cal);
 	c->cal = NULL;
 }
 
