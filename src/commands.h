@@ -70,6 +70,16 @@ int cmd_kb_show(struct cli *cli, int argc, char **argv);
 int cmd_kb_list(struct cli *cli, int argc, char **argv);
 int cmd_kb_search(struct cli *cli, int argc, char **argv);
 
+/* training/training_cli.c */
+int cmd_course_add(struct cli *cli, int argc, char **argv);
+int cmd_course_edit(struct cli *cli, int argc, char **argv);
+int cmd_course_assign(struct cli *cli, int argc, char **argv);
+int cmd_course_status(struct cli *cli, int argc, char **argv);
+int cmd_course_complete(struct cli *cli, int argc, char **argv);
+int cmd_course_list(struct cli *cli, int argc, char **argv);
+int cmd_course_notice(struct cli *cli, int argc, char **argv);
+int cmd_course_remind(struct cli *cli, int argc, char **argv);
+
 /* actlog/actlog_cli.c */
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);

@@ -18,6 +18,7 @@
 
 #include "core/role.h"
 #include "core/store.h"
+#include "mail/smtp.h"
 
 #define TICKET_TITLE_MAX 200
 #define TICKET_TEXT_MAX (64 * 1024)  /* a description or a comment */
@@ -180,6 +181,18 @@ int helpdesk_mail_settings_set(struct store *s, const struct actor *a, const jso
  * -E2BIG for a message that cannot be taken, -EACCES for a stranger when strangers are
  * refused; nothing is written then. */
 int helpdesk_mail_ingest(struct store *s, const void *data, size_t len, json_t **ret);
+
+/* The SMTP side of the help desk's mail settings, for other modules' mail (training
+ * reminders): the password is read from its file. -ENOENT when mail is not set up.
+ * Free with helpdesk_mail_config_free. */
+struct helpdesk_mail_config {
+	struct smtp_config smtp;
+	char from_addr[255];
+	char password[512];
+	json_t *settings; /* owns the strings in smtp */
+};
+int helpdesk_mail_config(struct store *s, struct helpdesk_mail_config *ret);
+void helpdesk_mail_config_free(struct helpdesk_mail_config *c);
 
 /* Sends the queued notifications that are due; retries later on temporary failures. */
 int helpdesk_mail_send(struct store *s, int64_t now, int *ret_sent, int *ret_failed);

@@ -320,6 +320,35 @@ out:
 	return r;
 }
 
+int helpdesk_mail_config(struct store *s, struct helpdesk_mail_config *ret)
+{
+	struct mail_settings m;
+	int r = settings_load(s, &m);
+	memset(ret, 0, sizeof(*ret));
+	if (r < 0)
+		return r;
+	if (m.password_file && (r = read_password(m.password_file, ret->password, sizeof(ret->password))) < 0) {
+		settings_free(&m);
+		return r;
+	}
+	snprintf(ret->from_addr, sizeof(ret->from_addr), "%s", m.from_addr);
+	ret->smtp = (struct smtp_config){.host = m.host,
+					 .port = m.port,
+					 .user = m.user,
+					 .password = m.user ? ret->password : NULL,
+					 .ca_file = m.ca_file,
+					 .tls = m.tls,
+					 .timeout_s = 30};
+	ret->settings = m.j; /* keeps the strings alive */
+	return 0;
+}
+
+void helpdesk_mail_config_free(struct helpdesk_mail_config *c)
+{
+	json_decref(c->settings);
+	memset(c, 0, sizeof(*c));
+}
+
 int helpdesk_mail_outbox(struct store *s, int limit, json_t **ret)
 {
 	return hd_store_outbox_list(s, limit, ret);

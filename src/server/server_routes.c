@@ -11,6 +11,7 @@
 #include "jobs/jobs_api.h"
 #include "kb/kb_api.h"
 #include "server/server.h"
+#include "training/training_api.h"
 
 const struct route server_routes[] = {
 	{"GET", "/api/v1/health", ROLE_PUBLIC, server_api_health},
@@ -79,6 +80,19 @@ const struct route server_routes[] = {
 	{"GET", "/api/v1/kb/articles/{article}/revisions", ROLE_SUPPORT, kb_api_revisions},
 	{"GET", "/api/v1/kb/search", ROLE_EMPLOYEE, kb_api_search},
 	{"GET", "/api/v1/kb/suggest", ROLE_EMPLOYEE, kb_api_suggest},
+
+	/* training: employees see the courses assigned to them, admins every course (src/training/training.h) */
+	{"GET", "/api/v1/courses", ROLE_EMPLOYEE, training_api_courses},
+	{"POST", "/api/v1/courses", ROLE_ADMIN, training_api_course_create},
+	{"GET", "/api/v1/courses/{id}", ROLE_EMPLOYEE, training_api_course_show},
+	{"PATCH", "/api/v1/courses/{id}", ROLE_ADMIN, training_api_course_update},
+	{"POST", "/api/v1/courses/{id}/assign", ROLE_ADMIN, training_api_course_assign},
+	{"POST", "/api/v1/courses/{id}/complete", ROLE_ADMIN, training_api_course_complete},
+	{"POST", "/api/v1/courses/{id}/lessons/{n}/read", ROLE_EMPLOYEE, training_api_lesson_read},
+	{"POST", "/api/v1/courses/{id}/quiz", ROLE_EMPLOYEE, training_api_quiz},
+	{"GET", "/api/v1/training/me", ROLE_EMPLOYEE, training_api_me},
+	{"GET", "/api/v1/training/assignments", ROLE_ADMIN, training_api_assignments},
+	{"POST", "/api/v1/training/notices", ROLE_ADMIN, training_api_notice},
 
 	{NULL, NULL, ROLE_PUBLIC, NULL},
 };

@@ -16,6 +16,7 @@
 #include "core/timeutil.h"
 #include "helpdesk/helpdesk.h"
 #include "server/server.h"
+#include "training/training.h"
 
 #define SCHED_TICK_S 60
 
@@ -25,6 +26,24 @@ static struct {
 	pthread_cond_t wake;
 	bool running, stop;
 } sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Hourly: training assignments from role and package rules, and reminders. */
+static void sched_hourly(struct store *s)
+{
+	struct helpdesk_mail_config mc;
+	struct training_remind_result res = {0};
+	int added = 0, m = helpdesk_mail_config(s, &mc), r;
+	if (m < 0 && m != -ENOENT)
+		log_warnx("scheduler: mail settings: %s", err_msg(m));
+	if ((r = training_sync(s, NULL, time_now(), &added)) == 0)
+		r = training_remind(s, time_now(), m == 0 ? &mc.smtp : NULL, m == 0 ? mc.from_addr : NULL, &res);
+	if (m == 0)
+		helpdesk_mail_config_free(&mc);
+	if (r < 0)
+		log_warnx("scheduler: training: %s", err_msg(r));
+	else if (added || res.sent || res.failed)
+		log_infox("scheduler: training: %d assigned, %d reminders sent, %d failed", added, res.sent, res.failed);
+}
 
 static void sched_round(void)
 {
@@ -38,6 +57,11 @@ static void sched_round(void)
 		log_warnx("scheduler: SLA check: %s", err_msg(r));
 	else if (changed > 0)
 		log_infox("scheduler: SLA check flagged %d ticket%s", changed, changed == 1 ? "" : "s");
+	static int64_t last_hourly;
+	if (time_now() - last_hourly >= 3600) {
+		last_hourly = time_now();
+		sched_hourly(s);
+	}
 	int sent = 0, failed = 0;
 	if ((r = helpdesk_mail_send(s, time_now(), &sent, &failed)) < 0)
 		log_warnx("scheduler: mail: %s", err_msg(r));
