@@ -124,6 +124,18 @@ sed -e 's/Anna Berg <anna.berg@example.com>/Mallory <mallory@evil.example>/' -e 
 expect_exit "a stranger's mail about the ticket" 0 ingest "$TMP/mallory.eml"
 expect_eq "is an internal note" "$(printf '%s' "$OUT" | jq -r .action)" note
 
+# Training reminders go out over the same mail settings.
+printf '# VPN basics\n\nUse the corporate profile.\n' >"$TMP/vpn.md"
+"$WARD" --data "$D" kb add --title "VPN basics" --category network --file "$TMP/vpn.md" >/dev/null
+ART=$("$WARD" --data "$D" --json kb list | jq -r '.[0].id')
+"$WARD" --data "$D" course add --title "VPN course" --lesson "$ART" >/dev/null
+COURSE=$("$WARD" --data "$D" --json course list | jq -r '.[0].id')
+"$WARD" --data "$D" course assign "$COURSE" --user anna.berg --due 1d >/dev/null
+mails=$(ls "$TMP"/sink/*.eml | wc -l)
+expect_exit "course remind" 0 "$WARD" --data "$D" course remind
+expect_eq "a reminder was mailed" "$(ls "$TMP"/sink/*.eml | wc -l)" $((mails + 1))
+expect_match "about the course" "$(cat "$(ls "$TMP"/sink/*.eml | tail -1)")" 'VPN course'
+
 # Delivery failures are retried, not lost.
 kill "$SINK"
 wait "$SINK" 2>/dev/null
