@@ -463,7 +463,8 @@ static int ingest(struct store *s, const struct mail_settings *m, const struct m
 {
 	struct user u;
 	bool created = false;
-	int64_t id = 0, now = time_now();
+	/* When the message came: before anything it causes (the acknowledgement answers it). */
+	int64_t id = 0, now = time_now(), received_ms = time_now_ms();
 	int r;
 	/* The same message twice (a retry, a second delivery): once only. */
 	if (msg->message_id && hd_store_message_ticket(s, msg->message_id, &id) == 0) {
@@ -529,7 +530,7 @@ static int ingest(struct store *s, const struct mail_settings *m, const struct m
 	}
 	free(text);
 	if (r == 0 && msg->message_id)
-		r = hd_store_message_add(s, msg->message_id, ticket, true, time_now_ms());
+		r = hd_store_message_add(s, msg->message_id, ticket, true, received_ms);
 	if (r == 0)
 		*ret = json_pack("{s:s, s:I, s:s, s:b}", "action", action, "ticket", (json_int_t)ticket, "user", u.name,
 				 "user_created", created);

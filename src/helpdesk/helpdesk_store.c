@@ -409,8 +409,8 @@ int hd_store_people(struct store *s, int64_t ticket, struct hd_people *p)
 int hd_store_thread(struct store *s, int64_t ticket, char first[256], char last[256])
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT (SELECT message_id FROM ticket_messages WHERE ticket_id = ?1 "
-					 "ORDER BY at, message_id LIMIT 1), (SELECT message_id FROM ticket_messages "
-					 "WHERE ticket_id = ?1 ORDER BY at DESC, message_id DESC LIMIT 1)");
+					 "ORDER BY at, direction, message_id LIMIT 1), (SELECT message_id FROM ticket_messages "
+					 "WHERE ticket_id = ?1 ORDER BY at DESC, direction DESC, message_id DESC LIMIT 1)");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, ticket);
