@@ -9,6 +9,8 @@ import * as dashboardPage from './pages/dashboard.js';
 import * as usersPage from './pages/users.js';
 import * as activityPage from './pages/activity.js';
 import * as machinesPage from './pages/machines.js';
+import * as helpdeskPage from './pages/helpdesk.js';
+import * as kbPage from './pages/kb.js';
 import * as laterPage from './pages/later.js';
 import * as missingPage from './pages/missing.js';
 
@@ -21,10 +23,8 @@ import * as missingPage from './pages/missing.js';
 const ROUTES = [
   { path: 'dashboard', label: 'Dashboard', page: dashboardPage },
   { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
-  { path: 'help-desk', label: 'Help desk', page: laterPage, group: 'ops',
-    blurb: 'Tickets from the web, e-mail and the command line, with tiers, escalation and SLAs.' },
-  { path: 'knowledge-base', label: 'Knowledge base', page: laterPage, group: 'ops',
-    blurb: 'Problem resolutions, suggested automatically on new tickets.' },
+  { path: 'help-desk', label: 'Help desk', page: helpdeskPage, sub: true, group: 'ops' },
+  { path: 'knowledge-base', label: 'Knowledge base', page: kbPage, sub: true, group: 'ops' },
   { path: 'training', label: 'Training', page: laterPage, group: 'ops',
     blurb: 'Courses assigned to people or to the users of a program, with completion tracking.' },
   { path: 'security', label: 'Security', page: laterPage, group: 'ops',

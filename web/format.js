@@ -100,3 +100,72 @@ export function changeKindLabel(kind) {
   if (CHANGE_KINDS[kind]) return CHANGE_KINDS[kind];
   return String(kind ?? '').replace(/[._]+/g, ' ').trim();
 }
+
+/* ---- the help desk and the knowledge base ---- */
+
+/** "1 time", "3 times": a count with its noun, singular for 1. */
+export function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A <time> element (see timeNode) for Unix seconds, as ticket times are; `empty` for null. */
+export function unixTimeNode(seconds, empty = '—') {
+  const ok = seconds !== null && seconds !== undefined && Number.isFinite(Number(seconds));
+  return timeNode(ok ? new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null, empty);
+}
+
+/** How far a Unix time is from now, for due times: "in 3 h 10 min", "2 days 1 h ago". */
+export function dueText(seconds, now = Date.now() / 1000) {
+  if (seconds === null || seconds === undefined || !Number.isFinite(Number(seconds))) return '';
+  const d = Number(seconds) - now;
+  return d >= 0 ? `in ${formatDuration(d)}` : `${formatDuration(-d)} ago`;
+}
+
+const TICKET_STATUS = {
+  new: 'New', open: 'Open', pending: 'Waiting on you', resolved: 'Resolved', closed: 'Closed',
+};
+const TICKET_STATUS_STAFF = { ...TICKET_STATUS, pending: 'Pending' };
+
+/** A ticket status in words; employees read "pending" as "Waiting on you". */
+export function ticketStatusLabel(status, staff = true) {
+  return (staff ? TICKET_STATUS_STAFF : TICKET_STATUS)[status] || String(status ?? '');
+}
+
+const PRIORITY = { 1: 'Critical', 2: 'High', 3: 'Medium', 4: 'Low', 5: 'Planning' };
+
+/** A ticket priority (1..5) in words: 1 -> "Critical". */
+export function priorityLabel(priority) {
+  return PRIORITY[priority] || String(priority ?? '');
+}
+
+const LEVEL = { 1: 'High', 2: 'Medium', 3: 'Low' };
+
+/** An impact or urgency level (1..3) in words: 1 -> "High". */
+export function levelLabel(level) {
+  return LEVEL[level] || String(level ?? '');
+}
+
+/**
+ * Text whose matches sit between two marker characters (the ticket search's U+0002 and
+ * U+0003, the knowledge base's « and ») as a DocumentFragment of text nodes and <mark>
+ * elements: built node by node, so the text is never read as markup. A marker without
+ * its partner is dropped.
+ */
+export function highlight(text, open, close) {
+  const frag = document.createDocumentFragment();
+  const s = String(text ?? '');
+  let i = 0;
+  while (i < s.length) {
+    const a = s.indexOf(open, i);
+    if (a < 0) break;
+    const b = s.indexOf(close, a + open.length);
+    if (b < 0) break;
+    if (a > i) frag.append(s.slice(i, a));
+    const mark = document.createElement('mark');
+    mark.textContent = s.slice(a + open.length, b);
+    frag.append(mark);
+    i = b + close.length;
+  }
+  frag.append(s.slice(i).split(open).join('').split(close).join(''));
+  return frag;
+}

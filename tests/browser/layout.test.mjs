@@ -86,7 +86,7 @@ test('on a desktop the navigation is always there and the pages look right', asy
     await page.getByRole('region', { name: region, exact: true }).waitFor();
     await screenshot(page, `${path}-desktop`);
   }
-  await page.goto(`${env.ward.url}/#/help-desk`);
+  await page.goto(`${env.ward.url}/#/security`);
   await page.getByText('Coming in a later release').waitFor();
   await screenshot(page, 'later-desktop');
   checkPage(page);

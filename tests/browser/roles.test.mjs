@@ -58,11 +58,11 @@ for (const role of ['employee', 'support']) {
 test('capabilities not built yet say so', async () => {
   const page = await newPage(env.browser);
   await login(page, env.ward);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Help desk/ }).click();
-  await page.getByRole('heading', { level: 1, name: 'Help desk' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Security/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'Security' }).waitFor();
   await page.getByText('Coming in a later release').waitFor();
-  assert.match(page.url(), /#\/help-desk$/);
-  assert.equal(await page.title(), 'Help desk · Ward');
+  assert.match(page.url(), /#\/security$/);
+  assert.equal(await page.title(), 'Security · Ward');
 
   await page.goto(`${env.ward.url}/#/no-such-page`);
   await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
