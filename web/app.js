@@ -11,6 +11,7 @@ import * as activityPage from './pages/activity.js';
 import * as machinesPage from './pages/machines.js';
 import * as helpdeskPage from './pages/helpdesk.js';
 import * as kbPage from './pages/kb.js';
+import * as trainingPage from './pages/training.js';
 import * as laterPage from './pages/later.js';
 import * as missingPage from './pages/missing.js';
 
@@ -25,8 +26,7 @@ const ROUTES = [
   { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
   { path: 'help-desk', label: 'Help desk', page: helpdeskPage, sub: true, group: 'ops' },
   { path: 'knowledge-base', label: 'Knowledge base', page: kbPage, sub: true, group: 'ops' },
-  { path: 'training', label: 'Training', page: laterPage, group: 'ops',
-    blurb: 'Courses assigned to people or to the users of a program, with completion tracking.' },
+  { path: 'training', label: 'Training', page: trainingPage, sub: true, group: 'ops' },
   { path: 'security', label: 'Security', page: laterPage, group: 'ops',
     blurb: 'Network scans against a baseline, file integrity, intrusion detection, antivirus and incidents.' },
   { path: 'backups', label: 'Backups', page: laterPage, group: 'ops',

@@ -169,3 +169,24 @@ export function highlight(text, open, close) {
   frag.append(s.slice(i).split(open).join('').split(close).join(''));
   return frag;
 }
+
+/* ---- training ---- */
+
+const TRAINING_STATUS = { assigned: 'Assigned', completed: 'Completed', overdue: 'Overdue' };
+
+/** A training assignment's status in words: "overdue" -> "Overdue". */
+export function trainingStatusLabel(status) {
+  return TRAINING_STATUS[status] || String(status ?? '');
+}
+
+/** An ISO 8601 time as Unix seconds (for dueText), or null when there is none. */
+export function isoSeconds(iso) {
+  const ms = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(ms) ? null : ms / 1000;
+}
+
+/** A percentage for people: 85 -> "85%", 87.5 -> "87.5%", null -> "—". */
+export function percentText(n) {
+  if (n === null || n === undefined || !Number.isFinite(Number(n))) return '—';
+  return `${Number(n)}%`;
+}

@@ -73,6 +73,7 @@ function welcomeSection(user) {
     h('h2', { id: 'dash-welcome' }, 'Welcome to Ward'),
     h('p', null, `You are signed in as ${roleLabel(user.role).toLowerCase()}. `,
       'Ward is where your company keeps its computers, network and data in order.'),
-    h('p', { class: 'muted' },
-      'The help desk, knowledge base and training arrive in later releases; they will appear in the menu as they do.'));
+    h('p', null, 'Ask for help, follow your requests and find answers under ',
+      h('a', { href: '#/help-desk' }, 'Help desk'), ' and ', h('a', { href: '#/knowledge-base' }, 'Knowledge base'),
+      '; courses assigned to you are under ', h('a', { href: '#/training' }, 'Training'), '.'));
 }

@@ -3,7 +3,9 @@
 // download), and may reply. The requester also rates a resolved ticket, closes it, or
 // closes it because a suggested article helped (deflected_by). Support staff and admins
 // see the SLA due times, the whole timeline with internal notes, and work the ticket with
-// the forms of pages/ticket-work.js. Another employee's ticket is 404: "Ticket not found".
+// the forms of pages/ticket-work.js, relate and merge it (ticket-links.js) and run an
+// approved fix on its machine (ticket-fix.js). Another employee's ticket is 404: "Ticket
+// not found".
 
 import { h, replace, messageArea, field } from '../dom.js';
 import {
@@ -14,6 +16,8 @@ import {
   isStaff, list, articleHref, ticketHref, statusBadge, slaState, slaBadge, flashArea, prose, radioGroup, textArea,
 } from './helpdesk-parts.js';
 import { workSection, resolveSection, articleFromResolution, replyForm, namedArticle } from './ticket-work.js';
+import { linksSection } from './ticket-links.js';
+import { fixSection } from './ticket-fix.js';
 
 const dash = () => h('span', { class: 'muted' }, '—');
 
@@ -81,8 +85,12 @@ export async function render(container, ctx) {
 
   // What happened first, then what to do about it.
   const sections = [add(summarySection(page)), add(resolutionSection(page)), add(conversationSection(page))];
-  if (staff) sections.push(add(workSection(page)), add(resolveSection(page)), add(attachmentsSection(page)));
-  else sections.push(add(attachmentsSection(page)), add(suggestionsSection(page)), add(closeSection(page)));
+  if (staff) {
+    sections.push(add(workSection(page)), add(fixSection(page)), add(resolveSection(page)), add(linksSection(page)),
+      add(attachmentsSection(page)));
+  } else {
+    sections.push(add(attachmentsSection(page)), add(suggestionsSection(page)), add(closeSection(page)));
+  }
   replace(body, sections);
   show();
   return () => cleanups.forEach((fn) => fn());
@@ -266,7 +274,7 @@ function eventText(e, staff) {
     case 'merge': return d.into ? `merged it into #${d.into}` : `merged #${d.from} into this ticket`;
     case 'link': return `linked it to #${d.ticket}`;
     case 'unlink': return `unlinked #${d.ticket}`;
-    case 'fix': return `ran the fix ${d.fix || ''} on ${d.host || 'the machine'}`;
+    case 'fix': return `queued the fix ${d.fix || ''} on ${d.host || 'the machine'}${d.job ? ` (job ${d.job})` : ''}`;
     default: return String(e.kind || '').replace(/[._]+/g, ' ');
   }
 }
