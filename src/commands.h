@@ -80,6 +80,18 @@ int cmd_course_list(struct cli *cli, int argc, char **argv);
 int cmd_course_notice(struct cli *cli, int argc, char **argv);
 int cmd_course_remind(struct cli *cli, int argc, char **argv);
 
+/* backup/backup_cli.c */
+int cmd_backup_init(struct cli *cli, int argc, char **argv);
+int cmd_backup_key(struct cli *cli, int argc, char **argv);
+int cmd_backup_check(struct cli *cli, int argc, char **argv);
+int cmd_backup_unlock(struct cli *cli, int argc, char **argv);
+
+/* backup/backup_run_cli.c */
+int cmd_backup_run(struct cli *cli, int argc, char **argv);
+int cmd_backup_snapshots(struct cli *cli, int argc, char **argv);
+int cmd_backup_ls(struct cli *cli, int argc, char **argv);
+int cmd_backup_restore(struct cli *cli, int argc, char **argv);
+
 /* actlog/actlog_cli.c */
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);

@@ -117,6 +117,27 @@ static const struct cli_cmd commands[] = {
 	 "65 refused (bounce), 67 unknown sender refused, 75 try later."},
 	{"mail", "send", cmd_mail_send, "", "Send the queued notifications that are due (the server does every minute)."},
 	{"mail", "outbox", cmd_mail_outbox, "", "List queued, sent and failed notifications, newest first."},
+	{"backup", "init", cmd_backup_init, "--repo PATH [--password-file F]",
+	 "Create an encrypted backup repository in a new or empty folder (local or mounted); the password comes from "
+	 "the file or WARD_BACKUP_PASSWORD."},
+	{"backup", "key", cmd_backup_key,
+	 "add|list|remove ID|passwd --repo PATH [--password-file F] [--new-password-file F]",
+	 "Manage the repository's passwords: add one, list them, remove one (not the last, not the one in use), or "
+	 "change the one in use."},
+	{"backup", "check", cmd_backup_check, "--repo PATH [--password-file F] [--read-data]",
+	 "Check the repository's structure; --read-data also decrypts every blob. Exit 1 naming the damage and the "
+	 "snapshots and files it affects."},
+	{"backup", "unlock", cmd_backup_unlock, "--repo PATH [--password-file F] [--all]",
+	 "Remove stale locks (from a dead process of this host, or not refreshed for 30 minutes); --all: every lock."},
+	{"backup", "run", cmd_backup_run,
+	 "--repo R PATH... [--exclude P]... [--exclude-file F] [--one-file-system] [--tag T]... [--compression 0-19] "
+	 "[--threads N] [--parent SNAP]",
+	 "Back up files into the repository: only what changed is read and stored. Exit 3 when some files could not "
+	 "be read."},
+	{"backup", "snapshots", cmd_backup_snapshots, "--repo R", "List the repository's snapshots, oldest first."},
+	{"backup", "ls", cmd_backup_ls, "--repo R SNAP [PATH]", "List the files of a snapshot ('latest' is the newest)."},
+	{"backup", "restore", cmd_backup_restore, "--repo R SNAP --target DIR [--include P]... [--threads N]",
+	 "Restore a snapshot, or the paths matching --include, bit-exact with owners, modes, times and attributes."},
 	{"version", NULL, cmd_version, "", "Print the version."},
 	{"help", NULL, cmd_help, "[NOUN]", "Show the commands, or one noun's commands."},
 	{NULL, NULL, NULL, NULL, NULL},

@@ -46,4 +46,19 @@
 #define WARD_STMT_CACHE 128                    /* prepared statements kept per connection */
 #define WARD_FILE_READ_MAX (16 * 1024 * 1024)  /* whole-file reads (fs_read_file) */
 
+/* backup repositories (src/backup/, docs/internals/backup-format.md) */
+#define WARD_BACKUP_BLOB_MAX (256 * 1024 * 1024) /* one blob's plaintext (a chunk, a tree), bytes */
+#define WARD_BACKUP_PACK_TARGET (32 * 1024 * 1024) /* a pack is finished once it holds this much */
+#define WARD_BACKUP_PACK_BLOBS_MAX 131072      /* blobs in one pack (bounds its header) */
+#define WARD_BACKUP_FILE_MAX (64 * 1024 * 1024) /* an index or snapshot file, stored or plain */
+#define WARD_BACKUP_INDEX_FILE_BLOBS 262144    /* blobs one index file lists before another starts */
+#define WARD_BACKUP_INDEX_BLOBS_MAX (1u << 30) /* blobs the in-memory index holds */
+#define WARD_BACKUP_FILES_MAX 1000000          /* names listed from one repository folder */
+#define WARD_BACKUP_KEYS_MAX 64                /* key files tried when opening */
+#define WARD_BACKUP_KEY_FILE_MAX 4096          /* a key or lock file, bytes */
+#define WARD_BACKUP_KDF_OPS_MAX 64             /* argon2id passes a key file may ask for */
+#define WARD_BACKUP_KDF_MEM_MAX (4ull << 30)   /* argon2id memory a key file may ask for, bytes */
+#define WARD_BACKUP_LOCK_STALE (30 * 60)       /* a lock not refreshed this long is stale, seconds */
+#define WARD_BACKUP_LOCK_REFRESH (5 * 60)      /* a held lock is rewritten this often, seconds */
+
 #endif

@@ -1,0 +1,769 @@
+/*
+ * backup_run.c: taking a snapshot. The calling thread walks the trees (reading each
+ * directory whole, then its subdirectories depth first) while worker threads read,
+ * chunk, hash, compress, encrypt and pack the files it hands them, each into its own
+ * pack writer, so all cores stay busy. A file whose size, times and inode match the
+ * parent snapshot's is not read again: its chunk list is reused. A directory's tree is
+ * written once its files are done; the snapshot is written last, after the packs and
+ * the index that hold everything it names.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backup/backup.h"
+#include "backup/chunker.h"
+#include "backup/tree.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#define QUEUE_MAX 256 /* files waiting for a worker */
+
+struct dirwait {
+	pthread_mutex_t mu;
+	pthread_cond_t done;
+	int pending;
+};
+
+struct job {
+	char *path;
+	struct node *node;
+	bool *dropped; /* set when the file could not be read */
+	struct dirwait *dw;
+	struct job *next;
+};
+
+struct ctx {
+	struct repo *r;
+	const struct backup_opts *o;
+	struct chunker_params params;
+	/* the queue */
+	pthread_mutex_t mu;
+	pthread_cond_t have, space;
+	struct job *head, *tail;
+	int queued;
+	bool stop;
+	pthread_t *threads;
+	int nthreads;
+	/* counters, shared */
+	atomic_uint_fast64_t files_new, files_changed, files_unchanged, dirs, others, bytes_read, bytes_total,
+		blobs_new, bytes_stored, errors;
+	atomic_int fatal; /* the first error that must stop the backup */
+	struct repo_pack_writer *trees; /* the walking thread's writer, for trees */
+	bool progress;
+	int64_t start_us;
+};
+
+static void warn_file(struct ctx *c, const char *path, int e)
+{
+	atomic_fetch_add(&c->errors, 1);
+	fprintf(stderr, "ward: warning: %s; '%s' is left out\n", err_msg(e), path);
+}
+
+/* --- workers --- */
+
+struct worker {
+	struct ctx *c;
+	struct repo_pack_writer *w;
+	uint8_t *buf;
+	size_t cap;
+	struct chunker ch;
+};
+
+static int add_content(struct node *n, const uint8_t id[REPO_ID_LEN], size_t *cap)
+{
+	if (n->ncontent == *cap) {
+		size_t nc = *cap ? *cap * 2 : 4;
+		void *p = realloc(n->content, nc * REPO_ID_LEN);
+		if (!p)
+			return -ENOMEM;
+		n->content = p;
+		*cap = nc;
+	}
+	memcpy(n->content[n->ncontent++], id, REPO_ID_LEN);
+	return 0;
+}
+
+/* Reads, chunks and stores one file into its node's content list. */
+static int file_store(struct worker *wk, const char *path, struct node *n)
+{
+	struct ctx *c = wk->c;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(-errno, "cannot open '%s': %s", path, strerror(errno));
+	size_t len = 0, off = 0, cap = 0;
+	uint64_t total = 0;
+	bool eof = false;
+	int e = 0;
+	n->ncontent = 0;
+	chunker_reset(&wk->ch);
+	for (;;) {
+		if (!eof && len < wk->cap) {
+			if (off > 0) {
+				memmove(wk->buf, wk->buf + off, len - off);
+				len -= off;
+				off = 0;
+			}
+			ssize_t got = read(fd, wk->buf + len, wk->cap - len);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				e = err_set(-errno, "cannot read '%s': %s", path, strerror(errno));
+				break;
+			}
+			if (got == 0)
+				eof = true;
+			len += (size_t)got;
+			total += (uint64_t)got;
+			if (!eof && len < wk->cap)
+				continue; /* fill the buffer before cutting */
+		}
+		if (off == len && eof)
+			break;
+		size_t cut = chunker_next(&wk->ch, wk->buf + off, len - off, eof);
+		if (cut == 0) {
+			if (eof) {
+				e = err_set(-EIO, "the chunker stopped in '%s'", path);
+				break;
+			}
+			if (off == 0 && len == wk->cap) {
+				e = err_set(-EIO, "no cut point within the buffer in '%s'", path);
+				break;
+			}
+			/* Needs more bytes: compact and read on. */
+			memmove(wk->buf, wk->buf + off, len - off);
+			len -= off;
+			off = 0;
+			continue;
+		}
+		uint8_t id[REPO_ID_LEN];
+		bool fresh = false;
+		uint64_t before = repo_pack_writer_size(wk->w);
+		if ((e = repo_blob_save(wk->w, REPO_BLOB_DATA, wk->buf + off, cut, c->o->zstd_level, id, &fresh)) < 0 ||
+		    (e = add_content(n, id, &cap)) < 0)
+			break;
+		if (fresh) {
+			/* What the pack grew by (it may have been finished and started anew). */
+			uint64_t after = repo_pack_writer_size(wk->w);
+			atomic_fetch_add(&c->blobs_new, 1);
+			atomic_fetch_add(&c->bytes_stored, after >= before ? after - before : after);
+		}
+		off += cut;
+	}
+	struct stat st;
+	if (e == 0 && fstat(fd, &st) == 0 &&
+	    ((uint64_t)st.st_size != total ||
+	     (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec != n->mtime_ns))
+		fprintf(stderr, "ward: warning: '%s' changed while it was read; what was read is kept\n", path);
+	close(fd);
+	if (e == 0) {
+		n->size = total;
+		atomic_fetch_add(&c->bytes_read, total);
+	}
+	return e;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	struct ctx *c = wk->c;
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (!c->head && !c->stop)
+			pthread_cond_wait(&c->have, &c->mu);
+		struct job *j = c->head;
+		if (!j) {
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
+		c->head = j->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->queued--;
+		pthread_cond_signal(&c->space);
+		pthread_mutex_unlock(&c->mu);
+
+		int e = atomic_load(&c->fatal) ? 0 : file_store(wk, j->path, j->node);
+		if (e == -ENOMEM || e == -ENOSPC || e == -EIO || e == -EROFS || e == -EDQUOT)
+			atomic_store(&c->fatal, e); /* the repository side failed: stop */
+		else if (e < 0) {
+			warn_file(c, j->path, e);
+			*j->dropped = true;
+		}
+		pthread_mutex_lock(&j->dw->mu);
+		if (--j->dw->pending == 0)
+			pthread_cond_broadcast(&j->dw->done);
+		pthread_mutex_unlock(&j->dw->mu);
+		free(j->path);
+		free(j);
+	}
+	return NULL;
+}
+
+static int submit(struct ctx *c, const char *path, struct node *n, bool *dropped, struct dirwait *dw)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	if (!j || !(j->path = strdup(path))) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->node = n;
+	j->dropped = dropped;
+	j->dw = dw;
+	pthread_mutex_lock(&dw->mu);
+	dw->pending++;
+	pthread_mutex_unlock(&dw->mu);
+	pthread_mutex_lock(&c->mu);
+	while (c->queued >= QUEUE_MAX)
+		pthread_cond_wait(&c->space, &c->mu);
+	if (c->tail)
+		c->tail->next = j;
+	else
+		c->head = j;
+	c->tail = j;
+	c->queued++;
+	pthread_cond_signal(&c->have);
+	pthread_mutex_unlock(&c->mu);
+	return 0;
+}
+
+static void dirwait_wait(struct dirwait *dw)
+{
+	pthread_mutex_lock(&dw->mu);
+	while (dw->pending > 0)
+		pthread_cond_wait(&dw->done, &dw->mu);
+	pthread_mutex_unlock(&dw->mu);
+}
+
+/* --- the walk --- */
+
+static bool excluded(const struct ctx *c, const char *path, const char *name)
+{
+	for (int i = 0; i < c->o->nexcludes; i++) {
+		const char *pat = c->o->excludes[i];
+		if (fnmatch(pat, strchr(pat, '/') ? path : name, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The node of the parent snapshot's tree with this name, or NULL. */
+static const struct node *parent_node(const struct tree *pt, const char *name)
+{
+	size_t lo = 0, hi = pt ? pt->n : 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int cmp = strcmp(pt->nodes[mid].name, name);
+		if (cmp == 0)
+			return &pt->nodes[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* The parent snapshot's subtree of a directory node, or an empty tree. */
+static void parent_subtree(struct ctx *c, const struct node *old, struct tree *ret)
+{
+	uint8_t *text = NULL;
+	size_t len = 0;
+	memset(ret, 0, sizeof(*ret));
+	if (!old || old->type != NODE_DIR)
+		return;
+	if (repo_blob_read(c->r, REPO_BLOB_TREE, old->subtree, &text, &len) == 0)
+		tree_decode((const char *)text, len, ret);
+	free(text);
+}
+
+/* Saves t as a tree blob; its id into id. Drops the nodes marked in dropped. */
+static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, uint8_t id[REPO_ID_LEN])
+{
+	size_t k = 0;
+	for (size_t i = 0; i < t->n; i++) {
+		if (dropped && dropped[i])
+			node_free(&t->nodes[i]);
+		else
+			t->nodes[k++] = t->nodes[i];
+	}
+	t->n = k;
+	char *text = NULL;
+	size_t len = 0;
+	bool fresh = false;
+	uint64_t before = repo_pack_writer_size(c->trees);
+	int e = tree_encode(t, &text, &len);
+	if (e == 0)
+		e = repo_blob_save(c->trees, REPO_BLOB_TREE, text, len, c->o->zstd_level ? 3 : 0, id, &fresh);
+	if (e == 0 && fresh) {
+		uint64_t after = repo_pack_writer_size(c->trees);
+		atomic_fetch_add(&c->blobs_new, 1);
+		atomic_fetch_add(&c->bytes_stored, after >= before ? after - before : after);
+	}
+	free(text);
+	return e;
+}
+
+static void count_file(struct ctx *c, const struct node *old, const struct node *n)
+{
+	atomic_fetch_add(&c->bytes_total, n->size);
+	atomic_fetch_add(old && old->type == NODE_FILE ? &c->files_changed : &c->files_new, 1);
+}
+
+/* Backs up the directory open as dirfd (at path) into the node self. */
+static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tree *pt, dev_t root_dev,
+		    struct node *self)
+{
+	struct tree t = {0};
+	struct dirwait dw = {.mu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+	bool *dropped = NULL;
+	char sub[PATH_MAX];
+	int e = 0, fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(-errno, "cannot read the folder '%s': %s", path, strerror(errno));
+	}
+	for (struct dirent *de; (errno = 0, de = readdir(d));) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", de->d_name) >= (int)sizeof(sub)) {
+			warn_file(c, de->d_name, err_set(-ENAMETOOLONG, "the path is too long"));
+			continue;
+		}
+		if (excluded(c, sub, de->d_name))
+			continue;
+		struct node n = {0};
+		int se = node_stat(dirfd, de->d_name, sub, &n);
+		if (se == 0 && !(n.name = strdup(de->d_name)))
+			se = -ENOMEM;
+		if (se == -ENOMEM) {
+			node_free(&n);
+			e = se;
+			break;
+		}
+		if (se < 0) {
+			warn_file(c, sub, se);
+			node_free(&n);
+			continue;
+		}
+		if ((e = tree_add(&t, &n)) < 0) {
+			node_free(&n);
+			break;
+		}
+	}
+	if (e == 0 && errno)
+		e = err_set(-errno, "cannot read the folder '%s': %s", path, strerror(errno));
+	closedir(d);
+	tree_sort(&t);
+	if (e == 0 && !(dropped = calloc(t.n + 1, sizeof(*dropped))))
+		e = -ENOMEM;
+	/* Files first, to the workers; they work while the walk goes down. */
+	for (size_t i = 0; e == 0 && i < t.n; i++) {
+		struct node *n = &t.nodes[i];
+		const struct node *old = parent_node(pt, n->name);
+		if (n->type != NODE_FILE) {
+			if (n->type != NODE_DIR)
+				atomic_fetch_add(&c->others, 1);
+			continue;
+		}
+		if (node_unchanged(old, n)) {
+			if (!(n->content = malloc((old->ncontent ? old->ncontent : 1) * REPO_ID_LEN))) {
+				e = -ENOMEM;
+				break;
+			}
+			memcpy(n->content, old->content, old->ncontent * REPO_ID_LEN);
+			n->ncontent = old->ncontent;
+			atomic_fetch_add(&c->files_unchanged, 1);
+			atomic_fetch_add(&c->bytes_total, n->size);
+			continue;
+		}
+		count_file(c, old, n);
+		snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", n->name);
+		e = submit(c, sub, n, &dropped[i], &dw);
+	}
+	for (size_t i = 0; e == 0 && i < t.n && !atomic_load(&c->fatal); i++) {
+		struct node *n = &t.nodes[i];
+		if (n->type != NODE_DIR)
+			continue;
+		atomic_fetch_add(&c->dirs, 1);
+		snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", n->name);
+		struct tree empty = {0};
+		if (c->o->one_file_system && n->device != root_dev) {
+			/* Another file system: its mount point, empty. */
+			e = tree_store(c, &empty, NULL, n->subtree);
+			continue;
+		}
+		int sfd = openat(dirfd, n->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sfd < 0) {
+			warn_file(c, sub, err_set(-errno, "cannot open '%s': %s", sub, strerror(errno)));
+			dropped[i] = true;
+			continue;
+		}
+		struct tree spt;
+		parent_subtree(c, parent_node(pt, n->name), &spt);
+		e = walk_dir(c, sfd, sub, &spt, root_dev, n);
+		tree_free(&spt);
+		close(sfd);
+		if (e < 0 && e != -ENOMEM && !atomic_load(&c->fatal)) {
+			warn_file(c, sub, e);
+			dropped[i] = true;
+			e = 0;
+		}
+	}
+	dirwait_wait(&dw);
+	if (e == 0 && atomic_load(&c->fatal))
+		e = atomic_load(&c->fatal);
+	if (e == 0)
+		e = tree_store(c, &t, dropped, self->subtree);
+	free(dropped);
+	tree_free(&t);
+	return e;
+}
+
+/* --- the paths given: a tree of their ancestors from "/" --- */
+
+struct vdir {
+	char *name;
+	const char *path; /* set for a path given on the command line */
+	struct vdir **kids;
+	size_t nkids;
+};
+
+static void vdir_free(struct vdir *v)
+{
+	for (size_t i = 0; i < v->nkids; i++) {
+		vdir_free(v->kids[i]);
+		free(v->kids[i]);
+	}
+	free(v->kids);
+	free(v->name);
+}
+
+static int vdir_add(struct vdir *root, const char *abs)
+{
+	struct vdir *v = root;
+	char *copy = strdup(abs), *save = NULL;
+	if (!copy)
+		return -ENOMEM;
+	for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		struct vdir *k = NULL;
+		for (size_t i = 0; i < v->nkids && !k; i++)
+			if (!strcmp(v->kids[i]->name, part))
+				k = v->kids[i];
+		if (!k) {
+			struct vdir **nk = realloc(v->kids, (v->nkids + 1) * sizeof(*nk));
+			if (!nk || !(k = calloc(1, sizeof(*k))) || !(k->name = strdup(part))) {
+				if (nk)
+					v->kids = nk;
+				free(k);
+				free(copy);
+				return -ENOMEM;
+			}
+			v->kids = nk;
+			v->kids[v->nkids++] = k;
+		}
+		v = k;
+	}
+	free(copy);
+	v->path = abs;
+	return 0;
+}
+
+/* Builds the node for v (whose absolute path is path) into n. */
+static int vdir_store(struct ctx *c, struct vdir *v, const char *path, const struct tree *pt, struct node *n);
+
+static int vdir_children(struct ctx *c, struct vdir *v, const char *path, const struct tree *pt, uint8_t id[REPO_ID_LEN])
+{
+	struct tree t = {0};
+	char sub[PATH_MAX];
+	int e = 0;
+	for (size_t i = 0; e == 0 && i < v->nkids; i++) {
+		struct node n = {0};
+		snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", v->kids[i]->name);
+		struct tree spt;
+		const struct node *old = parent_node(pt, v->kids[i]->name);
+		parent_subtree(c, old, &spt);
+		e = vdir_store(c, v->kids[i], sub, &spt, &n);
+		tree_free(&spt);
+		if (e == 0)
+			e = tree_add(&t, &n);
+		node_free(&n);
+	}
+	tree_sort(&t);
+	if (e == 0)
+		e = tree_store(c, &t, NULL, id);
+	tree_free(&t);
+	return e;
+}
+
+static int vdir_store(struct ctx *c, struct vdir *v, const char *path, const struct tree *pt, struct node *n)
+{
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s", path);
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? slash + 1 : parent;
+	if (slash == parent)
+		parent[1] = '\0', base = path + 1;
+	else if (slash)
+		*slash = '\0';
+	int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return err_set(-errno, "cannot open '%s': %s", parent, strerror(errno));
+	int e = node_stat(pfd, base, path, n);
+	if (e == 0 && !(n->name = strdup(v->name)))
+		e = -ENOMEM;
+	if (e == 0 && v->path && n->type == NODE_DIR) {
+		/* A path given: everything below it. */
+		int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			e = err_set(-errno, "cannot open '%s': %s", path, strerror(errno));
+		else {
+			atomic_fetch_add(&c->dirs, 1);
+			e = walk_dir(c, fd, path, pt, (dev_t)n->device, n);
+			close(fd);
+		}
+	} else if (e == 0 && v->path && n->type == NODE_FILE) {
+		struct dirwait dw = {.mu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+		bool dropped = false;
+		count_file(c, NULL, n);
+		if ((e = submit(c, path, n, &dropped, &dw)) == 0)
+			dirwait_wait(&dw);
+		if (e == 0 && dropped)
+			e = err_set(-EIO, "'%s' could not be read", path);
+		if (e == 0 && atomic_load(&c->fatal))
+			e = atomic_load(&c->fatal);
+	} else if (e == 0 && n->type == NODE_DIR) {
+		/* An ancestor of a path given: only the way down. */
+		e = vdir_children(c, v, path, pt, n->subtree);
+	} else if (e == 0 && !v->path) {
+		e = err_set(-ENOTDIR, "'%s' is not a folder", path);
+	}
+	close(pfd);
+	return e;
+}
+
+/* --- the run --- */
+
+static void *progress_main(void *arg)
+{
+	struct ctx *c = arg;
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&c->have, &c->mu, &until);
+		bool stop = c->stop;
+		pthread_mutex_unlock(&c->mu);
+		if (stop)
+			break;
+		double s = (double)(time_mono_us() - c->start_us) / 1e6;
+		uint64_t files = atomic_load(&c->files_new) + atomic_load(&c->files_changed) +
+				 atomic_load(&c->files_unchanged);
+		uint64_t b = atomic_load(&c->bytes_read);
+		fprintf(stderr, "\r%llu files, %.1f MiB read, %.1f MiB/s, %.0f s   ", (unsigned long long)files,
+			(double)b / 1048576.0, s > 0 ? (double)b / 1048576.0 / s : 0.0, s);
+	}
+	return NULL;
+}
+
+static int find_parent(struct repo *r, const struct backup_opts *o, const char *host, json_t *paths, json_t **ret)
+{
+	json_t *all = NULL, *s;
+	size_t i;
+	char id[REPO_HEX_LEN];
+	*ret = NULL;
+	if (o->parent)
+		return snapshot_get(r, o->parent, ret, id);
+	int e = snapshot_list(r, &all);
+	if (e < 0)
+		return e;
+	json_array_foreach(all, i, s) {
+		if (json_equal(json_object_get(s, "paths"), paths) &&
+		    !strcmp(json_string_value(json_object_get(s, "hostname")) ?: "", host)) {
+			json_decref(*ret);
+			*ret = json_incref(s);
+		}
+	}
+	json_decref(all);
+	return 0;
+}
+
+int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summary *ret, char ret_snapshot[REPO_HEX_LEN])
+{
+	struct ctx c = {.r = r, .o = o, .mu = PTHREAD_MUTEX_INITIALIZER, .have = PTHREAD_COND_INITIALIZER,
+			.space = PTHREAD_COND_INITIALIZER, .start_us = time_mono_us()};
+	const struct repo_config *cfg = repo_config(r);
+	struct worker *workers = NULL;
+	struct vdir root = {0};
+	json_t *paths = json_array(), *parent = NULL, *snap = NULL;
+	char host[256] = "", abs[PATH_MAX], pid[REPO_HEX_LEN] = "";
+	struct node rootnode = {0};
+	struct tree pt = {0};
+	pthread_t prog;
+	bool prog_started = false;
+	int e = 0;
+	memset(ret, 0, sizeof(*ret));
+	c.params = (struct chunker_params){cfg->chunk_min, cfg->chunk_avg, cfg->chunk_max};
+	if (o->npaths < 1)
+		return err_set(-EINVAL, "give at least one path to back up");
+	gethostname(host, sizeof(host) - 1);
+	for (int i = 0; i < o->npaths && e == 0; i++) {
+		if (!realpath(o->paths[i], abs))
+			e = err_set(-errno, "cannot back up '%s': %s", o->paths[i], strerror(errno));
+		else if (!strcmp(abs, "/"))
+			e = err_set(-EINVAL, "back up the folders below / by name, not / itself");
+		else
+			json_array_append_new(paths, json_string(abs));
+	}
+	if (e < 0)
+		goto out;
+	{
+		size_t i;
+		json_t *p;
+		json_array_foreach(paths, i, p)
+			if ((e = vdir_add(&root, json_string_value(p))) < 0)
+				goto out;
+	}
+	if ((e = find_parent(r, o, host, paths, &parent)) < 0)
+		goto out;
+	if (parent) {
+		uint8_t tid[REPO_ID_LEN];
+		uint8_t *text = NULL;
+		size_t len = 0;
+		snprintf(pid, sizeof(pid), "%s", json_string_value(json_object_get(parent, "id")) ?: "");
+		if (repo_id_parse(json_string_value(json_object_get(parent, "tree")), tid) == 0 &&
+		    repo_blob_read(r, REPO_BLOB_TREE, tid, &text, &len) == 0)
+			tree_decode((const char *)text, len, &pt);
+		free(text);
+	}
+	c.nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (c.nthreads < 1)
+		c.nthreads = 1;
+	if (!(workers = calloc((size_t)c.nthreads, sizeof(*workers))) ||
+	    !(c.threads = calloc((size_t)c.nthreads, sizeof(*c.threads)))) {
+		e = -ENOMEM;
+		goto out;
+	}
+	if ((e = repo_pack_writer_new(r, &c.trees)) < 0)
+		goto out;
+	int started = 0;
+	for (int i = 0; i < c.nthreads && e == 0; i++) {
+		struct worker *wk = &workers[i];
+		wk->c = &c;
+		wk->cap = 2 * (size_t)cfg->chunk_max;
+		if (!(wk->buf = malloc(wk->cap)))
+			e = -ENOMEM;
+		else if ((e = chunker_init(&wk->ch, repo_chunker_key(r), &c.params)) < 0 ||
+			 (e = repo_pack_writer_new(r, &wk->w)) < 0)
+			break;
+		else if ((e = -pthread_create(&c.threads[i], NULL, worker_main, wk)) == 0)
+			started++;
+	}
+	if (e == 0 && o->progress && isatty(STDERR_FILENO) && pthread_create(&prog, NULL, progress_main, &c) == 0)
+		prog_started = true;
+	if (e == 0) {
+		uint8_t root_id[REPO_ID_LEN];
+		e = vdir_children(&c, &root, "/", &pt, root_id);
+		if (e == 0)
+			memcpy(rootnode.subtree, root_id, REPO_ID_LEN);
+	}
+	pthread_mutex_lock(&c.mu);
+	c.stop = true;
+	pthread_cond_broadcast(&c.have);
+	pthread_mutex_unlock(&c.mu);
+	for (int i = 0; i < started; i++)
+		pthread_join(c.threads[i], NULL);
+	if (prog_started) {
+		pthread_join(prog, NULL);
+		fprintf(stderr, "\r\033[K");
+	}
+	if (e == 0 && atomic_load(&c.fatal))
+		e = atomic_load(&c.fatal);
+	/* Packs, then the index naming them, then the snapshot naming both. */
+	for (int i = 0; i < c.nthreads && e == 0; i++) {
+		int f = workers[i].w ? repo_pack_writer_finish(workers[i].w, NULL) : 0;
+		if (f < 0 && f != -ENODATA)
+			e = f;
+	}
+	if (e == 0) {
+		int f = repo_pack_writer_finish(c.trees, NULL);
+		if (f < 0 && f != -ENODATA)
+			e = f;
+	}
+	if (e == 0)
+		e = repo_index_flush(r);
+	if (e == 0)
+		e = repo_lock_check(r);
+	ret->files_new = atomic_load(&c.files_new);
+	ret->files_changed = atomic_load(&c.files_changed);
+	ret->files_unchanged = atomic_load(&c.files_unchanged);
+	ret->dirs = atomic_load(&c.dirs);
+	ret->others = atomic_load(&c.others);
+	ret->bytes_read = atomic_load(&c.bytes_read);
+	ret->bytes_total = atomic_load(&c.bytes_total);
+	ret->blobs_new = atomic_load(&c.blobs_new);
+	ret->bytes_stored = atomic_load(&c.bytes_stored);
+	ret->errors = atomic_load(&c.errors);
+	ret->seconds = (double)(time_mono_us() - c.start_us) / 1e6;
+	if (e == 0) {
+		char tree_hex[REPO_HEX_LEN], user[64] = "";
+		struct passwd pw, *pr = NULL;
+		char pwbuf[1024];
+		if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &pr) == 0 && pr)
+			snprintf(user, sizeof(user), "%s", pr->pw_name);
+		repo_id_hex(rootnode.subtree, tree_hex);
+		json_t *tags = json_array(), *excl = json_array();
+		for (int i = 0; i < o->ntags; i++)
+			json_array_append_new(tags, json_string(o->tags[i]));
+		for (int i = 0; i < o->nexcludes; i++)
+			json_array_append_new(excl, json_string(o->excludes[i]));
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		snap = json_pack("{s:I, s:I, s:s, s:s, s:O, s:o, s:o, s:s, s:s?, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+				 "s:I, s:f}}",
+				 "time", (json_int_t)now.tv_sec, "time_ns", (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec,
+				 "hostname", host, "username", user, "paths", paths, "tags",
+				 tags, "excludes", excl, "tree", tree_hex, "parent", pid[0] ? pid : NULL, "summary",
+				 "files_new", (json_int_t)ret->files_new, "files_changed", (json_int_t)ret->files_changed,
+				 "files_unchanged", (json_int_t)ret->files_unchanged, "dirs", (json_int_t)ret->dirs, "others",
+				 (json_int_t)ret->others, "bytes_read", (json_int_t)ret->bytes_read, "bytes_total",
+				 (json_int_t)ret->bytes_total, "blobs_new", (json_int_t)ret->blobs_new, "bytes_stored",
+				 (json_int_t)ret->bytes_stored, "errors", (json_int_t)ret->errors, "seconds", ret->seconds);
+		e = snap ? snapshot_write(r, snap, ret_snapshot) : -ENOMEM;
+	}
+out:
+	for (int i = 0; workers && i < c.nthreads; i++) {
+		if (workers[i].w)
+			repo_pack_writer_free(workers[i].w);
+		free(workers[i].buf);
+		chunker_release(&workers[i].ch);
+	}
+	if (c.trees)
+		repo_pack_writer_free(c.trees);
+	free(workers);
+	free(c.threads);
+	vdir_free(&root);
+	tree_free(&pt);
+	json_decref(paths);
+	json_decref(parent);
+	json_decref(snap);
+	return e;
+}

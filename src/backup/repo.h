@@ -1,0 +1,272 @@
+/*
+ * repo.h: the backup repository of docs/internals/backup-format.md: its keys, blobs
+ * (HMAC ids, zstd, AES-256-GCM), packs, the in-memory index, encrypted small files
+ * (snapshots, index files), locks and check. The snapshot, tree and backup pipeline
+ * build on this and never touch the files themselves.
+ *
+ * Threads: a struct repo may be used from many threads at once for blobs, packs, the
+ * index and files (each thread keeps its own cipher, MAC and zstd contexts). The key
+ * functions, repo_lock / repo_unlock and repo_close want one thread and nothing else in
+ * flight. A struct repo_pack_writer belongs to one thread: give each worker its own
+ * (they share the index, which has its own mutex).
+ *
+ * Errors: 0 or a negative errno with err_set(); outputs are written only on success.
+ * -ENOENT missing, -EACCES wrong password, -EBADMSG damaged data (the message names the
+ * blob, pack or file), -EBUSY locked, -EEXIST exists, -EINVAL bad argument.
+ */
+#ifndef WARD_BACKUP_REPO_H
+#define WARD_BACKUP_REPO_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REPO_ID_LEN 32					       /* blob, pack, file and key ids, bytes */
+#define REPO_HEX_LEN (2 * REPO_ID_LEN + 1)		       /* an id as hex with its NUL */
+#define REPO_NONCE_LEN 12				       /* AES-256-GCM nonce */
+#define REPO_TAG_LEN 16					       /* AES-256-GCM tag */
+#define REPO_BLOB_OVERHEAD (REPO_NONCE_LEN + 1 + REPO_TAG_LEN) /* stored - compressed bytes */
+#define REPO_PACK_ENTRY_LEN 49				       /* type, id, offset u64, stored u32, raw u32 */
+
+/* The associated data of snapshot files (repo_file_write / repo_file_read). */
+#define REPO_AAD_SNAPSHOT "ward-snapshot-v1"
+
+/* zstd_level argument: 0 stores without trying to compress; 1..19 and the negative
+ * fast levels are zstd's. */
+#define REPO_ZSTD_OFF 0
+
+enum repo_blob_type {
+	REPO_BLOB_DATA = 1, /* a chunk of a file */
+	REPO_BLOB_TREE = 2, /* a directory listing (JSON) */
+};
+
+struct repo;
+struct repo_pack_writer;
+
+/* The plaintext config file. */
+struct repo_config {
+	int version;	       /* format version: 1 */
+	char id[REPO_HEX_LEN]; /* random repository id */
+	uint32_t chunk_min;    /* content-defined chunking: smallest chunk, bytes */
+	uint32_t chunk_avg;    /* average chunk (a power of two) */
+	uint32_t chunk_max;    /* largest chunk */
+};
+
+/* One blob in a pack, as its header and the index list it. */
+struct repo_pack_entry {
+	uint8_t id[REPO_ID_LEN]; /* HMAC-SHA-256 of the plaintext */
+	uint8_t type;		 /* enum repo_blob_type */
+	uint64_t offset;	 /* from the start of the pack */
+	uint32_t stored_len;	 /* bytes in the pack: nonce, ciphertext, tag */
+	uint32_t raw_len;	 /* plaintext bytes */
+};
+
+/* Where the index says a blob is. */
+struct repo_blob_location {
+	uint8_t pack[REPO_ID_LEN];
+	uint64_t offset;
+	uint32_t stored_len;
+	uint32_t raw_len;
+};
+
+/* --- the repository (repo.c) --- */
+
+/* Creates a repository at path (a new or empty directory): the folders, a random master
+ * key wrapped by password in keys/, and config. The argon2id cost is opslimit 3 and
+ * 256 MiB unless WARD_BACKUP_KDF="OPS:MEMBYTES" says otherwise (tests use "1:8192").
+ * -EEXIST when path holds a repository or other files. On success *ret is open. */
+int repo_init(const char *path, const char *password, struct repo **ret);
+
+/* Opens the repository at path with the first key file that password unwraps. -ENOENT
+ * "not a repository" when path has no config; -EACCES "wrong password" when no key
+ * opens it; -ENOTSUP for a newer format. Loads the whole index (index/). */
+int repo_open(const char *path, const char *password, struct repo **ret);
+
+/* Releases its lock if held, forgets the keys (wiped). NULL is fine. Pack writers must
+ * be freed before. */
+void repo_close(struct repo *r);
+
+const char *repo_path(const struct repo *r);
+const struct repo_config *repo_config(const struct repo *r);
+
+/* The 32-byte chunker key: seeds the chunker's gear table. Borrowed. */
+const uint8_t *repo_chunker_key(const struct repo *r);
+
+/* Parses 64 hex digits (either case) into id. -EINVAL otherwise. */
+int repo_id_parse(const char *hex, uint8_t id[REPO_ID_LEN]);
+
+/* Writes id as 64 lower-case hex digits and a NUL. */
+void repo_id_hex(const uint8_t id[REPO_ID_LEN], char out[REPO_HEX_LEN]);
+
+/* --- keys (repo_keys.c); see the threads note above --- */
+
+/* Adds a key file wrapping the master key under new_password; *ret_id (may be NULL)
+ * gets its id. */
+int repo_key_add(struct repo *r, const char *new_password, char ret_id[REPO_HEX_LEN]);
+
+/* *ret: a new array of {"id", "created", "host", "user", "opslimit", "memlimit",
+ * "current"} (current: the key this handle was opened with), oldest first. Key files
+ * that cannot be read are listed with an "error" instead. */
+int repo_key_list(struct repo *r, json_t **ret);
+
+/* Removes the key whose id starts with id_or_prefix (unique, 4 digits or more).
+ * -EPERM for the key in use or the last key; -ENOENT none; -EINVAL ambiguous. Take an
+ * exclusive lock first (the CLI does). */
+int repo_key_remove(struct repo *r, const char *id_or_prefix);
+
+/* Changes the password of the key in use: writes a new key file, then removes the old
+ * one; this handle goes on with the new key. *ret_id (may be NULL) gets its id. */
+int repo_key_passwd(struct repo *r, const char *new_password, char ret_id[REPO_HEX_LEN]);
+
+/* The id of the key this handle was opened with. */
+const char *repo_key_current(const struct repo *r);
+
+/* --- blobs (repo_blob.c) --- */
+
+/* HMAC-SHA-256 of data under the id key. */
+void repo_blob_id(const struct repo *r, const void *data, size_t len, uint8_t id[REPO_ID_LEN]);
+
+/* The most bytes repo_blob_seal writes for len bytes of plaintext. */
+#define REPO_BLOB_SEAL_MAX(len) ((size_t)(len) + REPO_BLOB_OVERHEAD)
+
+/* Seals plaintext (at most WARD_BACKUP_BLOB_MAX bytes) as the blob id of type: zstd at
+ * zstd_level when that saves at least 1/32, then AES-256-GCM with a random nonce and
+ * aad type || id. out must hold REPO_BLOB_SEAL_MAX(len) bytes; *ret_len is what was
+ * written. The caller computed id with repo_blob_id (not checked here). */
+int repo_blob_seal(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const void *plain,
+		   size_t len, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len);
+
+/* Opens a stored blob: checks the tag, decompresses, and checks that the plaintext's
+ * HMAC is id. -EBADMSG naming the blob when anything is wrong: never garbage. *ret (the
+ * caller frees; NUL-terminated past *ret_len) gets the plaintext. */
+int repo_blob_open(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const void *stored,
+		   size_t stored_len, uint8_t **ret, size_t *ret_len);
+
+/* Reads the blob through the index: finds its pack, preads the stored bytes, opens
+ * them. -ENOENT when the index has no such blob or its pack is gone; -EAGAIN when it is
+ * in a pack still being written. */
+int repo_blob_read(struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t **ret,
+		   size_t *ret_len);
+
+/* Stores data as a blob of type unless the repository has it or another writer is
+ * storing it: computes the id, seals it and adds it to w, finishing w's pack when it
+ * reaches WARD_BACKUP_PACK_TARGET. *ret_id (may be NULL) gets the id; *ret_new (may be
+ * NULL) whether it was stored now. */
+int repo_blob_save(struct repo_pack_writer *w, enum repo_blob_type type, const void *data, size_t len, int zstd_level,
+		   uint8_t ret_id[REPO_ID_LEN], bool *ret_new);
+
+/* --- packs (repo_pack.c) --- */
+
+/* A writer for one pack at a time (data/<random>.tmp until finished). One per thread. */
+int repo_pack_writer_new(struct repo *r, struct repo_pack_writer **ret);
+
+/* Appends a blob sealed elsewhere (copy, prune); callers normally use repo_blob_save.
+ * It does not consult the index: the blob is stored even when the index has it, and
+ * the index keeps the location it had. */
+int repo_pack_writer_add(struct repo_pack_writer *w, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+			 const void *stored, size_t stored_len, uint32_t raw_len);
+
+/* Bytes and blobs in the pack being written. */
+uint64_t repo_pack_writer_size(const struct repo_pack_writer *w);
+size_t repo_pack_writer_count(const struct repo_pack_writer *w);
+
+/* Writes the header and its length, fsyncs, renames the pack to data/xx/<sha256> and
+ * fsyncs the folder, then adds its blobs to the index (to be written by
+ * repo_index_flush). *ret_pack (may be NULL) gets its id. With no blobs it does nothing
+ * and returns -ENODATA. After a failure (here, or in an add or save that finished a
+ * full pack) the pack in progress is dropped and the index forgets its blobs, saved
+ * earlier with success too: fail the backup then (write no snapshot naming them). */
+int repo_pack_writer_finish(struct repo_pack_writer *w, uint8_t ret_pack[REPO_ID_LEN]);
+
+/* Drops the pack being written (its blobs are forgotten by the index) and frees w. */
+void repo_pack_writer_free(struct repo_pack_writer *w);
+
+/* Reads and decrypts a pack's header. *ret (the caller frees) gets its blobs in file
+ * order. -ENOENT missing; -EBADMSG naming the pack when damaged or truncated. */
+int repo_pack_read_header(struct repo *r, const uint8_t pack[REPO_ID_LEN], struct repo_pack_entry **ret, size_t *ret_n);
+
+/* The ids of the packs in data/, sorted. *ret (the caller frees) holds *ret_n ids. */
+int repo_pack_list(struct repo *r, uint8_t (**ret)[REPO_ID_LEN], size_t *ret_n);
+
+/* --- the index (repo_index.c) --- */
+
+/* Whether the index has the blob, or a writer is storing it. */
+bool repo_index_has(struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN]);
+
+/* Where the blob is. -ENOENT unknown; -EAGAIN in a pack still being written. */
+int repo_index_lookup(struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+		      struct repo_blob_location *ret);
+
+/* Records a finished pack's blobs (repo_pack_writer_finish calls this). A blob the
+ * index has already keeps its first location. */
+int repo_index_add(struct repo *r, const uint8_t pack[REPO_ID_LEN], const struct repo_pack_entry *entries, size_t n);
+
+/* Writes an index file (encrypted, fsynced, renamed) for the packs added since the last
+ * flush; nothing when there are none. Finish the pack writers and call this before
+ * writing a snapshot that needs their blobs. */
+int repo_index_flush(struct repo *r);
+
+/* Blobs in the index (packs not yet finished not counted). */
+size_t repo_index_count(struct repo *r);
+
+/* --- encrypted small files (repo_file.c): snapshots/, and index/ internally --- */
+
+/* Writes data, compressed and encrypted with aad, to dir/<id> (write, fsync, rename),
+ * id being the SHA-256 of the stored bytes. dir is a folder name ("snapshots"). */
+int repo_file_write(struct repo *r, const char *dir, const void *data, size_t len, const char *aad,
+		    char ret_id[REPO_HEX_LEN]);
+
+/* Reads dir/<id>, id given whole or as a unique prefix (4 digits or more): checks the
+ * file against its name, decrypts with aad. *ret (the caller frees, NUL-terminated)
+ * gets the plaintext; *ret_id (may be NULL) the whole id. -ENOENT none, -EINVAL
+ * ambiguous, -EBADMSG damaged. */
+int repo_file_read(struct repo *r, const char *dir, const char *id_or_prefix, const char *aad, char **ret,
+		   size_t *ret_len, char ret_id[REPO_HEX_LEN]);
+
+/* The ids in dir, sorted; *ret (the caller frees) holds *ret_n of them. */
+int repo_file_list(struct repo *r, const char *dir, char (**ret)[REPO_HEX_LEN], size_t *ret_n);
+
+/* Removes dir/<id> (a whole id) and syncs dir. */
+int repo_file_remove(struct repo *r, const char *dir, const char *id);
+
+/* --- locks (repo_lock.c) --- */
+
+/* Takes a shared or an exclusive lock (locks/<random>), after removing stale ones
+ * (older than WARD_BACKUP_LOCK_STALE, or from a dead process of this host), and keeps
+ * it fresh from a thread until repo_unlock. -EBUSY naming the holder on a conflict:
+ * exclusive against anything, shared against exclusive. -EALREADY when held. */
+int repo_lock(struct repo *r, bool exclusive);
+
+/* Releases the lock; 0 when none is held. */
+int repo_unlock(struct repo *r);
+
+/* Rewrites the lock's time now (the refresh thread does this); -ESTALE when its file
+ * was removed meanwhile (someone judged it stale): stop writing. */
+int repo_lock_refresh(struct repo *r);
+
+/* 0 while the lock is held and its file is there; -ESTALE when a refresh found it gone,
+ * -ENOLCK when no lock is held. Check before writing a snapshot. */
+int repo_lock_check(struct repo *r);
+
+/* Removes stale locks, or every lock but this handle's when all. *ret_removed (may be
+ * NULL) gets how many. */
+int repo_lock_clean(struct repo *r, bool all, unsigned *ret_removed);
+
+/* --- check (repo_check.c) --- */
+
+/* Checks the repository: config, key files, index files (name, decryption, format),
+ * that every indexed pack exists and its header agrees with the index, packs no index
+ * names, snapshot files; with read_data also every pack's bytes against its name and
+ * every blob (decrypts, matches its id). *ret (the caller frees):
+ *   {"ok", "read_data", "packs", "blobs", "index_files", "snapshots", "keys",
+ *    "errors": [message...],
+ *    "damaged_packs": [{"pack", "problems": [...], "blobs": [{"id", "type"}...]}...],
+ *    "damaged_blobs": [{"id", "type", "pack", "problem"}...],
+ *    "unindexed_packs": [{"pack", "blobs"}...], "damaged_files": [{"file", "problem"}...],
+ *    "warnings": [message...]}
+ * "ok" is false when there is any error; packs no index names are only warnings (an
+ * interrupted backup leaves them). Returns 0 whenever the check ran: read "ok". */
+int repo_check(struct repo *r, bool read_data, json_t **ret);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * repo_blob.c: blobs: sealing (zstd when it pays, AES-256-GCM bound to type and id),
+ * opening with every check (tag, length, HMAC of the plaintext against the id), saving
+ * through a pack writer with deduplication, and reading back through the index.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backup/repo_internal.h"
+#include "core/err.h"
+
+static void blob_aad(enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t aad[1 + REPO_ID_LEN])
+{
+	aad[0] = (uint8_t)type;
+	memcpy(aad + 1, id, REPO_ID_LEN);
+}
+
+static const char *type_name(enum repo_blob_type type)
+{
+	return type == REPO_BLOB_TREE ? "tree" : "data";
+}
+
+int repo_blob_seal(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const void *plain,
+		   size_t len, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len)
+{
+	uint8_t aad[1 + REPO_ID_LEN];
+	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
+		return err_set(-EINVAL, "unknown blob type %d", (int)type);
+	if (len > WARD_BACKUP_BLOB_MAX)
+		return err_set(-E2BIG, "a blob of %zu bytes is larger than %d", len, WARD_BACKUP_BLOB_MAX);
+	blob_aad(type, id, aad);
+	return repo_payload_seal(r, aad, sizeof(aad), plain, len, zstd_level, out, out_size, ret_len);
+}
+
+int repo_blob_open_expect(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+			  const void *stored, size_t stored_len, size_t expect, uint8_t **ret, size_t *ret_len)
+{
+	uint8_t aad[1 + REPO_ID_LEN], check[REPO_ID_LEN], *plain = NULL;
+	char hex[REPO_HEX_LEN];
+	const char *why = "";
+	size_t len;
+	blob_aad(type, id, aad);
+	int code = repo_payload_open(r, aad, sizeof(aad), stored, stored_len, WARD_BACKUP_BLOB_MAX, expect, &plain,
+				     &len, &why);
+	if (code == -EBADMSG) {
+		repo_id_hex(id, hex);
+		return err_set(-EBADMSG, "%s blob %s is damaged: %s", type_name(type), hex, why);
+	}
+	if (code < 0)
+		return code;
+	/* The tag proves it came from a key holder; this proves it is the content the
+	 * id names (a bug or a hostile key holder could seal the wrong bytes). */
+	repo_blob_id(r, plain, len, check);
+	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0) {
+		free(plain);
+		repo_id_hex(id, hex);
+		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id", type_name(type),
+			       hex);
+	}
+	*ret = plain;
+	*ret_len = len;
+	return 0;
+}
+
+int repo_blob_open(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const void *stored,
+		   size_t stored_len, uint8_t **ret, size_t *ret_len)
+{
+	return repo_blob_open_expect(r, type, id, stored, stored_len, SIZE_MAX, ret, ret_len);
+}
+
+int repo_blob_read(struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t **ret,
+		   size_t *ret_len)
+{
+	struct repo_blob_location loc;
+	char path[4096], hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
+	uint8_t *stored = NULL;
+	size_t got;
+	int code = repo_index_lookup(r, type, id, &loc), fd = -1;
+	if (code < 0)
+		return code;
+	repo_id_hex(id, hex);
+	repo_id_hex(loc.pack, pack_hex);
+	if ((code = repo_pack_path(r, loc.pack, path, sizeof(path))) < 0)
+		return code;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return err_set(-ENOENT, "%s blob %s: its pack %s is missing", type_name(type), hex, pack_hex);
+		return err_set(-errno, "cannot open pack %s: %s", pack_hex, strerror(errno));
+	}
+	if (!(stored = malloc(loc.stored_len))) {
+		code = -ENOMEM;
+		goto out;
+	}
+	if ((code = repo_pread_all(fd, stored, loc.stored_len, loc.offset, &got)) < 0) {
+		code = err_set(code, "cannot read pack %s: %s", pack_hex, strerror(-code));
+		goto out;
+	}
+	if (got != loc.stored_len) {
+		code = err_set(-EBADMSG, "%s blob %s is damaged: its pack %s is truncated", type_name(type), hex,
+			       pack_hex);
+		goto out;
+	}
+	code = repo_blob_open_expect(r, type, id, stored, got, loc.raw_len, ret, ret_len);
+	if (code == -EBADMSG)
+		code = err_set(-EBADMSG, "%s (in pack %s)", err_msg(code), pack_hex);
+out:
+	free(stored);
+	close(fd);
+	return code;
+}
+
+int repo_blob_save(struct repo_pack_writer *w, enum repo_blob_type type, const void *data, size_t len, int zstd_level,
+		   uint8_t ret_id[REPO_ID_LEN], bool *ret_new)
+{
+	struct repo_pack_entry e = {.type = (uint8_t)type, .raw_len = (uint32_t)len};
+	uint8_t *p;
+	size_t stored;
+	int code;
+	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
+		return err_set(-EINVAL, "unknown blob type %d", (int)type);
+	if (len > WARD_BACKUP_BLOB_MAX)
+		return err_set(-E2BIG, "a blob of %zu bytes is larger than %d", len, WARD_BACKUP_BLOB_MAX);
+	repo_blob_id(w->r, data, len, e.id);
+	if ((code = repo_index_reserve(w->r, type, e.id)) < 0)
+		return code;
+	if (code == 0)
+		goto done;
+	if ((code = repo_pack_writer_space(w, REPO_BLOB_SEAL_MAX(len), &p)) < 0 ||
+	    (code = repo_blob_seal(w->r, type, e.id, data, len, zstd_level, p, REPO_BLOB_SEAL_MAX(len), &stored)) < 0) {
+		repo_index_release(w->r, type, e.id);
+		return code;
+	}
+	if ((code = repo_pack_writer_commit(w, p, stored, e, true)) < 0)
+		return code; /* commit released the reservation */
+	code = 1;
+done:
+	if (ret_id)
+		memcpy(ret_id, e.id, REPO_ID_LEN);
+	if (ret_new)
+		*ret_new = code == 1;
+	return 0;
+}

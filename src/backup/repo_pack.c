@@ -1,0 +1,453 @@
+/*
+ * repo_pack.c: pack files: the writer that appends sealed blobs to a temporary file and
+ * finishes it (encrypted header, its length, fsync, rename to data/xx/<sha256>), and
+ * the reader and decoder of pack headers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backup/repo_internal.h"
+#include "core/crypto.h"
+#include "core/err.h"
+
+#define WRITER_BUF (4 * 1024 * 1024) /* blobs gathered before a write(2) */
+#define HEADER_TAIL_READ (64 * 1024) /* read at the end of a pack first: most headers fit */
+
+void repo_pack_entry_encode(const struct repo_pack_entry *e, uint8_t *p)
+{
+	p[0] = e->type;
+	memcpy(p + 1, e->id, REPO_ID_LEN);
+	repo_le64_put(p + 33, e->offset);
+	repo_le32_put(p + 41, e->stored_len);
+	repo_le32_put(p + 45, e->raw_len);
+}
+
+int repo_pack_entry_decode(const uint8_t *p, struct repo_pack_entry *e)
+{
+	e->type = p[0];
+	memcpy(e->id, p + 1, REPO_ID_LEN);
+	e->offset = repo_le64_get(p + 33);
+	e->stored_len = repo_le32_get(p + 41);
+	e->raw_len = repo_le32_get(p + 45);
+	if (e->type != REPO_BLOB_DATA && e->type != REPO_BLOB_TREE)
+		return err_set(-EBADMSG, "a blob has unknown type %u", e->type);
+	if (e->stored_len < REPO_BLOB_OVERHEAD)
+		return err_set(-EBADMSG, "a blob is shorter than its nonce and tag");
+	if (e->raw_len > WARD_BACKUP_BLOB_MAX || e->stored_len - REPO_BLOB_OVERHEAD > e->raw_len)
+		return err_set(-EBADMSG, "a blob has impossible lengths (%u stored, %u plain)", e->stored_len,
+			       e->raw_len);
+	if (e->offset > UINT32_MAX || e->offset + e->stored_len > UINT32_MAX)
+		return err_set(-EBADMSG, "a blob lies past 4 GiB in its pack");
+	return 0;
+}
+
+int repo_pack_header_decode(const uint8_t *plain, size_t len, uint64_t data_len, struct repo_pack_entry **ret,
+			    size_t *ret_n)
+{
+	struct repo_pack_entry *entries = NULL;
+	uint64_t end = 0;
+	int r;
+	if (len < 4)
+		return err_set(-EBADMSG, "its header is too short");
+	uint32_t n = repo_le32_get(plain);
+	if (n == 0 || n > WARD_BACKUP_PACK_BLOBS_MAX)
+		return err_set(-EBADMSG, "its header counts %u blobs", n);
+	if ((len - 4) / REPO_PACK_ENTRY_LEN != n || (len - 4) % REPO_PACK_ENTRY_LEN != 0)
+		return err_set(-EBADMSG, "its header has %zu bytes for %u blobs", len, n);
+	if (!(entries = malloc(n * sizeof(*entries))))
+		return -ENOMEM;
+	for (uint32_t k = 0; k < n; k++) {
+		struct repo_pack_entry *e = &entries[k];
+		if ((r = repo_pack_entry_decode(plain + 4 + (size_t)k * REPO_PACK_ENTRY_LEN, e)) < 0)
+			goto out;
+		if (e->offset < end) {
+			r = err_set(-EBADMSG, "its header has blob %u overlapping the one before", k + 1);
+			goto out;
+		}
+		end = e->offset + e->stored_len;
+		if (end > data_len) {
+			r = err_set(-EBADMSG, "its header puts blob %u past the end of its data", k + 1);
+			goto out;
+		}
+	}
+	*ret = entries;
+	*ret_n = n;
+	entries = NULL;
+	r = 0;
+out:
+	free(entries);
+	return r;
+}
+
+int repo_pack_header_parse(const struct repo *r, const uint8_t *tail, size_t tail_len, uint64_t pack_size,
+			   struct repo_pack_entry **ret_entries, size_t *ret_n, size_t *ret_need)
+{
+	static const char aad[] = REPO_AAD_PACK_HEADER;
+	if (tail_len > pack_size)
+		return err_set(-EINVAL, "more bytes than the pack has");
+	if (pack_size < 4 + REPO_AEAD_OVERHEAD + 4)
+		return err_set(-EBADMSG, "it is too short to be a pack (%llu bytes)", (unsigned long long)pack_size);
+	if (tail_len < 4) {
+		*ret_need = 4;
+		return -EAGAIN;
+	}
+	uint32_t hlen = repo_le32_get(tail + tail_len - 4);
+	if (hlen < REPO_AEAD_OVERHEAD + 4 || hlen > REPO_PACK_HEADER_MAX || hlen > pack_size - 4)
+		return err_set(-EBADMSG, "its header length (%u) is impossible for its size (%llu bytes): truncated?",
+			       hlen, (unsigned long long)pack_size);
+	if (tail_len < (size_t)hlen + 4) {
+		*ret_need = (size_t)hlen + 4;
+		return -EAGAIN;
+	}
+	const uint8_t *hdr = tail + tail_len - 4 - hlen;
+	size_t plen = hlen - REPO_AEAD_OVERHEAD;
+	uint8_t *plain = malloc(plen);
+	if (!plain)
+		return -ENOMEM;
+	int ret = repo_aead_open(r, aad, sizeof(aad) - 1, hdr, hlen, plain, plen, NULL);
+	if (ret == -EBADMSG)
+		ret = err_set(-EBADMSG, "its header does not decrypt (damaged, or truncated)");
+	if (ret == 0)
+		ret = repo_pack_header_decode(plain, plen, pack_size - 4 - hlen, ret_entries, ret_n);
+	free(plain);
+	return ret;
+}
+
+int repo_pack_read_header(struct repo *r, const uint8_t pack[REPO_ID_LEN], struct repo_pack_entry **ret_entries,
+			  size_t *ret_n)
+{
+	char path[4096], hex[REPO_HEX_LEN];
+	uint8_t *tail = NULL;
+	struct stat st;
+	size_t need = 0, got;
+	int ret = repo_pack_path(r, pack, path, sizeof(path)), fd = -1;
+	if (ret < 0)
+		return ret;
+	repo_id_hex(pack, hex);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		if (errno == ENOENT)
+			return err_set(-ENOENT, "pack %s is missing", hex);
+		return err_set(-errno, "cannot open pack %s: %s", hex, strerror(errno));
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = err_set(-errno, "cannot read pack %s: %s", hex, strerror(errno));
+		goto out;
+	}
+	uint64_t size = (uint64_t)st.st_size;
+	size_t want = size < HEADER_TAIL_READ ? (size_t)size : HEADER_TAIL_READ;
+	for (int round = 0; round < 2; round++) {
+		free(tail);
+		if (!(tail = malloc(want ? want : 1))) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if ((ret = repo_pread_all(fd, tail, want, size - want, &got)) < 0) {
+			ret = err_set(ret, "cannot read pack %s: %s", hex, strerror(-ret));
+			goto out;
+		}
+		if (got != want) {
+			ret = err_set(-EBADMSG, "pack %s is damaged: it shrank while being read", hex);
+			goto out;
+		}
+		ret = repo_pack_header_parse(r, tail, want, size, ret_entries, ret_n, &need);
+		if (ret != -EAGAIN)
+			break;
+		want = need; /* within the pack's size: parse checked */
+	}
+	if (ret == -EBADMSG || ret == -EAGAIN)
+		ret = err_set(-EBADMSG, "pack %s is damaged: %s", hex, err_msg(-EBADMSG));
+out:
+	free(tail);
+	close(fd);
+	return ret;
+}
+
+int repo_pack_list(struct repo *r, uint8_t (**ret_packs)[REPO_ID_LEN], size_t *ret_n)
+{
+	uint8_t(*packs)[REPO_ID_LEN] = NULL;
+	size_t n = 0, cap = 0;
+	int ret = 0;
+	for (int i = 0; i < 256; i++) {
+		char dir[4096], rel[8], (*ids)[REPO_HEX_LEN] = NULL, prefix[3];
+		size_t m = 0;
+		snprintf(rel, sizeof(rel), "data/%02x", i);
+		snprintf(prefix, sizeof(prefix), "%02x", i);
+		if ((ret = repo_join(r, dir, sizeof(dir), rel)) < 0)
+			goto out;
+		if ((ret = repo_dir_ids(dir, WARD_BACKUP_FILES_MAX, &ids, &m)) == -ENOENT)
+			continue;
+		if (ret < 0)
+			goto out;
+		for (size_t k = 0; k < m; k++) {
+			if (memcmp(ids[k], prefix, 2) != 0) /* misfiled: not where its name says */
+				continue;
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				void *p = n >= WARD_BACKUP_FILES_MAX ? NULL : realloc(packs, ncap * sizeof(*packs));
+				if (!p) {
+					free(ids);
+					ret = n >= WARD_BACKUP_FILES_MAX
+						  ? err_set(-E2BIG, "more than %d packs", WARD_BACKUP_FILES_MAX)
+						  : -ENOMEM;
+					goto out;
+				}
+				packs = p;
+				cap = ncap;
+			}
+			repo_id_parse(ids[k], packs[n++]);
+		}
+		free(ids);
+	}
+	*ret_packs = packs;
+	*ret_n = n;
+	packs = NULL;
+out:
+	free(packs);
+	return ret;
+}
+
+/* --- the writer --- */
+
+int repo_pack_writer_new(struct repo *r, struct repo_pack_writer **ret)
+{
+	struct repo_pack_writer *w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->r = r;
+	w->fd = -1;
+	w->buf_cap = WRITER_BUF;
+	if (!(w->buf = malloc(w->buf_cap)) || !(w->sha = EVP_MD_CTX_new())) {
+		repo_pack_writer_free(w);
+		return -ENOMEM;
+	}
+	*ret = w;
+	return 0;
+}
+
+/* Forgets the blobs of the pack being written and removes its file. */
+static void writer_drop(struct repo_pack_writer *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->reserved[i])
+			repo_index_release(w->r, w->entries[i].type, w->entries[i].id);
+	if (w->fd >= 0) {
+		close(w->fd);
+		unlink(w->tmp);
+	}
+	w->fd = -1;
+	w->n = 0;
+	w->size = 0;
+	w->buf_len = 0;
+}
+
+void repo_pack_writer_free(struct repo_pack_writer *w)
+{
+	if (!w)
+		return;
+	writer_drop(w);
+	EVP_MD_CTX_free(w->sha);
+	free(w->buf);
+	free(w->scratch);
+	free(w->entries);
+	free(w->reserved);
+	free(w);
+}
+
+uint64_t repo_pack_writer_size(const struct repo_pack_writer *w)
+{
+	return w->size;
+}
+
+size_t repo_pack_writer_count(const struct repo_pack_writer *w)
+{
+	return w->n;
+}
+
+static int writer_open(struct repo_pack_writer *w)
+{
+	char rel[64], name[2 * 16 + 1];
+	if (w->fd >= 0)
+		return 0;
+	crypto_random_hex(16, name);
+	snprintf(rel, sizeof(rel), "data/%s.tmp", name);
+	int r = repo_join(w->r, w->tmp, sizeof(w->tmp), rel);
+	if (r < 0)
+		return r;
+	if ((w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+		return err_set(-errno, "cannot create a pack in '%s': %s", w->r->path, strerror(errno));
+	if (EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1)
+		return err_set(-EIO, "cannot start SHA-256");
+	return 0;
+}
+
+static int writer_write(struct repo_pack_writer *w, const uint8_t *p, size_t len)
+{
+	int r = repo_write_all(w->fd, p, len);
+	if (r < 0)
+		return err_set(r, "cannot write pack '%s': %s", w->tmp, strerror(-r));
+	if (EVP_DigestUpdate(w->sha, p, len) != 1)
+		return err_set(-EIO, "SHA-256 failed");
+	return 0;
+}
+
+static int writer_flush(struct repo_pack_writer *w)
+{
+	int r = w->buf_len ? writer_write(w, w->buf, w->buf_len) : 0;
+	if (r == 0)
+		w->buf_len = 0;
+	return r;
+}
+
+int repo_pack_writer_space(struct repo_pack_writer *w, size_t bound, uint8_t **ret)
+{
+	int r;
+	if (w->n > 0 && (w->size + bound > WARD_BACKUP_PACK_TARGET || w->n >= WARD_BACKUP_PACK_BLOBS_MAX) &&
+	    (r = repo_pack_writer_finish(w, NULL)) < 0)
+		return r;
+	if ((r = writer_open(w)) < 0)
+		return r;
+	if (w->buf_len + bound <= w->buf_cap) {
+		*ret = w->buf + w->buf_len;
+		return 0;
+	}
+	if ((r = writer_flush(w)) < 0)
+		return r;
+	if (bound <= w->buf_cap) {
+		*ret = w->buf;
+		return 0;
+	}
+	if (bound > w->scratch_cap) {
+		free(w->scratch);
+		w->scratch_cap = 0;
+		if (!(w->scratch = malloc(bound)))
+			return -ENOMEM;
+		w->scratch_cap = bound;
+	}
+	*ret = w->scratch;
+	return 0;
+}
+
+int repo_pack_writer_commit(struct repo_pack_writer *w, const uint8_t *p, size_t len, struct repo_pack_entry e,
+			    bool reserved)
+{
+	int r = 0;
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 256;
+		void *a = realloc(w->entries, cap * sizeof(*w->entries)), *b = NULL;
+		if (a)
+			w->entries = a;
+		if (a && (b = realloc(w->reserved, cap * sizeof(*w->reserved))))
+			w->reserved = b;
+		if (!b)
+			r = -ENOMEM;
+		else
+			w->cap = cap;
+	}
+	if (r == 0 && p == w->buf + w->buf_len)
+		w->buf_len += len;
+	else if (r == 0)
+		r = writer_write(w, p, len); /* from scratch, after the buffer was flushed */
+	if (r < 0) {
+		if (reserved)
+			repo_index_release(w->r, e.type, e.id);
+		return r;
+	}
+	e.offset = w->size;
+	e.stored_len = (uint32_t)len;
+	w->entries[w->n] = e;
+	w->reserved[w->n] = reserved;
+	w->n++;
+	w->size += len;
+	if (w->size >= WARD_BACKUP_PACK_TARGET || w->n >= WARD_BACKUP_PACK_BLOBS_MAX)
+		return repo_pack_writer_finish(w, NULL);
+	return 0;
+}
+
+int repo_pack_writer_add(struct repo_pack_writer *w, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+			 const void *stored, size_t stored_len, uint32_t raw_len)
+{
+	struct repo_pack_entry e = {.type = (uint8_t)type, .raw_len = raw_len};
+	uint8_t *p;
+	int r;
+	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
+		return err_set(-EINVAL, "unknown blob type %d", (int)type);
+	if (stored_len < REPO_BLOB_OVERHEAD || raw_len > WARD_BACKUP_BLOB_MAX ||
+	    stored_len - REPO_BLOB_OVERHEAD > raw_len)
+		return err_set(-EINVAL, "a stored blob of %zu bytes cannot hold %u bytes", stored_len, raw_len);
+	if ((r = repo_pack_writer_space(w, stored_len, &p)) < 0)
+		return r;
+	memcpy(p, stored, stored_len);
+	memcpy(e.id, id, REPO_ID_LEN);
+	return repo_pack_writer_commit(w, p, stored_len, e, false);
+}
+
+int repo_pack_writer_finish(struct repo_pack_writer *w, uint8_t ret_pack[REPO_ID_LEN])
+{
+	static const char aad[] = REPO_AAD_PACK_HEADER;
+	uint8_t *plain = NULL, *sealed = NULL, len4[4], digest[REPO_ID_LEN];
+	char path[4096], hex[REPO_HEX_LEN];
+	unsigned int dlen = 0;
+	int r;
+	if (w->n == 0)
+		return -ENODATA;
+	size_t plen = 4 + w->n * REPO_PACK_ENTRY_LEN, hlen = plen + REPO_AEAD_OVERHEAD;
+	if (!(plain = malloc(plen)) || !(sealed = malloc(hlen))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	repo_le32_put(plain, (uint32_t)w->n);
+	for (size_t i = 0; i < w->n; i++)
+		repo_pack_entry_encode(&w->entries[i], plain + 4 + i * REPO_PACK_ENTRY_LEN);
+	repo_le32_put(len4, (uint32_t)hlen);
+	if ((r = repo_aead_seal(w->r, aad, sizeof(aad) - 1, plain, plen, NULL, 0, sealed)) < 0 ||
+	    (r = writer_flush(w)) < 0 || (r = writer_write(w, sealed, hlen)) < 0 || (r = writer_write(w, len4, 4)) < 0)
+		goto out;
+	if (fsync(w->fd) < 0) {
+		r = err_set(-errno, "cannot sync pack '%s': %s", w->tmp, strerror(errno));
+		goto out;
+	}
+	if (EVP_DigestFinal_ex(w->sha, digest, &dlen) != 1 || dlen != REPO_ID_LEN) {
+		r = err_set(-EIO, "SHA-256 failed");
+		goto out;
+	}
+	repo_id_hex(digest, hex);
+	if ((r = repo_pack_path(w->r, digest, path, sizeof(path))) < 0)
+		goto out;
+	char *slash = strrchr(path, '/');
+	if (rename(w->tmp, path) < 0) {
+		/* A repository made without data/xx (by hand, another tool): make it. */
+		*slash = '\0';
+		if (errno != ENOENT || (mkdir(path, 0700) < 0 && errno != EEXIST)) {
+			r = err_set(-errno, "cannot store pack %s: %s", hex, strerror(errno));
+			goto out;
+		}
+		*slash = '/';
+		if (rename(w->tmp, path) < 0) {
+			r = err_set(-errno, "cannot store pack %s: %s", hex, strerror(errno));
+			goto out;
+		}
+	}
+	close(w->fd);
+	w->fd = -1; /* renamed: writer_drop must not unlink it */
+	*slash = '\0';
+	if ((r = repo_sync_dir(path)) < 0)
+		goto out;
+	if ((r = repo_index_add(w->r, digest, w->entries, w->n)) < 0)
+		goto out;
+	w->n = 0;
+	w->size = 0;
+	if (ret_pack)
+		memcpy(ret_pack, digest, REPO_ID_LEN);
+out:
+	free(plain);
+	free(sealed);
+	if (r < 0)
+		writer_drop(w); /* its blobs are for another pack to take */
+	return r;
+}
