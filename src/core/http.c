@@ -213,6 +213,17 @@ int http_body_json(struct http_req *req, json_t **ret)
 	return 0;
 }
 
+int http_query_int(const struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *ret)
+{
+	const char *v = http_query(req, name);
+	if (!v || !*v)
+		return 0;
+	if (parse_int64(v, min, max, ret) < 0)
+		return err_set(-EINVAL, "%s must be a number between %lld and %lld", name, (long long)min,
+			       (long long)max);
+	return 0;
+}
+
 int http_body(const struct http_req *req, const char **ret, size_t *ret_len)
 {
 	*ret = req->body ? req->body : "";

@@ -45,6 +45,10 @@ const char *http_cookie(const struct http_req *req, const char *name);
 const char *http_client_addr(const struct http_req *req);
 bool http_is_tls(const struct http_req *req);
 
+/* An optional integer query parameter in [min, max]: *ret unchanged when absent,
+ * -EINVAL saying so when it is not a number in range. */
+int http_query_int(const struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *ret);
+
 /* The route's {name} capture, or NULL. */
 const char *http_param(const struct http_req *req, const char *name);
 

@@ -18,17 +18,6 @@
 	if (!s)                                                                                                        \
 		return -EIO;
 
-/* An optional integer query parameter in [min, max]; *ret unchanged when absent. */
-static int query_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *ret)
-{
-	const char *v = http_query(req, name);
-	if (!v || !*v)
-		return 0;
-	if (parse_int64(v, min, max, ret) < 0)
-		return err_set(-EINVAL, "%s must be a number between %lld and %lld", name, (long long)min,
-			       (long long)max);
-	return 0;
-}
 
 /* Replies {"article": ...} with the article as role sees it, in full. */
 static int reply_article(struct http_req *req, struct store *s, unsigned status, int64_t id)
@@ -63,8 +52,8 @@ int kb_api_list(struct http_req *req)
 	json_t *articles;
 	int r;
 	STORE_OR_FAIL(s);
-	if ((r = query_int(req, "after", 0, INT64_MAX, &after)) < 0 ||
-	    (r = query_int(req, "limit", 1, KB_PAGE_MAX, &limit)) < 0)
+	if ((r = http_query_int(req, "after", 0, INT64_MAX, &after)) < 0 ||
+	    (r = http_query_int(req, "limit", 1, KB_PAGE_MAX, &limit)) < 0)
 		return r;
 	struct kb_list_filter f = {.category = http_query(req, "category"), .after = after, .limit = (int)limit};
 	if ((r = kb_article_list(s, http_auth(req)->role, &f, &articles, &next)) < 0)
@@ -138,8 +127,8 @@ int kb_api_revisions(struct http_req *req)
 	json_t *revs;
 	int r;
 	STORE_OR_FAIL(s);
-	if ((r = route_article(req, s, &id)) < 0 || (r = query_int(req, "before", 1, INT64_MAX, &before)) < 0 ||
-	    (r = query_int(req, "limit", 1, KB_REVISIONS_MAX, &limit)) < 0 ||
+	if ((r = route_article(req, s, &id)) < 0 || (r = http_query_int(req, "before", 1, INT64_MAX, &before)) < 0 ||
+	    (r = http_query_int(req, "limit", 1, KB_REVISIONS_MAX, &limit)) < 0 ||
 	    (r = kb_article_revisions(s, http_auth(req)->role, id, before, (int)limit, &revs)) < 0)
 		return r;
 	json_t *last = json_array_get(revs, json_array_size(revs) ? json_array_size(revs) - 1 : 0);
@@ -156,7 +145,7 @@ int kb_api_search(struct http_req *req)
 	json_t *articles;
 	int r;
 	STORE_OR_FAIL(s);
-	if ((r = query_int(req, "limit", 1, KB_SEARCH_MAX, &limit)) < 0)
+	if ((r = http_query_int(req, "limit", 1, KB_SEARCH_MAX, &limit)) < 0)
 		return r;
 	const char *q = http_query(req, "q");
 	if (!q || !*q)
@@ -172,7 +161,7 @@ int kb_api_suggest(struct http_req *req)
 	json_t *articles;
 	int r;
 	STORE_OR_FAIL(s);
-	if ((r = query_int(req, "limit", 1, KB_SUGGEST_MAX, &limit)) < 0 ||
+	if ((r = http_query_int(req, "limit", 1, KB_SUGGEST_MAX, &limit)) < 0 ||
 	    (r = kb_suggest(s, http_auth(req)->role, http_query(req, "q"), (int)limit, &articles)) < 0)
 		return r;
 	return http_reply_json(req, 200, json_pack("{s:o}", "articles", articles));

@@ -16,6 +16,7 @@
 #include "accounts/accounts.h"
 #include "actlog/actlog.h"
 #include "core/err.h"
+#include "core/text.h"
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "hosts/hosts.h"
@@ -54,43 +55,6 @@ enum training_status training_status_at(int64_t due_at, int64_t completed_at, in
 
 /* --- checks --- */
 
-/* Whether p[0..n) is well-formed UTF-8; *ret_chars gets the number of code points. */
-static bool utf8_valid(const char *p, size_t n, size_t *ret_chars)
-{
-	const unsigned char *s = (const unsigned char *)p, *end = s + n;
-	size_t chars = 0;
-	while (s < end) {
-		unsigned c = *s, cp, min;
-		size_t len;
-		if (c < 0x80) {
-			s++;
-			chars++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			len = 2, cp = c & 0x1f, min = 0x80;
-		} else if ((c & 0xf0) == 0xe0) {
-			len = 3, cp = c & 0x0f, min = 0x800;
-		} else if ((c & 0xf8) == 0xf0) {
-			len = 4, cp = c & 0x07, min = 0x10000;
-		} else {
-			return false;
-		}
-		if ((size_t)(end - s) < len)
-			return false;
-		for (size_t i = 1; i < len; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		s += len;
-		chars++;
-	}
-	if (ret_chars)
-		*ret_chars = chars;
-	return true;
-}
 
 /* Checks text: UTF-8, at most max_chars characters (and 4 * max_chars bytes), not blank
  * when required, no control characters but tab and line ends when multiline. */

@@ -20,17 +20,6 @@
 	if (!s)                                                                                                        \
 		return -EIO;
 
-/* An optional integer query parameter in [min, max]; *ret unchanged when absent. */
-static int query_int(struct http_req *req, const char *name, int64_t min, int64_t max, int64_t *ret)
-{
-	const char *v = http_query(req, name);
-	if (!v || !*v)
-		return 0;
-	if (parse_int64(v, min, max, ret) < 0)
-		return err_set(-EINVAL, "%s must be a number between %lld and %lld", name, (long long)min,
-			       (long long)max);
-	return 0;
-}
 
 static int route_course(struct http_req *req, int64_t *ret)
 {
@@ -66,8 +55,8 @@ int training_api_courses(struct http_req *req)
 	json_t *courses;
 	int r;
 	STORE_OR_FAIL(s);
-	if ((r = query_int(req, "after", 0, INT64_MAX, &after)) < 0 ||
-	    (r = query_int(req, "limit", 1, TRAINING_PAGE_MAX, &limit)) < 0)
+	if ((r = http_query_int(req, "after", 0, INT64_MAX, &after)) < 0 ||
+	    (r = http_query_int(req, "limit", 1, TRAINING_PAGE_MAX, &limit)) < 0)
 		return r;
 	if (au->role < ROLE_ADMIN)
 		sync_me(s, au);
@@ -253,8 +242,8 @@ static int reply_assignments(struct http_req *req, struct store *s, struct train
 	int64_t after = 0, limit = TRAINING_PAGE_DEFAULT, next;
 	json_t *rows;
 	int r;
-	if ((r = query_int(req, "after", 0, INT64_MAX, &after)) < 0 ||
-	    (r = query_int(req, "limit", 1, TRAINING_PAGE_MAX, &limit)) < 0)
+	if ((r = http_query_int(req, "after", 0, INT64_MAX, &after)) < 0 ||
+	    (r = http_query_int(req, "limit", 1, TRAINING_PAGE_MAX, &limit)) < 0)
 		return r;
 	f->any_status = !status || !*status;
 	if (!f->any_status && (r = training_status_parse(status, &f->status)) < 0)
@@ -282,7 +271,7 @@ int training_api_assignments(struct http_req *req)
 	int64_t course = 0;
 	int r;
 	STORE_OR_FAIL(s);
-	if ((r = query_int(req, "course", 1, INT64_MAX, &course)) < 0)
+	if ((r = http_query_int(req, "course", 1, INT64_MAX, &course)) < 0)
 		return r;
 	if (f.user && !*f.user)
 		f.user = NULL;

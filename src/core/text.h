@@ -1,0 +1,14 @@
+/*
+ * text.h: checks on text from outside: UTF-8 validity.
+ */
+#ifndef WARD_TEXT_H
+#define WARD_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Whether p[0..n) is well-formed UTF-8 (no overlong forms, no surrogates, nothing
+ * past U+10FFFF); *ret_chars (may be NULL) gets the number of characters. */
+bool utf8_valid(const char *p, size_t n, size_t *ret_chars);
+
+#endif
