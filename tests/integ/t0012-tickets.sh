@@ -77,8 +77,12 @@ as "$SAM" PATCH "/api/v1/tickets/$N" -d '{"tier":2,"note":"Needs a new fuser; ge
 expect_eq "escalated" "$(printf '%s' "$BODY" | jq -r .ticket.tier)" 2
 as "$SAM" PATCH "/api/v1/tickets/$N" -d '{"assignee":"erin"}'
 expect_eq "assigning to an employee is refused" "$STATUS" 400
+as "$SAM" GET "/api/v1/tickets/$N"
+due_assign=$(printf '%s' "$BODY" | jq -c '[.ticket.resolve_due_at, .ticket.sla_used, .ticket.sla_since]')
+as "$SAM" PATCH "/api/v1/tickets/$N" -d '{"assignee":"sam"}'
 as "$SAM" PATCH "/api/v1/tickets/$N" -d '{"assignee":"admin"}'
 expect_eq "assigned to the generalist" "$(printf '%s' "$BODY" | jq -r .ticket.assignee)" admin
+expect_eq "reassigning leaves the SLA clock alone" "$(printf '%s' "$BODY" | jq -c '[.ticket.resolve_due_at, .ticket.sla_used, .ticket.sla_since]')" "$due_assign"
 
 # Pending stops the resolution clock; the requester's answer restarts it.
 as "$ADMIN" PATCH "/api/v1/tickets/$N" -d '{"status":"pending"}'
