@@ -53,6 +53,7 @@ struct ctx {
 	/* the queue */
 	pthread_mutex_t mu;
 	pthread_cond_t have, space;
+	pthread_cond_t tick; /* the progress line's own: a worker's wake-up must never go to it */
 	struct job *head, *tail;
 	int queued;
 	bool stop;
@@ -63,6 +64,8 @@ struct ctx {
 		blobs_new, bytes_stored, errors;
 	atomic_int fatal; /* the first error that must stop the backup */
 	struct repo_pack_writer *trees; /* the walking thread's writer, for trees */
+	atomic_uint_fast64_t scan_bytes;  /* the progress line's estimate of the total to read */
+	atomic_bool scan_done;
 	bool progress;
 	int64_t start_us;
 };
@@ -561,15 +564,70 @@ static int vdir_store(struct ctx *c, struct vdir *v, const char *path, const str
 
 /* --- the run --- */
 
+/* For the progress line's ETA: the bytes below path, counted the way the walk goes
+ * (excludes, one file system), without reading anything. */
+static void scan_dir(struct ctx *c, int dirfd, const char *path, dev_t root_dev, int depth)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	char sub[PATH_MAX];
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (struct dirent *de; !__atomic_load_n(&c->stop, __ATOMIC_RELAXED) && (de = readdir(d));) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name) >= (int)sizeof(sub) ||
+		    excluded(c, sub, de->d_name) || fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			atomic_fetch_add(&c->scan_bytes, (uint64_t)st.st_size);
+		else if (S_ISDIR(st.st_mode) && depth < 4096 && (!c->o->one_file_system || st.st_dev == root_dev)) {
+			int sfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sfd >= 0) {
+				scan_dir(c, sfd, sub, root_dev, depth + 1);
+				close(sfd);
+			}
+		}
+	}
+	closedir(d);
+}
+
+static void *scan_main(void *arg)
+{
+	struct ctx *c = arg;
+	for (int i = 0; i < c->o->npaths && !__atomic_load_n(&c->stop, __ATOMIC_RELAXED); i++) {
+		char abs[PATH_MAX];
+		struct stat st;
+		if (!realpath(c->o->paths[i], abs) || stat(abs, &st) < 0)
+			continue;
+		if (S_ISREG(st.st_mode)) {
+			atomic_fetch_add(&c->scan_bytes, (uint64_t)st.st_size);
+			continue;
+		}
+		int fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0) {
+			scan_dir(c, fd, abs, st.st_dev, 0);
+			close(fd);
+		}
+	}
+	atomic_store(&c->scan_done, true);
+	return NULL;
+}
+
 static void *progress_main(void *arg)
 {
 	struct ctx *c = arg;
+	pthread_t scanner;
+	bool scanning = pthread_create(&scanner, NULL, scan_main, c) == 0;
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
-		pthread_cond_timedwait(&c->have, &c->mu, &until);
+		pthread_cond_timedwait(&c->tick, &c->mu, &until);
 		bool stop = c->stop;
 		pthread_mutex_unlock(&c->mu);
 		if (stop)
@@ -577,10 +635,19 @@ static void *progress_main(void *arg)
 		double s = (double)(time_mono_us() - c->start_us) / 1e6;
 		uint64_t files = atomic_load(&c->files_new) + atomic_load(&c->files_changed) +
 				 atomic_load(&c->files_unchanged);
-		uint64_t b = atomic_load(&c->bytes_read);
-		fprintf(stderr, "\r%llu files, %.1f MiB read, %.1f MiB/s, %.0f s   ", (unsigned long long)files,
-			(double)b / 1048576.0, s > 0 ? (double)b / 1048576.0 / s : 0.0, s);
+		/* Unchanged files count as done: they are not read. */
+		uint64_t b = atomic_load(&c->bytes_read), done = atomic_load(&c->bytes_total);
+		uint64_t total = atomic_load(&c->scan_bytes);
+		double rate = s > 0 ? (double)done / s : 0;
+		char eta[32] = "";
+		if (atomic_load(&c->scan_done) && rate > 0 && total > done)
+			snprintf(eta, sizeof(eta), ", ETA %.0f s", (double)(total - done) / rate);
+		fprintf(stderr, "\r%llu files, %.1f MiB read (%.1f of %.1f MiB done), %.1f MiB/s, %.0f s%s   ",
+			(unsigned long long)files, (double)b / 1048576.0, (double)done / 1048576.0,
+			(double)total / 1048576.0, rate / 1048576.0, s, eta);
 	}
+	if (scanning)
+		pthread_join(scanner, NULL);
 	return NULL;
 }
 
@@ -609,7 +676,7 @@ static int find_parent(struct repo *r, const struct backup_opts *o, const char *
 int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summary *ret, char ret_snapshot[REPO_HEX_LEN])
 {
 	struct ctx c = {.r = r, .o = o, .mu = PTHREAD_MUTEX_INITIALIZER, .have = PTHREAD_COND_INITIALIZER,
-			.space = PTHREAD_COND_INITIALIZER, .start_us = time_mono_us()};
+			.space = PTHREAD_COND_INITIALIZER, .tick = PTHREAD_COND_INITIALIZER, .start_us = time_mono_us()};
 	const struct repo_config *cfg = repo_config(r);
 	struct worker *workers = NULL;
 	struct vdir root = {0};
@@ -686,8 +753,9 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 			memcpy(rootnode.subtree, root_id, REPO_ID_LEN);
 	}
 	pthread_mutex_lock(&c.mu);
-	c.stop = true;
+	__atomic_store_n(&c.stop, true, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&c.have);
+	pthread_cond_broadcast(&c.tick);
 	pthread_mutex_unlock(&c.mu);
 	for (int i = 0; i < started; i++)
 		pthread_join(c.threads[i], NULL);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "backup/backup.h"
 #include "backup/backup_cli.h"
+#include "backup/dump.h"
 #include "commands.h"
 #include "core/err.h"
 #include "core/fs.h"
@@ -62,7 +64,10 @@ int cmd_backup_run(struct cli *cli, int argc, char **argv)
 		{"exclude", required_argument, NULL, 'e'},    {"exclude-file", required_argument, NULL, 'E'},
 		{"one-file-system", no_argument, NULL, 'x'},  {"tag", required_argument, NULL, 't'},
 		{"compression", required_argument, NULL, 'c'}, {"threads", required_argument, NULL, 'j'},
-		{"parent", required_argument, NULL, 'P'},     {0, 0, 0, 0}};
+		{"parent", required_argument, NULL, 'P'},     {"dump", required_argument, NULL, 'D'},
+		{0, 0, 0, 0}};
+	static struct dump_spec specs[DUMP_MAX];
+	int ndumps = 0;
 	struct backup_opts o = {.zstd_level = 3, .progress = true};
 	struct backup_summary s;
 	const char *repo_path = NULL, *pwfile = NULL, *exfile = NULL;
@@ -97,6 +102,13 @@ int cmd_backup_run(struct cli *cli, int argc, char **argv)
 			o.threads = (int)v;
 			break;
 		case 'P': o.parent = optarg; break;
+		case 'D':
+			if (ndumps == DUMP_MAX)
+				return cli_usage_error(cli, "at most %d dumps", DUMP_MAX);
+			if (dump_parse(optarg, &specs[ndumps]) < 0)
+				return cli_usage_error(cli, "%s", err_msg(-EINVAL));
+			ndumps++;
+			break;
 		case 'h': return cli_help(cli);
 		default: return EXIT_USAGE;
 		}
@@ -116,6 +128,23 @@ int cmd_backup_run(struct cli *cli, int argc, char **argv)
 	if ((r = repo_lock(repo, false)) < 0) {
 		r = cli_fail(r);
 		goto out;
+	}
+	/* Databases are dumped first, consistently, into a folder of their own that the
+	 * snapshot then includes. */
+	char dumpdir[PATH_MAX];
+	snprintf(dumpdir, sizeof(dumpdir), "%s/backup-dumps", cli->data_dir);
+	if (ndumps) {
+		json_t *rep = NULL;
+		if (o.npaths == BACKUP_PATHS_MAX) {
+			r = cli_usage_error(cli, "at most %d paths with the dumps", BACKUP_PATHS_MAX - 1);
+			goto out;
+		}
+		if ((r = dump_all(specs, ndumps, dumpdir, &rep)) < 0) {
+			r = cli_fail(r);
+			goto out;
+		}
+		json_decref(rep);
+		o.paths[o.npaths++] = dumpdir;
 	}
 	if ((r = backup_run(repo, &o, &s, id)) < 0) {
 		r = cli_fail(r);

@@ -61,6 +61,12 @@ expect_exit "bit-exact with metadata, holes, links and ACLs" 0 python3 "$CMP" "$
 expect_eq "the sparse file is still sparse" "$(( $(stat -c %b "$TMP/out1$T/sparse.img") * 512 < 1024 * 1024 ))" 1
 expect_eq "a 4 GiB file of holes stores almost nothing" "$(( $(du -sb "$R" | cut -f1) < 20 * 1024 * 1024 ))" 1
 
+# On a terminal the run shows a progress line (its own thread, and a scanner for the
+# ETA): it must not take a wake-up meant for a worker and hang the backup.
+expect_exit "a backup with the progress line on a terminal" 0 timeout 120 script -qec \
+	"'$WARD' backup run '$T' --repo '$R' --password-file '$TMP/pw'" /dev/null
+expect_match "and finishes with its summary" "$OUT" "snapshot [0-9a-f]{16} saved"
+
 # --- the next backup reads only what changed ---
 expect_exit "second backup" 0 bj run "$T"
 expect_eq "nothing read" "$(printf '%s' "$OUT" | jq -c '[.files_new, .files_changed, .bytes_read]')" '[0,0,0]'
