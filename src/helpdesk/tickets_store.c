@@ -432,24 +432,21 @@ int tickets_store_json(struct store *s, int64_t id, bool full, bool public_only,
 int tickets_store_search(struct store *s, const char *fts_query, int64_t requester_id, bool include_internal,
 			 int limit, json_t *out)
 {
-	/* Ranked first (bm25; a title match counts five times a body match), and only the
-	 * best `limit` rows get their ticket joined and a snippet built: SQLite computes
-	 * every result column before sorting, which made common words cost seconds. */
+	/* bm25 weights: a title match counts five times a body match. */
 	sqlite3_stmt *st = store_stmt(
 		s, "SELECT f.ticket_id, f.event_id, t.title, t.status, "
-		   "snippet(ticket_fts, 1, char(2), char(3), '…', 16), top.rank "
-		   "FROM (SELECT rowid AS rid, bm25(ticket_fts, 5.0, 1.0) AS rank FROM ticket_fts "
-		   "      WHERE ticket_fts MATCH ?1 AND (?2 = 0 OR requester_id = ?2) AND (?3 OR internal = 0) "
-		   "      ORDER BY rank LIMIT ?4) AS top "
-		   "JOIN ticket_fts f ON f.rowid = top.rid JOIN tickets t ON t.id = f.ticket_id "
-		   "WHERE ticket_fts MATCH ?1 ORDER BY top.rank");
+		   "snippet(ticket_fts, 1, char(2), char(3), '…', 16), bm25(ticket_fts, 5.0, 1.0) AS rank "
+		   "FROM ticket_fts f JOIN tickets t ON t.id = f.ticket_id "
+		   "WHERE ticket_fts MATCH ? AND (? = 0 OR f.requester_id = ?) AND (? OR f.internal = 0) "
+		   "ORDER BY rank LIMIT ?");
 	int rc, r = 0;
 	if (!st)
 		return -EIO;
 	sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, requester_id);
-	sqlite3_bind_int(st, 3, include_internal);
-	sqlite3_bind_int(st, 4, limit);
+	sqlite3_bind_int64(st, 3, requester_id);
+	sqlite3_bind_int(st, 4, include_internal);
+	sqlite3_bind_int(st, 5, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *row = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:f}", "kind",
 					store_col_int(st, 1) ? "comment" : "ticket", "number",
