@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backup/chunker.h"
 #include "backup/repo_internal.h"
 #include "core/err.h"
 #include "core/fs.h"
@@ -210,6 +211,12 @@ int repo_config_read(const char *path, struct repo_config *ret)
 			    "the config of repository '%s' has chunker bounds %u/%u/%u: want 4096 <= min <= avg "
 			    "(a power of two) <= max <= %d",
 			    path, c.chunk_min, c.chunk_avg, c.chunk_max, WARD_BACKUP_BLOB_MAX);
+		goto out;
+	}
+	/* And what the chunker itself accepts, so a repository that opens can be backed up to. */
+	struct chunker_params cp = {c.chunk_min, c.chunk_avg, c.chunk_max};
+	if ((r = chunker_params_check(&cp)) < 0) {
+		r = err_set(-EBADMSG, "the config of repository '%s': %s", path, err_msg(r));
 		goto out;
 	}
 	repo_id_hex(bin, c.id);
