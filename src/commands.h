@@ -92,6 +92,12 @@ int cmd_backup_snapshots(struct cli *cli, int argc, char **argv);
 int cmd_backup_ls(struct cli *cli, int argc, char **argv);
 int cmd_backup_restore(struct cli *cli, int argc, char **argv);
 
+/* backup/backup_admin_cli.c */
+int cmd_backup_forget(struct cli *cli, int argc, char **argv);
+int cmd_backup_prune(struct cli *cli, int argc, char **argv);
+int cmd_backup_diff(struct cli *cli, int argc, char **argv);
+int cmd_backup_stats(struct cli *cli, int argc, char **argv);
+
 /* actlog/actlog_cli.c */
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);

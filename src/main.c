@@ -138,6 +138,17 @@ static const struct cli_cmd commands[] = {
 	{"backup", "ls", cmd_backup_ls, "--repo R SNAP [PATH]", "List the files of a snapshot ('latest' is the newest)."},
 	{"backup", "restore", cmd_backup_restore, "--repo R SNAP --target DIR [--include P]... [--threads N]",
 	 "Restore a snapshot, or the paths matching --include, bit-exact with owners, modes, times and attributes."},
+	{"backup", "forget", cmd_backup_forget,
+	 "--repo R [--keep-last N] [--keep-hourly N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] "
+	 "[--keep-yearly N] [--keep-tag T]... [--host H]... [--path P]... [--dry-run] [--prune [--max-unused P%]]",
+	 "Remove the snapshots a retention policy does not keep (per host and paths; restic's rules); never every "
+	 "one of a group."},
+	{"backup", "prune", cmd_backup_prune, "--repo R [--max-unused 5%] [--dry-run]",
+	 "Delete the data no snapshot uses: unused packs go, packs more unused than --max-unused are repacked."},
+	{"backup", "diff", cmd_backup_diff, "--repo R SNAP1 SNAP2",
+	 "List the paths added (+), removed (-), modified (M), with new metadata (U) or of another type (T)."},
+	{"backup", "stats", cmd_backup_stats, "--repo R [SNAP] [--mode restore|raw]",
+	 "Sizes: what a restore writes, or the blobs stored (raw), with the dedup and compression ratios."},
 	{"version", NULL, cmd_version, "", "Print the version."},
 	{"help", NULL, cmd_help, "[NOUN]", "Show the commands, or one noun's commands."},
 	{NULL, NULL, NULL, NULL, NULL},

@@ -83,4 +83,108 @@ int backup_ls(struct repo *r, const char *id, const char *path, json_t **ret);
  * [{"snapshot", "time", "files": [path...]}...]. */
 int backup_affected(struct repo *r, const json_t *blob_ids, json_t **ret);
 
+/* --- forget, prune, diff, stats (forget.c, prune.c) --- */
+
+struct tz;
+
+#define FORGET_UNLIMITED (-1) /* a --keep-* count meaning "every one" */
+
+/* Which snapshots forget keeps (restic's semantics): a snapshot kept by any rule stays. */
+struct forget_policy {
+	int last;			       /* the newest n */
+	int hourly, daily, weekly, monthly, yearly; /* the newest of each of the newest n periods (local time) */
+	const char *keep_tags[BACKUP_TAGS_MAX];	    /* "a,b": every snapshot with all of them; "": untagged ones */
+	int nkeep_tags;
+};
+
+/* Which snapshots forget looks at; the others are left alone. */
+struct forget_filter {
+	const char *hosts[BACKUP_PATHS_MAX]; /* any of these hosts; none: every host */
+	int nhosts;
+	const char *paths[BACKUP_PATHS_MAX]; /* snapshots holding all of these paths */
+	int npaths;
+};
+
+/* True when p keeps nothing on its own (no count above 0, no tag): forget refuses it. */
+bool forget_policy_empty(const struct forget_policy *p);
+
+/* Applies p to snapshots (an array as snapshot_list gives it) for the ones f selects,
+ * per group of host and paths, periods in zone (NULL: this process's local time). *ret
+ * (the caller's): [{"hostname", "paths", "keep": [{"id", "time", "tags", "reasons":
+ * [...]}...], "remove": [{"id", "time", "tags"}...]}...], groups by host and paths,
+ * snapshots oldest first. -EINVAL for an empty policy; -EPERM naming the group when it
+ * would remove every snapshot of one (a --keep-tag that matches none). */
+int forget_apply(const json_t *snapshots, const struct forget_policy *p, const struct forget_filter *f,
+		 const struct tz *zone, json_t **ret);
+
+/* forget_apply on the repository's snapshots in local time, then (unless dry_run)
+ * removes the snapshot files it says to remove. r must hold an exclusive lock unless
+ * dry_run. *ret as forget_apply's. */
+int backup_forget(struct repo *r, const struct forget_policy *p, const struct forget_filter *f, bool dry_run,
+		  json_t **ret);
+
+struct prune_opts {
+	int max_unused;	     /* percent of a pack's bytes that may be unused before it is repacked; 100: never */
+	bool dry_run;	     /* plan and count, change nothing */
+	const json_t *ignore; /* {"<snapshot id>": true}: count these as gone (forget --prune --dry-run); NULL */
+};
+
+struct prune_summary {
+	uint64_t snapshots;			       /* snapshots whose blobs were marked */
+	uint64_t packs, blobs, bytes;		       /* indexed before: packs, blobs, stored bytes */
+	uint64_t used_blobs, used_bytes;	       /* what the snapshots reference (one copy of each) */
+	uint64_t deleted_packs, deleted_blobs, deleted_bytes; /* packs none of whose blobs is used */
+	uint64_t repacked_packs, repacked_blobs, repacked_bytes; /* packs rewritten; the used blobs copied */
+	uint64_t dropped_blobs, dropped_bytes;		       /* the unused blobs of the repacked packs */
+	uint64_t kept_unused_blobs, kept_unused_bytes;	       /* unused blobs left in packs kept as they are */
+	uint64_t unindexed_packs, unindexed_bytes;	       /* packs no index names (interrupted runs) */
+	uint64_t new_packs, index_files_old, index_files_new, tmp_removed;
+	double seconds;
+};
+
+/* Removes what no snapshot uses: marks every blob reachable from every snapshot, deletes
+ * the packs with no used blob and packs no index names, and repacks those whose unused
+ * bytes are above o->max_unused percent (their used blobs copied as stored into new
+ * packs). New packs and a new full index are written before the old index files and
+ * then the old packs are removed, so a crash at any point leaves a sound repository.
+ * r must hold an exclusive lock unless o->dry_run. Refuses (changing nothing) when a
+ * snapshot, tree or index file cannot be read, or a used blob is in no pack. */
+int backup_prune(struct repo *r, const struct prune_opts *o, struct prune_summary *ret);
+
+enum stats_mode {
+	STATS_RESTORE, /* what restoring would write: files and the sum of their sizes */
+	STATS_RAW,     /* the blobs referenced, each once: stored and plain bytes, dedup ratio */
+};
+
+/* Statistics of snapshot id (NULL: every snapshot). *ret: {"snapshots", "mode",
+ * "files", "dirs", "others", "restore_size"} and, for STATS_RAW, "blobs", "tree_blobs",
+ * "data_blobs", "raw_size", "stored_size", "compression_ratio" (raw / stored) and
+ * "dedup_ratio" (restore size / plain bytes of the data blobs). */
+int backup_stats(struct repo *r, const char *id, enum stats_mode mode, json_t **ret);
+
+/* What changed about a path between two snapshots (the bits of "what"). */
+#define DIFF_CONTENT 0x01 /* file contents or size, symlink target, device number */
+#define DIFF_TYPE 0x02
+#define DIFF_MODE 0x04
+#define DIFF_OWNER 0x08 /* uid, gid or their names */
+#define DIFF_MTIME 0x10
+#define DIFF_XATTRS 0x20 /* extended attributes and ACLs */
+
+/* Called for each change, in path order: change is '+' added, '-' removed, 'M' content
+ * modified, 'U' metadata only, 'T' type changed; type names the node (the new one
+ * unless removed). A non-zero return stops the walk and is returned. */
+typedef int (*diff_fn)(const char *path, char change, unsigned what, const char *type, void *arg);
+
+struct diff_summary {
+	uint64_t added, removed, modified, metadata, type_changed;
+	uint64_t added_bytes, removed_bytes; /* sizes of the files added and removed */
+};
+
+/* Compares snapshot b with snapshot a (ids, prefixes or "latest"); subtrees with the
+ * same id are skipped unread. */
+int backup_diff(struct repo *r, const char *a, const char *b, diff_fn fn, void *arg, struct diff_summary *ret);
+
+/* The names of the bits of what, comma-separated ("content,mtime"), into out. */
+void diff_what_names(unsigned what, char *out, size_t size);
+
 #endif

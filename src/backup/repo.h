@@ -269,4 +269,39 @@ int repo_lock_clean(struct repo *r, bool all, unsigned *ret_removed);
  * interrupted backup leaves them). Returns 0 whenever the check ran: read "ok". */
 int repo_check(struct repo *r, bool read_data, json_t **ret);
 
+/* --- prune support (repo_prune.c) --- */
+
+/* A pack as the index files list it: its blobs in file order. */
+struct repo_pack_info {
+	uint8_t id[REPO_ID_LEN];
+	struct repo_pack_entry *entries;
+	size_t n;
+};
+
+/* Reads every index file afresh (not the in-memory index): *ret_packs gets each pack
+ * once, sorted by id (free with repo_pack_infos_free), *ret_files the index files' ids
+ * (the caller frees). -EBADMSG naming the file when any index file is damaged, or when
+ * two list one pack differently: prune must not act on a partial view. */
+int repo_index_files_read(struct repo *r, struct repo_pack_info **ret_packs, size_t *ret_npacks,
+			  char (**ret_files)[REPO_HEX_LEN], size_t *ret_nfiles);
+void repo_pack_infos_free(struct repo_pack_info *packs, size_t n);
+
+/* Reads the stored (sealed) bytes of the blob e of pack; with verify also opens them
+ * and checks them against the id (-EBADMSG naming blob and pack when damaged). *ret
+ * (the caller frees) holds e->stored_len bytes. */
+int repo_blob_read_stored(struct repo *r, const uint8_t pack[REPO_ID_LEN], const struct repo_pack_entry *e,
+			  bool verify, uint8_t **ret);
+
+/* Removes data/xx/<pack> (gone already is fine) and syncs its folder. Only under an
+ * exclusive lock, and only for a pack no index file names any more. */
+int repo_pack_remove(struct repo *r, const uint8_t pack[REPO_ID_LEN]);
+
+/* Removes the temporary files interrupted writers leave ("<hex>.tmp" in data/, index/
+ * and snapshots/). Only under an exclusive lock: nobody else is writing. */
+int repo_tmp_clean(struct repo *r, unsigned *ret_removed);
+
+/* Forgets the in-memory index and reads the index files again (after prune rewrote
+ * them). No pack writer may be in use. */
+int repo_index_reload(struct repo *r);
+
 #endif
