@@ -5,8 +5,10 @@
 #include "actlog/actlog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,32 +21,156 @@
 #include "core/limits.h"
 #include "core/timeutil.h"
 
-#define HEAD_MAGIC "ward-activity-head 1\n"
+/*
+ * The head file. Version 2 holds two slots of HEAD_SLOT bytes; each commit that
+ * appended overwrites the slot holding the older head, in place and without a sync of
+ * its own (the store's group sync syncs it right after the WAL, before the commit is
+ * reported done). A slot carries a check of its contents, so a write torn by a crash
+ * spoils only that slot and the other still holds the previous head. Version 1 (one
+ * line, replaced by rename) is still read, and rewritten as version 2 on first use.
+ */
+#define HEAD_MAGIC_V1 "ward-activity-head 1\n"
+#define HEAD_MAGIC "ward-activity-head 2\n"
+#define HEAD_SLOT 128
 
-/* What this thread's open transaction appended, written to the head file at commit;
- * old_* is the head before the transaction, restored if COMMIT fails. */
+/* This thread's open transaction appended: at commit its newest entry goes to the head
+ * file (read back from the log then, so entries of a change rolled back to a savepoint
+ * are never pinned); old_* is the head before the transaction, restored if COMMIT
+ * fails. */
 struct actlog_pending {
-	int64_t old_id, new_id;
-	char old_hash[CRYPTO_SHA256_HEX], new_hash[CRYPTO_SHA256_HEX];
+	struct store *s;
+	int64_t old_id;
+	char old_hash[CRYPTO_SHA256_HEX];
 };
 static _Thread_local struct actlog_pending pending;
 
+struct head {
+	int64_t id; /* -1: the slot holds no valid head */
+	char hash[CRYPTO_SHA256_HEX];
+};
 
 static int head_path(char *out, size_t size)
 {
 	return fs_join(out, size, store_data_dir(), ACTLOG_HEAD_FILE);
 }
 
-static int head_write(int64_t id, const char *hash)
+/* The check of a slot: the first 16 hex digits of SHA-256 over "<id> <hash>". */
+static void slot_check(const char *body, size_t n, char out[17])
 {
-	char path[4096], text[160];
+	unsigned char d[CRYPTO_SHA256_LEN];
+	char hex[CRYPTO_SHA256_HEX];
+	crypto_sha256(body, n, d);
+	crypto_hex(d, sizeof(d), hex);
+	memcpy(out, hex, 16);
+	out[16] = '\0';
+}
+
+static void slot_format(char slot[HEAD_SLOT], int64_t id, const char *hash)
+{
+	char body[96], check[17];
+	int n = snprintf(body, sizeof(body), "%lld %s", (long long)id, hash);
+	slot_check(body, (size_t)n, check);
+	memset(slot, '\n', HEAD_SLOT);
+	int m = snprintf(slot, HEAD_SLOT, HEAD_MAGIC "%s %s\n", body, check);
+	slot[m] = '\n'; /* padding, not a terminator */
+}
+
+static struct head slot_parse(const char *slot, size_t len)
+{
+	struct head h = {.id = -1};
+	char text[HEAD_SLOT + 1], hash[CRYPTO_SHA256_HEX + 1], check[17 + 1], want[17];
+	long long id;
+	if (len < HEAD_SLOT)
+		return h;
+	memcpy(text, slot, HEAD_SLOT);
+	text[HEAD_SLOT] = '\0';
+	if (strncmp(text, HEAD_MAGIC, strlen(HEAD_MAGIC)) != 0 ||
+	    sscanf(text + strlen(HEAD_MAGIC), "%lld %64s %17s", &id, hash, check) != 3 || strlen(hash) != 64 ||
+	    id < 0)
+		return h;
+	char body[96];
+	int n = snprintf(body, sizeof(body), "%lld %s", id, hash);
+	slot_check(body, (size_t)n, want);
+	if (strcmp(check, want) != 0)
+		return h;
+	h.id = id;
+	memcpy(h.hash, hash, CRYPTO_SHA256_HEX);
+	return h;
+}
+
+/* Both slots of a version 2 file (slot 0 holds a version 1 file's head); false when
+ * text is neither. */
+static bool head_parse(const char *text, size_t len, struct head slots[2])
+{
+	slots[0] = slots[1] = (struct head){.id = -1};
+	if (len >= strlen(HEAD_MAGIC_V1) && strncmp(text, HEAD_MAGIC_V1, strlen(HEAD_MAGIC_V1)) == 0) {
+		char t[160], hash[CRYPTO_SHA256_HEX + 1];
+		long long id;
+		size_t n = len < sizeof(t) - 1 ? len : sizeof(t) - 1;
+		memcpy(t, text, n);
+		t[n] = '\0';
+		if (sscanf(t + strlen(HEAD_MAGIC_V1), "%lld %64s", &id, hash) != 2 || strlen(hash) != 64 || id < 0)
+			return false;
+		slots[0].id = id;
+		memcpy(slots[0].hash, hash, CRYPTO_SHA256_HEX);
+		return true;
+	}
+	slots[0] = slot_parse(text, len);
+	if (len >= 2 * HEAD_SLOT)
+		slots[1] = slot_parse(text + HEAD_SLOT, len - HEAD_SLOT);
+	return slots[0].id >= 0 || slots[1].id >= 0;
+}
+
+static int head_sync(void)
+{
+	char path[4096];
 	int r = head_path(path, sizeof(path));
 	if (r < 0)
 		return r;
-	int n = snprintf(text, sizeof(text), HEAD_MAGIC "%lld %s\n", (long long)id, hash);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		return -EINVAL;
-	return fs_write_atomic(path, text, (size_t)n, 0600);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : err_set(-errno, "cannot open '%s': %s", path, strerror(errno));
+	r = fdatasync(fd) < 0 ? err_set(-errno, "cannot sync '%s': %s", path, strerror(errno)) : 0;
+	close(fd);
+	return r;
+}
+
+/* Writes the head (id, hash): into the slot holding the older head, or into both
+ * (every=true, to take back a head whose commit failed). A missing, damaged or version
+ * 1 file is replaced whole, synced and renamed into place. */
+static int head_write(int64_t id, const char *hash, bool every)
+{
+	char path[4096], buf[2 * HEAD_SLOT];
+	struct head slots[2];
+	int r = head_path(path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = store_on_sync(head_sync);
+	if (r < 0)
+		return r;
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = fd >= 0 ? pread(fd, buf, sizeof(buf), 0) : -1;
+	if (fd < 0 && errno != ENOENT)
+		return err_set(-errno, "cannot open '%s': %s", path, strerror(errno));
+	if (n != (ssize_t)sizeof(buf) || strncmp(buf, HEAD_MAGIC_V1, strlen(HEAD_MAGIC_V1)) == 0 ||
+	    !head_parse(buf, (size_t)n, slots)) {
+		if (fd >= 0)
+			close(fd);
+		slot_format(buf, id, hash);
+		memcpy(buf + HEAD_SLOT, buf, HEAD_SLOT);
+		return fs_write_atomic(path, buf, sizeof(buf), 0600);
+	}
+	char slot[HEAD_SLOT];
+	slot_format(slot, id, hash);
+	int which = slots[0].id <= slots[1].id ? 0 : 1;
+	for (int i = 0; i < 2 && r == 0; i++) {
+		if (!every && i != which)
+			continue;
+		if (pwrite(fd, slot, HEAD_SLOT, (off_t)i * HEAD_SLOT) != HEAD_SLOT)
+			r = err_set(-EIO, "cannot write '%s': %s", path, strerror(errno));
+	}
+	close(fd);
+	return r;
 }
 
 /* Reads the head file: -ENOENT when absent, -EBADMSG when unreadable as a head. */
@@ -52,21 +178,20 @@ static int head_read(int64_t *ret_id, char ret_hash[CRYPTO_SHA256_HEX])
 {
 	char path[4096], *text = NULL;
 	size_t len;
+	struct head slots[2];
 	int r = head_path(path, sizeof(path));
 	if (r < 0)
 		return r;
 	r = fs_read_file(path, 4096, &text, &len);
 	if (r < 0)
 		return r == -ENOENT ? -ENOENT : r;
-	long long id;
-	char hash[CRYPTO_SHA256_HEX + 1];
-	if (strncmp(text, HEAD_MAGIC, strlen(HEAD_MAGIC)) != 0 ||
-	    sscanf(text + strlen(HEAD_MAGIC), "%lld %64s", &id, hash) != 2 || strlen(hash) != 64 || id < 0) {
+	if (!head_parse(text, len, slots)) {
 		r = err_set(-EBADMSG, "head file '%s' is damaged", path);
 		goto out;
 	}
-	*ret_id = id;
-	memcpy(ret_hash, hash, CRYPTO_SHA256_HEX);
+	const struct head *h = slots[0].id >= slots[1].id ? &slots[0] : &slots[1];
+	*ret_id = h->id;
+	memcpy(ret_hash, h->hash, CRYPTO_SHA256_HEX);
 out:
 	free(text);
 	return r;
@@ -75,13 +200,18 @@ out:
 static int pending_commit(void *arg)
 {
 	struct actlog_pending *p = arg;
-	return head_write(p->new_id, p->new_hash);
+	int64_t id;
+	char hash[CRYPTO_SHA256_HEX];
+	int r = actlog_store_tail(p->s, &id, hash);
+	if (r < 0 || id == p->old_id)
+		return r;
+	return head_write(id, hash, false);
 }
 
 static void pending_undo(void *arg)
 {
 	struct actlog_pending *p = arg;
-	head_write(p->old_id, p->old_hash);
+	head_write(p->old_id, p->old_hash, true);
 }
 
 /* The encoding the hash covers: each field as "<length>:<bytes>\n", so no choice of
@@ -179,12 +309,11 @@ int actlog_append(struct store *s, const char *actor, const char *action, const 
 	r = store_on_commit(s, pending_commit, pending_undo, &pending);
 	if (r == 1) {
 		/* The first append of this transaction: remember the head to restore. */
+		pending.s = s;
 		pending.old_id = tail;
 		memcpy(pending.old_hash, prev, sizeof(prev));
 		r = 0;
 	}
-	pending.new_id = row.id;
-	memcpy(pending.new_hash, hash, sizeof(hash));
 end:
 	r = store_tx_end(s, r);
 out:

@@ -666,8 +666,13 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	http.access_log_fd = cfg->access_log_fd;
 	unsigned threads = cfg->threads;
 	if (threads == 0) {
+		/* More threads than cores: a request waiting for its commit to reach the disk
+		 * holds its thread, and the requests of the other threads meanwhile join that
+		 * commit (store_batch, store_sync) instead of queueing behind it. */
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = n < 2 ? 2 : (unsigned)n;
+		threads = (unsigned)(n < 1 ? 1 : n) * WARD_HTTP_THREADS_PER_CPU;
+		if (threads < WARD_HTTP_THREADS_MIN)
+			threads = WARD_HTTP_THREADS_MIN;
 	}
 
 	/* Worker threads inherit this mask, so only sigwait below sees the signals. */

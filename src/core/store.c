@@ -4,6 +4,7 @@
 #include "core/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "core/embed.h"
 #include "core/err.h"
 #include "core/fs.h"
+#include "core/fts.h"
 #include "core/limits.h"
 #include "core/timeutil.h"
 
@@ -34,6 +36,8 @@ struct store {
 	bool tx_failed;       /* an inner level rolled back */
 	struct store_hook hooks[4];
 	int nhooks;
+	uint64_t unsynced;    /* the group sequence of this connection's newest commit not yet synced */
+	int wal_pages;        /* the WAL's size after that commit, in pages */
 };
 
 /* Writers in this process take turns here before BEGIN IMMEDIATE: a queue on a mutex,
@@ -41,8 +45,46 @@ struct store {
  * another). Other processes still meet the busy timeout. */
 static pthread_mutex_t store_write_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * Group commit. COMMIT itself does not sync (synchronous = NORMAL, which in WAL mode
+ * keeps the database consistent through a crash); instead each committing thread, once
+ * it has let go of the write lock, waits until its commit is on disk. The first to wait
+ * syncs the WAL (and the files registered with store_on_sync) for every commit made so
+ * far, and the threads that committed meanwhile share that sync instead of each paying
+ * for one: under load, one fdatasync covers many transactions, and no writer holds the
+ * write lock while the disk works.
+ */
+static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_done = PTHREAD_COND_INITIALIZER;
+static uint64_t commit_seq;  /* commits made in this process (under the write lock or wal hook) */
+static uint64_t synced_seq;  /* commits known to be on disk */
+static uint64_t failed_seq;  /* commits whose sync failed: their callers get -EIO */
+static bool syncing;
+static uint64_t syncs;       /* times the WAL was synced for a group */
+static int (*sync_fns[4])(void);
+static int nsync_fns;
+
+/*
+ * Batched writes (store_batch): callers queue their change; one of them, the leader,
+ * runs a whole queue of them in one transaction on its connection, each under its own
+ * savepoint, and commits once. The others wait for the outcome of theirs.
+ */
+struct batch_req {
+	int (*fn)(struct store *, void *);
+	void *arg;
+	int r;
+	bool done;
+	char msg[512];
+	struct batch_req *next;
+};
+static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t batch_cond = PTHREAD_COND_INITIALIZER;
+static struct batch_req *batch_head, **batch_tail = &batch_head;
+static bool batch_leading;
+
 static char store_dir[4096];
 static char store_path[4096];
+static char store_wal_path[4100];
 static pthread_key_t store_key;
 static pthread_once_t store_key_once = PTHREAD_ONCE_INIT;
 
@@ -74,6 +116,7 @@ int store_setup(const char *data_dir)
 	r = fs_join(store_path, sizeof(store_path), data_dir, "ward.db");
 	if (r < 0)
 		return r;
+	snprintf(store_wal_path, sizeof(store_wal_path), "%s-wal", store_path);
 	pthread_once(&store_key_once, store_key_make);
 	return 0;
 }
@@ -183,6 +226,102 @@ static int store_exec(struct store *s, const char *sql, const char *what)
 	return 0;
 }
 
+void store_sync_stats(uint64_t *ret_commits, uint64_t *ret_syncs)
+{
+	pthread_mutex_lock(&sync_lock);
+	*ret_commits = __atomic_load_n(&commit_seq, __ATOMIC_ACQUIRE);
+	*ret_syncs = syncs;
+	pthread_mutex_unlock(&sync_lock);
+}
+
+int store_on_sync(int (*fn)(void))
+{
+	int r = 0;
+	pthread_mutex_lock(&sync_lock);
+	for (int i = 0; i < nsync_fns; i++)
+		if (sync_fns[i] == fn)
+			goto out;
+	if (nsync_fns == (int)(sizeof(sync_fns) / sizeof(sync_fns[0])))
+		r = err_set(-ENOSPC, "too many sync hooks");
+	else
+		sync_fns[nsync_fns++] = fn;
+out:
+	pthread_mutex_unlock(&sync_lock);
+	return r;
+}
+
+/* Syncs the WAL, then the registered files. The WAL may be absent when the last
+ * connection checkpointed it away, in which case the database file holds everything
+ * and that checkpoint synced it. */
+static int sync_files(void)
+{
+	int r = 0;
+	int fd = open(store_wal_path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fdatasync(fd) < 0)
+			r = err_set(-EIO, "cannot sync '%s': %s", store_wal_path, strerror(errno));
+		close(fd);
+	} else if (errno != ENOENT) {
+		r = err_set(-errno, "cannot open '%s': %s", store_wal_path, strerror(errno));
+	}
+	int n = __atomic_load_n(&nsync_fns, __ATOMIC_ACQUIRE);
+	for (int i = 0; i < n && r == 0; i++)
+		r = sync_fns[i]();
+	return r;
+}
+
+/* The WAL hook: runs after each commit on s, the write lock still held. Numbers the
+ * commit for the group sync and notes whether the WAL wants a checkpoint. */
+static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)db;
+	(void)name;
+	struct store *s = arg;
+	s->unsynced = __atomic_add_fetch(&commit_seq, 1, __ATOMIC_ACQ_REL);
+	s->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+int store_sync(struct store *s)
+{
+	uint64_t mine = s->unsynced;
+	int r = 0;
+	if (mine == 0)
+		return 0;
+	s->unsynced = 0;
+	if (s->wal_pages >= WARD_DB_CHECKPOINT_PAGES) {
+		/* What SQLite's auto-checkpoint would do, but outside the write lock: a passive
+		 * checkpoint runs beside writers, and syncs the WAL before copying it. */
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		s->wal_pages = 0;
+	}
+	pthread_mutex_lock(&sync_lock);
+	while (synced_seq < mine && failed_seq < mine) {
+		if (syncing) {
+			pthread_cond_wait(&sync_done, &sync_lock);
+			continue;
+		}
+		syncing = true;
+		uint64_t upto = __atomic_load_n(&commit_seq, __ATOMIC_ACQUIRE);
+		pthread_mutex_unlock(&sync_lock);
+		r = sync_files();
+		pthread_mutex_lock(&sync_lock);
+		syncing = false;
+		syncs++;
+		if (r < 0) {
+			if (upto > failed_seq)
+				failed_seq = upto;
+		} else if (upto > synced_seq) {
+			synced_seq = upto;
+		}
+		pthread_cond_broadcast(&sync_done);
+	}
+	if (synced_seq < mine && r == 0)
+		r = err_set(-EIO, "the database could not be synced to disk; the last change may be lost in a crash");
+	pthread_mutex_unlock(&sync_lock);
+	return r;
+}
+
 static void store_hooks_clear(struct store *s)
 {
 	s->nhooks = 0;
@@ -236,7 +375,7 @@ int store_tx_commit(struct store *s)
 	if (r == 0) {
 		store_hooks_clear(s);
 		pthread_mutex_unlock(&store_write_lock);
-		return 0;
+		return store_sync(s);
 	}
 undo:
 	for (int i = ran - 1; i >= 0; i--)
@@ -249,6 +388,95 @@ rollback:
 	store_hooks_clear(s);
 	pthread_mutex_unlock(&store_write_lock);
 	return r;
+}
+
+/* Runs one batched change under a savepoint; a failure rolls back only that change. */
+static void batch_run_one(struct store *s, struct batch_req *q)
+{
+	s->tx_failed = false;
+	q->r = store_exec(s, "SAVEPOINT batch", "cannot start a savepoint");
+	if (q->r == 0) {
+		q->r = q->fn(s, q->arg);
+		if (q->r == 0 && s->tx_failed)
+			q->r = err_set(-ECANCELED, "the change was rolled back");
+		if (q->r < 0) {
+			snprintf(q->msg, sizeof(q->msg), "%s", err_msg(q->r));
+			sqlite3_exec(s->db, "ROLLBACK TO batch", NULL, NULL, NULL);
+		}
+		sqlite3_exec(s->db, "RELEASE batch", NULL, NULL, NULL);
+	} else {
+		snprintf(q->msg, sizeof(q->msg), "%s", err_msg(q->r));
+	}
+	s->tx_failed = false;
+}
+
+/* Runs the queued changes in list in one transaction on s. */
+static void batch_run(struct store *s, struct batch_req *list)
+{
+	int r = store_tx_begin(s);
+	if (r == 0) {
+		for (struct batch_req *q = list; q; q = q->next)
+			batch_run_one(s, q);
+		r = store_tx_commit(s);
+	}
+	if (r < 0) {
+		/* Nothing of the batch is known to be on disk: every change in it failed. */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", err_msg(r));
+		for (struct batch_req *q = list; q; q = q->next) {
+			if (q->r < 0)
+				continue;
+			q->r = r;
+			snprintf(q->msg, sizeof(q->msg), "%s", msg);
+		}
+	}
+}
+
+int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
+{
+	if (s->tx_depth > 0)
+		return fn(s, arg); /* already in a transaction: part of it */
+	struct batch_req me = {.fn = fn, .arg = arg};
+	pthread_mutex_lock(&batch_lock);
+	*batch_tail = &me;
+	batch_tail = &me.next;
+	for (;;) {
+		if (me.done)
+			break;
+		if (batch_leading) {
+			pthread_cond_wait(&batch_cond, &batch_lock);
+			continue;
+		}
+		/* Lead: take the queue (at most WARD_DB_BATCH_MAX changes, ours among them, as
+		 * ours is queued and not done), run it, hand the lead on. */
+		batch_leading = true;
+		struct batch_req *list = batch_head, *last = list;
+		for (int n = 1; n < WARD_DB_BATCH_MAX && last->next; n++)
+			last = last->next;
+		bool mine_in = false;
+		for (struct batch_req *q = list; q != last->next; q = q->next)
+			mine_in |= q == &me;
+		if (!mine_in) {
+			/* Ours lies beyond the cap: run the queue up to and including it. */
+			for (last = list; last != &me; last = last->next)
+				;
+		}
+		batch_head = last->next;
+		if (!batch_head)
+			batch_tail = &batch_head;
+		last->next = NULL;
+		pthread_mutex_unlock(&batch_lock);
+		batch_run(s, list);
+		pthread_mutex_lock(&batch_lock);
+		for (struct batch_req *q = list; q; q = q->next)
+			q->done = true;
+		batch_leading = false;
+		pthread_cond_broadcast(&batch_cond);
+	}
+	pthread_mutex_unlock(&batch_lock);
+	if (me.r < 0)
+		err_set(me.r, "%s", me.msg);
+	return me.r;
 }
 
 int store_tx_end(struct store *s, int r)
@@ -408,9 +636,14 @@ static int store_connect(bool create, struct store **ret)
 	}
 	sqlite3_busy_timeout(s->db, WARD_DB_BUSY_MS);
 	sqlite3_extended_result_codes(s->db, 0);
-	r = store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;",
+	r = store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;"
+		       " PRAGMA cache_size = " WARD_DB_CACHE_KIB ";",
 		       "cannot configure the database");
 	if (r < 0)
+		goto fail;
+	/* Replaces SQLite's auto-checkpoint, which store_sync does instead. */
+	sqlite3_wal_hook(s->db, store_wal_hook, s);
+	if ((r = fts_setup(s->db)) < 0)
 		goto fail;
 	r = store_migrate(s);
 	if (r < 0)

@@ -56,6 +56,28 @@ int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
 /* Maps the connection's last SQLite error to -errno with a message ("what" failed). */
 int store_error(struct store *s, const char *what);
 
+/* Runs fn(s, arg) as one change among others in a shared transaction (batched write):
+ * concurrent callers queue their changes, one of them runs the queue on its own
+ * connection, each change under a savepoint, and commits once for all. So fn runs on
+ * whichever thread leads, on that thread's connection (the s it is given): it must not
+ * use thread-local state of its caller, and it must not commit side effects outside the
+ * database. A failing fn rolls back only its own change. Returns fn's result (with its
+ * error message), or the commit's error. Inside a transaction, simply calls fn. */
+int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg);
+
+/* Commits are durable when store_tx_commit returns: the outermost commit waits for a
+ * sync of the WAL that covers it, shared with the commits of other threads made
+ * meanwhile (group commit). A statement run outside a transaction that changed the
+ * database is durable after store_sync(). */
+int store_sync(struct store *s);
+
+/* Commits made and group syncs done by this process so far. */
+void store_sync_stats(uint64_t *ret_commits, uint64_t *ret_syncs);
+
+/* Registers fn to run (once per fn, process-wide) each time commits are synced, after
+ * the WAL: it syncs a file that commit hooks wrote without syncing. 0 or -errno. */
+int store_on_sync(int (*fn)(void));
+
 /* Transactions nest by counting: only the outermost begin/commit talk to SQLite.
  * store_tx_begin takes the write lock at once (BEGIN IMMEDIATE). A rollback at any depth
  * marks the whole transaction failed; the outermost commit then rolls back and returns

@@ -111,13 +111,24 @@ static int get_id(const json_t *body, const char *key, int64_t *ret)
 	return 0;
 }
 
+struct create_job {
+	const struct actor *a;
+	const struct ticket_new *t;
+	int64_t id;
+};
+
+static int create_batched(struct store *s, void *arg)
+{
+	struct create_job *j = arg;
+	return ticket_create(s, j->a, j->t, &j->id);
+}
+
 int tickets_api_create(struct http_req *req)
 {
 	static const char *const fields[] = {"title", "description", "requester", "host", "category",
 					     "impact", "urgency", "tags", NULL};
 	struct actor a = req_actor(req);
 	struct ticket_new t = {0};
-	int64_t id;
 	json_t *body, *j;
 	int r;
 	STORE_OR_FAIL(s);
@@ -132,7 +143,9 @@ int tickets_api_create(struct http_req *req)
 		return r;
 	if (t.requester && a.role < ROLE_SUPPORT)
 		return err_set(-EPERM, "employees file tickets for themselves");
-	if ((r = ticket_create(s, &a, &t, &id)) < 0 || (r = ticket_show(s, &a, id, &j)) < 0)
+	/* Tickets filed at the same moment share one commit (and one sync). */
+	struct create_job job = {.a = &a, .t = &t};
+	if ((r = store_batch(s, create_batched, &job)) < 0 || (r = ticket_show(s, &a, job.id, &j)) < 0)
 		return r;
 	return http_reply_json(req, 201, json_pack("{s:o}", "ticket", j));
 }

@@ -10,9 +10,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "actlog/actlog.h"
 #include "core/err.h"
@@ -112,6 +115,111 @@ static void test_append_verify(void **state)
 	assert_int_equal(actlog_list(s, &f, &arr, &next), -EINVAL);
 }
 
+
+static void head_file(char *path, size_t size)
+{
+	snprintf(path, size, "%s/" ACTLOG_HEAD_FILE, dir);
+}
+
+/* The head file holds two checked slots; a spoiled slot is passed over for the other,
+ * which then trails the log, and the next commit writes over the spoiled one. */
+static void test_head_slots(void **state)
+{
+	struct store *s = store_get();
+	struct actlog_verify v;
+	char path[300], *text;
+	size_t len;
+	head_file(path, sizeof(path));
+	assert_int_equal(actlog_append(s, "alice", "a.three", "x", NULL), 0);
+	assert_int_equal(fs_read_file(path, 4096, &text, &len), 0);
+	assert_int_equal(len, 256);
+	assert_memory_equal(text, "ward-activity-head 2\n", 21);
+	assert_memory_equal(text + 128, "ward-activity-head 2\n", 21);
+	/* Spoil the newer slot's id digit: its check no longer matches. */
+	int64_t id0 = strtoll(text + 21, NULL, 10), id1 = strtoll(text + 128 + 21, NULL, 10);
+	size_t newer = id0 > id1 ? 0 : 128;
+	assert_int_equal(id0 > id1 ? id0 : id1, 5);
+	free(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, "7", 1, (off_t)newer + 21), 1);
+	close(fd);
+	assert_int_equal(actlog_verify(s, &v), -EBADMSG);
+	assert_non_null(strstr(err_msg(-EBADMSG), "entry 5 and later are not covered"));
+	/* Both slots spoiled: damaged. */
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	assert_int_equal(pwrite(fd, "7", 1, (off_t)(128 - newer) + 21), 1);
+	close(fd);
+	assert_int_equal(actlog_verify(s, &v), -EBADMSG);
+	assert_non_null(strstr(err_msg(-EBADMSG), "is damaged"));
+	/* The next commit rewrites a damaged file whole. */
+	assert_int_equal(actlog_append(s, "alice", "a.four", "x", NULL), 0);
+	assert_int_equal(actlog_verify(s, &v), 0);
+	assert_int_equal(v.entries, 6);
+
+	/* A version 1 head file (one line) is still read, and replaced on the next commit. */
+	char hash[65];
+	assert_int_equal(fs_read_file(path, 4096, &text, &len), 0);
+	const char *slot = strtoll(text + 21, NULL, 10) == 6 ? text : text + 128;
+	memcpy(hash, strchr(slot + 21, ' ') + 1, 64);
+	hash[64] = '\0';
+	free(text);
+	char v1[160];
+	int n = snprintf(v1, sizeof(v1), "ward-activity-head 1\n6 %s\n", hash);
+	assert_int_equal(fs_write_atomic(path, v1, (size_t)n, 0600), 0);
+	assert_int_equal(actlog_verify(s, &v), 0);
+	assert_int_equal(actlog_append(s, "alice", "a.five", "x", NULL), 0);
+	assert_int_equal(fs_read_file(path, 4096, &text, &len), 0);
+	assert_int_equal(len, 256);
+	free(text);
+	assert_int_equal(actlog_verify(s, &v), 0);
+	assert_int_equal(v.entries, 7);
+}
+
+#define WRITERS 6
+#define APPENDS 60
+
+static void *writer(void *arg)
+{
+	intptr_t failures = 0;
+	struct store *s = store_get();
+	for (int i = 0; i < APPENDS && s; i++)
+		if (actlog_appendf(s, "writer", "a.concurrent", "x", "{s:i, s:i}", "thread", (int)(intptr_t)arg, "i",
+				   i) < 0)
+			failures++;
+	store_release();
+	return (void *)(s ? failures : APPENDS);
+}
+
+/* Writers in several threads: every commit lands, the chain and head file agree, and
+ * commits made while one thread synced share its sync (group commit). */
+static void test_concurrent_writers(void **state)
+{
+	struct store *s = store_get();
+	struct actlog_verify v;
+	pthread_t t[WRITERS];
+	uint64_t commits0, syncs0, commits1, syncs1;
+	int64_t before, after;
+	assert_int_equal(actlog_count(s, &before), 0);
+	store_sync_stats(&commits0, &syncs0);
+	for (intptr_t i = 0; i < WRITERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, writer, (void *)i), 0);
+	for (int i = 0; i < WRITERS; i++) {
+		void *failures;
+		pthread_join(t[i], &failures);
+		assert_int_equal((intptr_t)failures, 0);
+	}
+	store_sync_stats(&commits1, &syncs1);
+	assert_int_equal(actlog_count(s, &after), 0);
+	assert_int_equal(after - before, WRITERS * APPENDS);
+	assert_int_equal(actlog_verify(s, &v), 0);
+	assert_int_equal(v.entries, after);
+	assert_int_equal(commits1 - commits0, WRITERS * APPENDS);
+	assert_true(syncs1 > syncs0);
+	/* With six writers contending, groups form: far fewer syncs than commits. */
+	assert_true(syncs1 - syncs0 < (commits1 - commits0) * 3 / 4);
+}
+
 static void exec(const char *sql)
 {
 	struct store *s = store_get();
@@ -138,6 +246,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_covers_fields),
 		cmocka_unit_test(test_append_verify),
+		cmocka_unit_test(test_head_slots),
+		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_tamper),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
