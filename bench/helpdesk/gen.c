@@ -421,7 +421,7 @@ static struct item *heap_pop(void)
 	return top;
 }
 
-static sqlite3_stmt *st_event, *st_fts, *st_ticket, *st_tag, *st_cite, *st_deflect;
+static sqlite3_stmt *st_event, *st_fts, *st_ftsrow, *st_ticket, *st_tag, *st_cite, *st_deflect;
 static int64_t next_event_id;
 static int64_t n_events, n_fts, n_comments, n_notes, n_escalations, n_sla;
 
@@ -451,6 +451,10 @@ static void item_write(struct item *it)
 		sqlite3_bind_int(st_fts, 6, it->internal);
 		step_done(st_fts);
 		n_fts++;
+		if (!it->kind) { /* tickets_store_fts_put: the ticket remembers its own row */
+			sqlite3_bind_int64(st_ftsrow, 1, it->ticket);
+			step_done(st_ftsrow);
+		}
 	}
 	free(it->title);
 	free(it->body);
@@ -922,6 +926,7 @@ static void gen_db(const char *path, int64_t ntickets, double cpt, int narticles
 			"VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
 	st_fts = prep("INSERT INTO ticket_fts (title, body, ticket_id, event_id, requester_id, internal) "
 		      "VALUES (?, ?, ?, ?, ?, ?)");
+	st_ftsrow = prep("UPDATE tickets SET fts_rowid = last_insert_rowid() WHERE id = ?");
 	st_cite = prep("INSERT OR IGNORE INTO kb_article_tickets (article_id, ticket_id, at, cited_by) "
 		       "VALUES (?, ?, ?, ?)");
 	st_deflect = prep("INSERT OR IGNORE INTO kb_article_deflections (article_id, ticket_id, at, closed_by) "

@@ -27,6 +27,7 @@
 #define TICKET_TAGS_MAX 16
 #define TICKET_PAGE_MAX 200
 #define TICKET_SEARCH_MAX 50
+#define TICKET_SEARCH_WINDOW 2000 /* search ranks the newest this many matches */
 #define TICKET_AT_RISK_PERCENT 80 /* of a clock's target used: at risk, and escalated */
 
 /* Who acts: a logged-in user, or the local CLI (user_id 0, acting as admin). */

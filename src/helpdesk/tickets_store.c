@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "core/json.h"
+#include "helpdesk/helpdesk.h"
 
 #define STATE_COLS                                                                                                     \
 	"id, requester_id, assignee_id, host_id, created_at, first_response_at, resolved_at, closed_at, sla_used, "    \
@@ -201,12 +202,21 @@ int tickets_store_fts_put(struct store *s, int64_t id, int64_t event, int64_t re
 	sqlite3_bind_int64(st, 4, event);
 	sqlite3_bind_int64(st, 5, requester_id);
 	sqlite3_bind_int(st, 6, internal);
+	int r = store_step_done(s, st, "cannot index the ticket");
+	if (r < 0 || event)
+		return r;
+	/* The ticket's own row: remembered, for a new title. */
+	st = store_stmt(s, "UPDATE tickets SET fts_rowid = last_insert_rowid() WHERE id = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, id);
 	return store_step_done(s, st, "cannot index the ticket");
 }
 
 int tickets_store_fts_retitle(struct store *s, int64_t id, const char *title)
 {
-	sqlite3_stmt *st = store_stmt(s, "UPDATE ticket_fts SET title = ? WHERE ticket_id = ? AND event_id = 0");
+	sqlite3_stmt *st = store_stmt(s, "UPDATE ticket_fts SET title = ? "
+					 "WHERE rowid = (SELECT fts_rowid FROM tickets WHERE id = ?)");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_text(st, 1, title, -1, SQLITE_STATIC);
@@ -429,39 +439,177 @@ int tickets_store_json(struct store *s, int64_t id, bool full, bool public_only,
 	return 0;
 }
 
+/* The number of rows holding term, estimated from its newest TICKET_SEARCH_WINDOW
+ * matches: exact when there are fewer, else scaled by the share of all rows (by rowid,
+ * which only grows) that those matches span. */
+static int term_rows(struct store *s, const char *term, int64_t lo, int64_t hi, double *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*), min(r) FROM (SELECT rowid AS r FROM ticket_fts "
+					 "WHERE ticket_fts MATCH ? ORDER BY rowid DESC LIMIT ?)");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_text(st, 1, term, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, TICKET_SEARCH_WINDOW);
+	int r = sqlite3_step(st) == SQLITE_ROW ? 0 : store_error(s, "cannot search tickets");
+	if (r == 0) {
+		int64_t n = store_col_int(st, 0), last = store_col_int(st, 1);
+		*ret = (double)n;
+		if (n >= TICKET_SEARCH_WINDOW && hi >= last)
+			*ret = (double)n * (double)(hi - lo + 1) / (double)(hi - last + 1);
+	}
+	store_done(st);
+	return r;
+}
+
+/* The lowest and highest rowid of the index. */
+static int rowid_bounds(struct store *s, int64_t *ret_lo, int64_t *ret_hi)
+{
+	sqlite3_stmt *lo = store_stmt(s, "SELECT rowid FROM ticket_fts ORDER BY rowid LIMIT 1");
+	if (!lo)
+		return -EIO;
+	*ret_lo = *ret_hi = 0;
+	int rc = sqlite3_step(lo);
+	if (rc == SQLITE_ROW)
+		*ret_lo = store_col_int(lo, 0);
+	store_done(lo);
+	sqlite3_stmt *hi = store_stmt(s, "SELECT rowid FROM ticket_fts ORDER BY rowid DESC LIMIT 1");
+	if (!hi)
+		return -EIO;
+	rc = sqlite3_step(hi);
+	if (rc == SQLITE_ROW)
+		*ret_hi = store_col_int(hi, 0);
+	store_done(hi);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(s, "cannot search tickets");
+}
+
+struct hit {
+	int64_t rowid;
+	double rank;
+};
+
+static int hit_cmp(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->rowid > y->rowid ? -1 : x->rowid < y->rowid; /* then the newer first */
+}
+
+/* The document frequencies of the query's terms ("n1 n2 ..."), for ward_rank; "" for a
+ * single term, whose weight changes no order. */
+static int query_rows(struct store *s, const char *fts_query, char *out, size_t size)
+{
+	char term[600];
+	int64_t lo, hi;
+	size_t n = 0;
+	out[0] = '\0';
+	if (!strchr(fts_query, ' '))
+		return 0;
+	int r = rowid_bounds(s, &lo, &hi);
+	for (const char *p = fts_query; r == 0 && *p;) {
+		/* The builder joins quoted words with single spaces; no word holds one. */
+		size_t len = strcspn(p, " ");
+		if (len >= sizeof(term))
+			return err_set(-EINVAL, "a search word is too long");
+		memcpy(term, p, len);
+		term[len] = '\0';
+		p += len + (p[len] == ' ');
+		double rows = 0;
+		if ((r = term_rows(s, term, lo, hi, &rows)) < 0)
+			break;
+		int k = snprintf(out + n, size - n, "%s%.0f", n ? " " : "", rows);
+		if (k < 0 || (size_t)k >= size - n)
+			return err_set(-EINVAL, "the search has too many words");
+		n += (size_t)k;
+	}
+	return r;
+}
+
 int tickets_store_search(struct store *s, const char *fts_query, int64_t requester_id, bool include_internal,
 			 int limit, json_t *out)
 {
-	/* bm25 weights: a title match counts five times a body match. */
+	char rows[512], ids[24 * TICKET_SEARCH_MAX + 8];
+	struct hit *hits = NULL;
+	int nhits = 0, rc, r;
+	if ((r = query_rows(s, fts_query, rows, sizeof(rows))) < 0)
+		return r;
+	/* First the newest TICKET_SEARCH_WINDOW matches, ranked (bm25 weights: a title match
+	 * counts five times a body match) without touching their text. */
 	sqlite3_stmt *st = store_stmt(
-		s, "SELECT f.ticket_id, f.event_id, t.title, t.status, "
-		   "snippet(ticket_fts, 1, char(2), char(3), '…', 16), bm25(ticket_fts, 5.0, 1.0) AS rank "
-		   "FROM ticket_fts f JOIN tickets t ON t.id = f.ticket_id "
-		   "WHERE ticket_fts MATCH ? AND (? = 0 OR f.requester_id = ?) AND (? OR f.internal = 0) "
-		   "ORDER BY rank LIMIT ?");
-	int rc, r = 0;
+		s, "SELECT rowid, ward_rank(ticket_fts, 5.0, 1.0, ?1) FROM ticket_fts "
+		   "WHERE ticket_fts MATCH ?2 AND (?3 = 0 OR requester_id = ?3) AND (?4 OR internal = 0) "
+		   "ORDER BY rowid DESC LIMIT ?5");
 	if (!st)
 		return -EIO;
-	sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, requester_id);
+	hits = malloc(sizeof(*hits) * TICKET_SEARCH_WINDOW);
+	if (!hits) {
+		store_done(st);
+		return -ENOMEM;
+	}
+	sqlite3_bind_text(st, 1, rows[0] ? rows : NULL, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, fts_query, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, requester_id);
 	sqlite3_bind_int(st, 4, include_internal);
-	sqlite3_bind_int(st, 5, limit);
+	sqlite3_bind_int(st, 5, TICKET_SEARCH_WINDOW);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && nhits < TICKET_SEARCH_WINDOW)
+		hits[nhits++] = (struct hit){store_col_int(st, 0), sqlite3_column_double(st, 1)};
+	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_error(s, "cannot search tickets");
+	store_done(st);
+	if (r < 0 || nhits == 0)
+		goto out;
+	qsort(hits, (size_t)nhits, sizeof(*hits), hit_cmp);
+	if (nhits > limit)
+		nhits = limit;
+
+	/* Then the best ones' tickets and snippets, in one pass over the matches between
+	 * the oldest and newest of them. */
+	int64_t lo = hits[0].rowid, hi = hits[0].rowid;
+	size_t n = 0;
+	for (int i = 0; i < nhits; i++) {
+		lo = hits[i].rowid < lo ? hits[i].rowid : lo;
+		hi = hits[i].rowid > hi ? hits[i].rowid : hi;
+		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%lld", i ? "," : "[", (long long)hits[i].rowid);
+	}
+	snprintf(ids + n, sizeof(ids) - n, "]");
+	st = store_stmt(s, "SELECT f.rowid, f.ticket_id, f.event_id, t.title, t.status, "
+			   "snippet(ticket_fts, 1, char(2), char(3), '…', 16) "
+			   "FROM ticket_fts f JOIN tickets t ON t.id = f.ticket_id "
+			   "WHERE ticket_fts MATCH ?1 AND f.rowid BETWEEN ?2 AND ?3 "
+			   "AND f.rowid + 0 IN (SELECT value FROM json_each(?4))");
+	if (!st) {
+		r = -EIO;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, fts_query, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	sqlite3_bind_text(st, 4, ids, -1, SQLITE_STATIC);
+	json_t *found[TICKET_SEARCH_MAX] = {0};
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:f}", "kind",
-					store_col_int(st, 1) ? "comment" : "ticket", "number",
-					(json_int_t)store_col_int(st, 0), "event", (json_int_t)store_col_int(st, 1),
-					"title", store_col_text(st, 2), "status", store_col_text(st, 3), "snippet",
-					store_col_text(st, 4) ? store_col_text(st, 4) : "", "rank",
-					sqlite3_column_double(st, 5));
-		if (!row || json_array_append_new(out, row) < 0) {
-			r = -ENOMEM;
+		int64_t rowid = store_col_int(st, 0);
+		for (int i = 0; i < nhits; i++) {
+			if (hits[i].rowid != rowid || found[i])
+				continue;
+			found[i] = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:f}", "kind",
+					     store_col_int(st, 2) ? "comment" : "ticket", "number",
+					     (json_int_t)store_col_int(st, 1), "event", (json_int_t)store_col_int(st, 2),
+					     "title", store_col_text(st, 3), "status", store_col_text(st, 4), "snippet",
+					     store_col_text(st, 5) ? store_col_text(st, 5) : "", "rank", hits[i].rank);
+			if (!found[i])
+				r = -ENOMEM;
 			break;
 		}
 	}
 	if (r == 0 && rc != SQLITE_DONE)
 		r = store_error(s, "cannot search tickets");
 	store_done(st);
+	for (int i = 0; i < nhits; i++) {
+		if (r == 0 && found[i] && json_array_append(out, found[i]) < 0)
+			r = -ENOMEM;
+		json_decref(found[i]);
+	}
+out:
+	free(hits);
 	return r;
 }
 
