@@ -553,14 +553,14 @@ if (( PROFILE )); then
             "$TMP/trace.txt" 2>/dev/null | sort -t"$(printf '\t')" -k1,1 -k4,4gr |
             awk -F'\t' '$1 != last { last = $1; n = 0; printf "   %s:\n", $1 }
                         n++ < 6 { printf "      %-12s %8d calls %10.1f ms\n", $2, $3, $4 }'
-        printf '   futex: waiting for the other thread'"'"'s write transaction (store_write_lock); fsync + rename:\n'
-        printf '   the activity log'"'"'s head file (fs_write_atomic, twice synced per commit); fdatasync: the WAL commit\n'
+        printf '   futex: waiting for the batch a request joined (store_batch) or for the group sync;\n'
+        printf '   fdatasync: the group sync of the WAL and the activity log'"'"'s head file\n'
     } >"$TMP/profile-trace.txt" 2>&1
     # Ward's search (tickets_store_search, as support: every row), and its parts.
     FTS_COLS="f.ticket_id, f.event_id, t.title, t.status, snippet(ticket_fts, 1, char(2), char(3), '…', 16), bm25(ticket_fts, 5.0, 1.0) AS rank"
     {
         printf -- '-- the slowest searches taken apart (sqlite3 CLI, ms, median of 3):\n'
-        printf '   %-18s %9s %10s %10s %12s %12s %14s\n' query matches count rank-only rank+join 'Ward query' 'newest 5,000'
+        printf '   %-18s %9s %10s %10s %12s %12s %14s\n' query matches count rank-only rank+join 'bm25 query' 'newest 5,000'
         awk -F'\t' '{ n[$1]++; s[$1] = s[$1] " " $2 } END { for (k in n) print k "\t" s[k] }' "$TMP/search.raw" |
             while IFS=$'\t' read -r label times; do
                 read -r -a tv <<<"$times"
@@ -581,8 +581,8 @@ print(" ".join("\"%s\"%s" % (w, "*" if q.endswith("*") and i == len(ws) - 1 else
             printf '   %-18s %9s %10s %10s %12s %12s %14s\n' "${label#*:}" "$n" "$c" "$r" "$j" "$w" "$b"
         done
         printf '   count: matching alone; rank-only: bm25 over every match, top 20; rank+join: with the join to\n'
-        printf '   tickets for every match; Ward query: tickets_store_search as it is (join and snippet for every\n'
-        printf '   match, then the sort); newest 5,000: the same, ranking only the newest 5,000 matches\n'
+        printf '   tickets for every match; bm25 query: the search as Ward ran it before its window (join and\n'
+        printf '   snippet for every match, then the sort); newest 5,000: the same, ranking the newest 5,000\n'
         printf '   plan of Ward'"'"'s search:\n'
         sq "EXPLAIN QUERY PLAN SELECT $FTS_COLS FROM ticket_fts f JOIN tickets t ON t.id = f.ticket_id WHERE ticket_fts MATCH 'printer' AND (0 = 0 OR f.requester_id = 0) AND (1 OR f.internal = 0) ORDER BY rank LIMIT 20" |
             sed 's/^/      /'

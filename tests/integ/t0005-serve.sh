@@ -68,10 +68,15 @@ expect_eq "no forged line" "$(grep -c '^2026-01-01' "$TMP/access.log")" 0
 
 
 # SIGTERM: the request in flight (a login, slow by design) finishes; then it stops.
+# The signal goes once the server holds the request's connection (one more socket),
+# not after a fixed pause that a busy machine can outlast.
+sockets() { find "/proc/$SERVER_PID/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+before=$(sockets)
 curl -s -o "$TMP/late" -w '%{http_code}' -X POST "$URL/api/v1/session" \
 	-d "{\"username\":\"admin\",\"password\":\"$ADMIN_PW\"}" >"$TMP/late.status" &
 curl_pid=$!
-sleep 0.03
+for _ in $(seq 200); do (($(sockets) > before)) && break; sleep 0.02; done
+sleep 0.05
 kill -TERM "$SERVER_PID"
 wait "$curl_pid"
 expect_eq "request in flight completed" "$(cat "$TMP/late.status")" 200
