@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,75 @@ static void test_transactions(void **state)
 	assert_int_equal(store_on_commit(s, hook_ok, NULL, NULL), -EINVAL); /* no transaction */
 }
 
+
+/* One batched change: inserts its number into t; every third fails after writing,
+ * through a nested transaction that rolls back. */
+static int batched(struct store *s, void *arg)
+{
+	intptr_t n = (intptr_t)arg;
+	int r = store_tx_begin(s);
+	if (r < 0)
+		return r;
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO t VALUES (?)");
+	sqlite3_bind_int64(st, 1, n);
+	r = store_step_done(s, st, "cannot insert");
+	if (r == 0 && n % 3 == 0)
+		r = err_set(-EINVAL, "change %d refused", (int)n);
+	return store_tx_end(s, r);
+}
+
+#define BATCH_THREADS 8
+#define BATCH_EACH 40
+
+static void *batch_writer(void *arg)
+{
+	intptr_t base = (intptr_t)arg, wrong = 0;
+	struct store *s = store_get();
+	for (int i = 0; i < BATCH_EACH && s; i++) {
+		intptr_t n = base * 1000 + i + 1;
+		int r = store_batch(s, batched, (void *)n);
+		char want[64];
+		snprintf(want, sizeof(want), "change %d refused", (int)n);
+		if (n % 3 == 0 ? r != -EINVAL || strcmp(err_msg(r), want) != 0 : r != 0)
+			wrong++;
+	}
+	store_release();
+	return (void *)(s ? wrong : BATCH_EACH);
+}
+
+/* Concurrent batched changes: each lands or fails alone, with its own error. */
+static void test_batch(void **state)
+{
+	struct store *s = store_get();
+	pthread_t t[BATCH_THREADS];
+	uint64_t c0, s0, c1, s1;
+	sqlite3_exec(sqlite3_db_handle(store_stmt(s, "SELECT 1")), "DELETE FROM t", NULL, NULL, NULL);
+	store_sync_stats(&c0, &s0);
+	for (intptr_t i = 0; i < BATCH_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, batch_writer, (void *)(i + 1)), 0);
+	for (int i = 0; i < BATCH_THREADS; i++) {
+		void *wrong;
+		pthread_join(t[i], &wrong);
+		assert_int_equal((intptr_t)wrong, 0);
+	}
+	store_sync_stats(&c1, &s1);
+	/* Exactly the changes not divisible by three, each once. */
+	int64_t want = 0;
+	for (int i = 1; i <= BATCH_THREADS; i++)
+		for (int k = 1; k <= BATCH_EACH; k++)
+			want += (i * 1000 + k) % 3 != 0;
+	assert_int_equal(count(s, "SELECT count(*) FROM t"), want);
+	assert_int_equal(count(s, "SELECT count(*) FROM t WHERE x % 3 = 0"), 0);
+	assert_int_equal(count(s, "SELECT count(DISTINCT x) FROM t"), want);
+	/* Changes shared commits. */
+	assert_true(c1 - c0 < (uint64_t)(BATCH_THREADS * BATCH_EACH));
+	/* Inside a transaction, a batched change is simply part of it. */
+	assert_int_equal(store_tx_begin(s), 0);
+	assert_int_equal(store_batch(s, batched, (void *)(intptr_t)7), 0);
+	store_tx_rollback(s);
+	assert_int_equal(count(s, "SELECT count(*) FROM t WHERE x = 7"), 0);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct store *s = store_get();
@@ -148,6 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_migrates),
 		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_newer_schema_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
