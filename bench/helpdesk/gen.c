@@ -977,8 +977,8 @@ static void gen_db(const char *path, int64_t ntickets, double cpt, int narticles
 	heap_flush(INT64_MAX);
 	exec("COMMIT");
 	double t2 = now_s();
-	sqlite3_stmt *sts[] = {st_ticket, st_tag, st_event, st_fts, st_cite, st_deflect};
-	for (int i = 0; i < 6; i++)
+	sqlite3_stmt *sts[] = {st_ticket, st_tag, st_event, st_fts, st_ftsrow, st_cite, st_deflect};
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
 	exec("PRAGMA journal_mode = WAL");
 	if (sqlite3_close(db) != SQLITE_OK)

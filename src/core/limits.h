@@ -11,8 +11,8 @@
 #define WARD_HTTP_CONN_MEMORY (32 * 1024)      /* per-connection buffer: bounds headers */
 #define WARD_HTTP_CONN_TIMEOUT 30              /* idle seconds before a connection closes */
 #define WARD_HTTP_CONN_MAX 1024                /* open connections */
-#define WARD_HTTP_THREADS_PER_CPU 4            /* default request threads per processor */
-#define WARD_HTTP_THREADS_MIN 8                /* and at least this many */
+#define WARD_HTTP_THREADS_PER_CPU 8            /* default request threads per processor */
+#define WARD_HTTP_THREADS_MIN 16               /* and at least this many */
 #define WARD_HTTP_CONN_PER_IP 256              /* open connections from one address */
 #define WARD_HTTP_DRAIN_SECONDS 20             /* SIGTERM: wait this long for requests in flight */
 #define WARD_HTTP_PATH_MAX 2048                /* request path, bytes */
@@ -47,7 +47,6 @@
 #define WARD_DB_BUSY_MS 5000
 #define WARD_DB_CHECKPOINT_PAGES 1000          /* WAL pages that trigger a passive checkpoint (SQLite's default) */
 #define WARD_DB_BATCH_MAX 64                   /* changes committed together by store_batch */
-#define WARD_DB_BATCH_DELAY_US 300             /* a lone batch leader's wait for company, under load */
 #define WARD_DB_CACHE_KIB "-32768"             /* page cache per connection: 32 MiB (PRAGMA cache_size) */
 #define WARD_STMT_CACHE 128                    /* prepared statements kept per connection */
 #define WARD_FILE_READ_MAX (16 * 1024 * 1024)  /* whole-file reads (fs_read_file) */

@@ -38,6 +38,7 @@ struct store {
 	int nhooks;
 	uint64_t unsynced;    /* the group sequence of this connection's newest commit not yet synced */
 	int wal_pages;        /* the WAL's size after that commit, in pages */
+	bool defer_sync;      /* store_tx_commit leaves the sync to its caller (store_batch) */
 };
 
 /* Writers in this process take turns here before BEGIN IMMEDIATE: a queue on a mutex,
@@ -73,7 +74,7 @@ struct batch_req {
 	int (*fn)(struct store *, void *);
 	void *arg;
 	int r;
-	bool done;
+	bool taken, done; /* in a batch being run; finished (on disk, or failed) */
 	char msg[512];
 	struct batch_req *next;
 };
@@ -83,11 +84,7 @@ static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
  * its page cache stays warm from one batch to the next (a connection's cache is
  * dropped whenever another connection has written). */
 static struct store *batch_conn;
-/* Changes per batch, averaged (under batch_lock). While changes arrive together, a
- * leader that finds itself alone waits WARD_DB_BATCH_DELAY_US for others to queue
- * (as PostgreSQL's commit_delay): larger batches write fewer pages and syncs per
- * change. A lone writer (the average stays at 1) never waits. */
-static double batch_avg = 1.0;
+
 static pthread_cond_t batch_cond = PTHREAD_COND_INITIALIZER;
 static struct batch_req *batch_head, **batch_tail = &batch_head;
 static bool batch_leading;
@@ -261,14 +258,14 @@ out:
 }
 
 /* Syncs the WAL, through s's own handle on it (a connection that just committed has
- * it open), or else by name; then the registered files. The WAL may be absent when
+ * it open), or else (s NULL) by name; then the registered files (store_on_sync). The WAL may be absent when
  * the last connection checkpointed it away, in which case the database file holds
  * everything and that checkpoint synced it. */
 static int sync_files(struct store *s)
 {
 	int r = 0;
 	sqlite3_file *wal = NULL;
-	if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK && wal &&
+	if (s && sqlite3_file_control(s->db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK && wal &&
 	    wal->pMethods) {
 		if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL | SQLITE_SYNC_DATAONLY) != SQLITE_OK)
 			r = err_set(-EIO, "cannot sync '%s'", store_wal_path);
@@ -300,19 +297,21 @@ static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
-int store_sync(struct store *s)
+/* Runs SQLite's auto-checkpoint's work, outside the write lock, once the WAL is long:
+ * a passive checkpoint runs beside writers, and syncs the WAL before copying it. */
+static void store_checkpoint(struct store *s)
 {
-	uint64_t mine = s->unsynced;
-	int r = 0;
-	if (mine == 0)
-		return 0;
-	s->unsynced = 0;
 	if (s->wal_pages >= WARD_DB_CHECKPOINT_PAGES) {
-		/* What SQLite's auto-checkpoint would do, but outside the write lock: a passive
-		 * checkpoint runs beside writers, and syncs the WAL before copying it. */
 		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		s->wal_pages = 0;
 	}
+}
+
+/* Waits until commit number mine is on disk, syncing for the group when no other
+ * thread is; s (or NULL) as for sync_files. */
+static int sync_upto(struct store *s, uint64_t mine)
+{
+	int r = 0;
 	pthread_mutex_lock(&sync_lock);
 	while (synced_seq < mine && failed_seq < mine) {
 		if (syncing) {
@@ -338,6 +337,16 @@ int store_sync(struct store *s)
 		r = err_set(-EIO, "the database could not be synced to disk; the last change may be lost in a crash");
 	pthread_mutex_unlock(&sync_lock);
 	return r;
+}
+
+int store_sync(struct store *s)
+{
+	uint64_t mine = s->unsynced;
+	if (mine == 0)
+		return 0;
+	s->unsynced = 0;
+	store_checkpoint(s);
+	return sync_upto(s, mine);
 }
 
 static void store_hooks_clear(struct store *s)
@@ -393,7 +402,7 @@ int store_tx_commit(struct store *s)
 	if (r == 0) {
 		store_hooks_clear(s);
 		pthread_mutex_unlock(&store_write_lock);
-		return store_sync(s);
+		return s->defer_sync ? 0 : store_sync(s);
 	}
 undo:
 	for (int i = ran - 1; i >= 0; i--)
@@ -428,26 +437,41 @@ static void batch_run_one(struct store *s, struct batch_req *q)
 	s->tx_failed = false;
 }
 
-/* Runs the queued changes in list in one transaction on s. */
-static void batch_run(struct store *s, struct batch_req *list)
+/* Fails every change of list that had not failed on its own with r. */
+static void batch_fail(struct batch_req *list, int r)
 {
+	char msg[512];
+	snprintf(msg, sizeof(msg), "%s", err_msg(r));
+	for (struct batch_req *q = list; q; q = q->next) {
+		if (q->r < 0)
+			continue;
+		q->r = r;
+		snprintf(q->msg, sizeof(q->msg), "%s", msg);
+	}
+}
+
+/* Runs the queued changes in list in one transaction on s and commits, leaving the
+ * sync to the caller: *ret_seq is the commit to wait for (0: nothing to wait for). */
+static int batch_run(struct store *s, struct batch_req *list, uint64_t *ret_seq)
+{
+	*ret_seq = 0;
 	int r = store_tx_begin(s);
 	if (r == 0) {
 		for (struct batch_req *q = list; q; q = q->next)
 			batch_run_one(s, q);
+		s->defer_sync = true;
 		r = store_tx_commit(s);
+		s->defer_sync = false;
 	}
 	if (r < 0) {
 		/* Nothing of the batch is known to be on disk: every change in it failed. */
-		char msg[512];
-		snprintf(msg, sizeof(msg), "%s", err_msg(r));
-		for (struct batch_req *q = list; q; q = q->next) {
-			if (q->r < 0)
-				continue;
-			q->r = r;
-			snprintf(q->msg, sizeof(q->msg), "%s", msg);
-		}
+		batch_fail(list, r);
+		return r;
 	}
+	*ret_seq = s->unsynced;
+	s->unsynced = 0;
+	store_checkpoint(s);
+	return 0;
 }
 
 static int store_connect(bool create, struct store **ret);
@@ -470,18 +494,15 @@ int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
 	for (;;) {
 		if (me.done)
 			break;
-		if (batch_leading) {
+		if (me.taken || batch_leading) {
 			pthread_cond_wait(&batch_cond, &batch_lock);
 			continue;
 		}
-		/* Lead: take the queue (at most WARD_DB_BATCH_MAX changes, ours among them, as
-		 * ours is queued and not done), run it, hand the lead on. */
+		/* Lead: take the queue (at most WARD_DB_BATCH_MAX changes, and ours, which is
+		 * queued as it is not taken), run and commit it, hand the lead on, and only
+		 * then wait for the sync: the next batch runs while this one's reaches the
+		 * disk, and changes arriving meanwhile gather into it. */
 		batch_leading = true;
-		if (!me.next && batch_avg > 1.05) {
-			pthread_mutex_unlock(&batch_lock);
-			usleep(WARD_DB_BATCH_DELAY_US);
-			pthread_mutex_lock(&batch_lock);
-		}
 		struct batch_req *list = batch_head, *last = list;
 		for (int n = 1; n < WARD_DB_BATCH_MAX && last->next; n++)
 			last = last->next;
@@ -497,16 +518,23 @@ int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
 		if (!batch_head)
 			batch_tail = &batch_head;
 		last->next = NULL;
+		for (struct batch_req *q = list; q; q = q->next)
+			q->taken = true;
 		pthread_mutex_unlock(&batch_lock);
 		if (!batch_conn && store_connect(false, &batch_conn) == 0)
 			atexit(batch_conn_close);
-		batch_run(batch_conn ? batch_conn : s, list);
+		uint64_t seq = 0;
+		int r = batch_run(batch_conn ? batch_conn : s, list, &seq);
 		pthread_mutex_lock(&batch_lock);
-		int n = 0;
-		for (struct batch_req *q = list; q; q = q->next, n++)
-			q->done = true;
-		batch_avg = 0.8 * batch_avg + 0.2 * n;
 		batch_leading = false;
+		pthread_cond_broadcast(&batch_cond);
+		pthread_mutex_unlock(&batch_lock);
+		/* The sync is by name: the batch connection is the next leader's now. */
+		if (r == 0 && seq && (r = sync_upto(NULL, seq)) < 0)
+			batch_fail(list, r);
+		pthread_mutex_lock(&batch_lock);
+		for (struct batch_req *q = list; q; q = q->next)
+			q->done = true;
 		pthread_cond_broadcast(&batch_cond);
 	}
 	pthread_mutex_unlock(&batch_lock);
