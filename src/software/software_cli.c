@@ -1,0 +1,160 @@
+/*
+ * software_cli.c: ward vercmp, ward upgrades and ward needrestart: versions, available
+ * upgrades and restart needs of this machine, with no server and no apt or dpkg run.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "core/err.h"
+#include "software/upgrades.h"
+#include "software/vercmp.h"
+
+/* dpkg --compare-versions: exit 0 when the relation holds, 1 when not, 2 on bad input. */
+int cmd_vercmp(struct cli *cli, int argc, char **argv)
+{
+	struct vercmp_version va, vb;
+	const struct vercmp_version *pa = NULL, *pb = NULL;
+	enum vercmp_rel rel;
+	bool obsolete;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return cli_help(cli);
+	/* No getopt: a version may start with '-' and dpkg takes it as a (bad) version. */
+	if (argc != 4)
+		return cli_usage_error(cli, "vercmp takes three arguments: <version> <relation> <version>");
+	if (vercmp_rel_parse(argv[2], &rel, &obsolete) < 0)
+		return cli_usage_error(cli, "%s", err_msg(-EINVAL));
+	if (obsolete)
+		fprintf(stderr, "ward: warning: relation '%s' is obsolete; use '%s=' or '%s%s' instead\n", argv[2], argv[2],
+			argv[2][0] == '<' ? "<" : ">", argv[2][0] == '<' ? "<" : ">");
+	const char *in[2] = {argv[1], argv[3]};
+	struct vercmp_version *out[2] = {&va, &vb};
+	const struct vercmp_version **ptr[2] = {&pa, &pb};
+	for (int i = 0; i < 2; i++) {
+		const char *warning;
+		/* An empty version, and dpkg's "<unknown>", is no version at all. */
+		if (!*in[i] || strcmp(in[i], "<unknown>") == 0)
+			continue;
+		if (vercmp_parse(in[i], strlen(in[i]), out[i], &warning) < 0) {
+			fprintf(stderr, "ward: %s\n", err_msg(-EINVAL));
+			return EXIT_USAGE;
+		}
+		if (warning)
+			fprintf(stderr, "ward: warning: version '%s' has bad syntax: %s\n", in[i], warning);
+		*ptr[i] = out[i];
+	}
+	bool holds = vercmp_rel_holds(rel, pa, pb);
+	if (cli->json)
+		cli_print_json(json_pack("{s:b}", "result", holds));
+	return holds ? EXIT_OK : EXIT_FAIL;
+}
+
+static void print_warnings(const json_t *warnings)
+{
+	size_t i;
+	json_t *w;
+	json_array_foreach(warnings, i, w)
+		fprintf(stderr, "ward: warning: %s\n", json_string_value(json_object_get(w, "message")));
+}
+
+/* The root from --root, and no positionals. 0; -1 after --help; or the exit status. */
+static int root_option(struct cli *cli, int argc, char **argv, const char **root, bool *security_only)
+{
+	static const struct option opts[] = {
+	    {"root", required_argument, NULL, 'r'}, {"security", no_argument, NULL, 's'}, {0, 0, 0, 0}};
+	int c;
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
+		if (c == 'r')
+			*root = optarg;
+		else if (c == 's' && security_only)
+			*security_only = true;
+		else
+			return c == 'h' ? (cli_help(cli), -1) : EXIT_USAGE;
+	}
+	return cli_positionals(cli, argc, argv, 0);
+}
+
+int cmd_upgrades(struct cli *cli, int argc, char **argv)
+{
+	static const char *const keys[] = {"name", "architecture", "installed", "candidate", "security", "archives", NULL};
+	static const char *const headers[] = {"PACKAGE", "ARCH", "INSTALLED", "CANDIDATE", "SECURITY", "FROM", NULL};
+	const char *root = "/";
+	bool security_only = false;
+	json_t *res, *warnings = json_array();
+	int r = root_option(cli, argc, argv, &root, &security_only);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (!warnings)
+		return cli_fail(-ENOMEM);
+	if ((r = upgrades_compute(root, warnings, &res)) < 0) {
+		json_decref(warnings);
+		return cli_fail(r);
+	}
+	print_warnings(warnings);
+	json_decref(warnings);
+	if (security_only) {
+		json_t *ups = json_object_get(res, "upgrades"), *keep = json_array();
+		size_t i;
+		json_t *u;
+		json_array_foreach(ups, i, u) if (json_is_true(json_object_get(u, "security"))) json_array_append(keep, u);
+		json_object_set_new(res, "upgrades", keep);
+	}
+	if (cli->json) {
+		cli_print_json(res);
+		return EXIT_OK;
+	}
+	json_t *counts = json_object_get(res, "counts"), *held = json_object_get(res, "held");
+	cli_print_table(json_object_get(res, "upgrades"), keys, headers);
+	printf("\n%lld upgrade(s), %lld of them security; %lld kept back\n",
+	       (long long)json_integer_value(json_object_get(counts, "upgrades")),
+	       (long long)json_integer_value(json_object_get(counts, "security")),
+	       (long long)json_integer_value(json_object_get(counts, "held")));
+	if (json_array_size(held) > 0) {
+		static const char *const hkeys[] = {"name", "installed", "candidate", "reason", "needs", NULL};
+		static const char *const hheaders[] = {"KEPT BACK", "INSTALLED", "CANDIDATE", "WHY", "NEEDS", NULL};
+		printf("\n");
+		cli_print_table(held, hkeys, hheaders);
+	}
+	json_decref(res);
+	return EXIT_OK;
+}
+
+int cmd_needrestart(struct cli *cli, int argc, char **argv)
+{
+	static const char *const keys[] = {"unit", "pids", "libraries", NULL};
+	static const char *const headers[] = {"SERVICE", "PIDS", "DELETED LIBRARIES", NULL};
+	const char *root = "/";
+	json_t *res, *warnings = json_array();
+	int r = root_option(cli, argc, argv, &root, NULL);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (!warnings)
+		return cli_fail(-ENOMEM);
+	if ((r = reboot_needs(root, strcmp(root, "/") == 0, warnings, &res)) < 0) {
+		json_decref(warnings);
+		return cli_fail(r);
+	}
+	print_warnings(warnings);
+	json_decref(warnings);
+	if (cli->json) {
+		cli_print_json(res);
+		return EXIT_OK;
+	}
+	json_t *kernel = json_object_get(res, "kernel");
+	printf("reboot required: %s\n", json_is_true(json_object_get(res, "reboot_required")) ? "yes" : "no");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(res, "reasons"), i, v) printf("  %s\n", json_string_value(v));
+	printf("kernel: %s running, %s newest installed\n", json_string_value(json_object_get(kernel, "running")) ?: "?",
+	       json_string_value(json_object_get(kernel, "newest_installed")) ?: "none in /boot");
+	json_t *services = json_object_get(res, "services");
+	if (json_array_size(services) > 0) {
+		printf("\n");
+		cli_print_table(services, keys, headers);
+	} else {
+		printf("no service uses a deleted library\n");
+	}
+	json_decref(res);
+	return EXIT_OK;
+}
