@@ -11,6 +11,49 @@
 #include "software/upgrades.h"
 #include "software/vercmp.h"
 
+#define VERCMP_BATCH_LINE 4096 /* bytes of one "A<tab>B" line of --batch */
+
+/* --batch: "A<tab>B" lines on stdin, one "-1", "0" or "1" line out for each (how A
+ * orders against B), or "error: ..." for a version dpkg refuses or a line that is not
+ * two versions. Exit 0, or 1 when any line was an error. */
+static int vercmp_batch(void)
+{
+	char line[VERCMP_BATCH_LINE + 2];
+	bool bad = false, skipping = false;
+	while (fgets(line, sizeof(line), stdin)) {
+		size_t n = strlen(line);
+		bool whole = n > 0 && line[n - 1] == '\n';
+		if (skipping) {
+			skipping = !whole;
+			continue;
+		}
+		if (!whole && !feof(stdin)) {
+			printf("error: line longer than %d bytes\n", VERCMP_BATCH_LINE);
+			bad = skipping = true;
+			continue;
+		}
+		if (whole)
+			line[--n] = '\0';
+		char *tab = strchr(line, '\t');
+		struct vercmp_version a, b;
+		if (!tab || strchr(tab + 1, '\t')) {
+			printf("error: want two versions separated by a tab\n");
+			bad = true;
+			continue;
+		}
+		*tab = '\0';
+		if (vercmp_parse(line, (size_t)(tab - line), &a, NULL) < 0 ||
+		    vercmp_parse(tab + 1, strlen(tab + 1), &b, NULL) < 0) {
+			printf("error: %s\n", err_msg(-EINVAL));
+			bad = true;
+			continue;
+		}
+		int c = vercmp_compare(&a, &b);
+		fputs(c < 0 ? "-1\n" : c > 0 ? "1\n" : "0\n", stdout);
+	}
+	return bad ? EXIT_FAIL : EXIT_OK;
+}
+
 /* dpkg --compare-versions: exit 0 when the relation holds, 1 when not, 2 on bad input. */
 int cmd_vercmp(struct cli *cli, int argc, char **argv)
 {
@@ -20,7 +63,16 @@ int cmd_vercmp(struct cli *cli, int argc, char **argv)
 	bool obsolete;
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return cli_help(cli);
-	/* No getopt: a version may start with '-' and dpkg takes it as a (bad) version. */
+	if (argc == 2 && strcmp(argv[1], "--batch") == 0)
+		return vercmp_batch();
+	/* No getopt: only the first argument can be taken for an option, as with dpkg,
+	 * and "--" before it says it is not one. */
+	if (argc >= 2 && strcmp(argv[1], "--") == 0) {
+		argc--;
+		argv++;
+	} else if (argc >= 2 && argv[1][0] == '-' && argv[1][1]) {
+		return cli_usage_error(cli, "unknown option '%s' (a version starting with '-' goes after '--')", argv[1]);
+	}
 	if (argc != 4)
 		return cli_usage_error(cli, "vercmp takes three arguments: <version> <relation> <version>");
 	if (vercmp_rel_parse(argv[2], &rel, &obsolete) < 0)

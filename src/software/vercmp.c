@@ -91,7 +91,7 @@ int vercmp_compare(const struct vercmp_version *a, const struct vercmp_version *
 	return vc_verrevcmp(a->revision, a->revision + a->revision_len, b->revision, b->revision + b->revision_len);
 }
 
-/* strtol(s, &end, 10) on [s, e) as far as the epoch needs it: *ret_end is s when no
+/* What strtol with base 10 does on [s, e), as far as the epoch needs: *ret_end is s when no
  * digits were found; *ret_neg and *ret_big (past INT_MAX) describe the value. */
 static long long vc_strtol(const char *s, const char *e, const char **ret_end, bool *ret_big)
 {
@@ -207,7 +207,7 @@ static int vc_parse(const char *s, size_t len, struct vercmp_version *ret, const
 		v.revision_len = (size_t)(end - hyphen - 1);
 	}
 	if (v.upstream_len == 0) {
-		*why = "upstream version is empty";
+		*why = "version number is empty";
 		return -EINVAL;
 	}
 	if (!vc_isdigit(v.upstream[0])) {

@@ -30,7 +30,7 @@ struct vercmp_version {
  *
  * dpkg refuses some strings outright ("bad syntax" errors: empty, embedded spaces, an
  * epoch that is empty, not a number, negative or too big, nothing after the colon, an
- * empty revision or upstream version). For those this returns -EINVAL with err_set()
+ * empty revision or version number). For those this returns -EINVAL with err_set()
  * saying "version 'S' has bad syntax: REASON", dpkg's words.
  *
  * dpkg only warns about others and still compares them (an upstream version that does
