@@ -92,7 +92,7 @@ int vercmp_compare(const struct vercmp_version *a, const struct vercmp_version *
 }
 
 /* What strtol with base 10 does on [s, e), as far as the epoch needs: *ret_end is s when no
- * digits were found; *ret_neg and *ret_big (past INT_MAX) describe the value. */
+ * digits were found; *ret_big says the value is past INT_MAX. */
 static long long vc_strtol(const char *s, const char *e, const char **ret_end, bool *ret_big)
 {
 	const char *p = s;
