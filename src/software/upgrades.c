@@ -572,9 +572,13 @@ static void upg_free_names(char **names, size_t n)
 	free(names);
 }
 
+/* Packages indexes, also those compressed in a way Ward does not read (apt_read_file
+ * then says so in a warning rather than the index being passed over in silence). */
 static bool upg_keep_packages(const char *name)
 {
-	return apt_index_name(name, "_Packages");
+	const char *p = strstr(name, "_Packages.");
+	return apt_index_name(name, "_Packages") ||
+	       (p && (strcmp(p, "_Packages.xz") == 0 || strcmp(p, "_Packages.bz2") == 0 || strcmp(p, "_Packages.lzma") == 0));
 }
 
 /* apt reads preferences.d and apt.conf.d files whose names are made of letters,
@@ -778,25 +782,24 @@ static int upg_ver_desc(const void *a, const void *b)
 	return vercmp(((const struct upg_ver *)b)->version, ((const struct upg_ver *)a)->version);
 }
 
-/* apt's pkgPolicy::GetCandidateVer: from the newest version down, the first of the
- * highest priority; stop at the installed one unless a priority reached 1000. */
+/* apt's pkgPolicy::GetCandidateVer: from the newest version down, a version wins when
+ * its priority is not 0 and higher than the best so far; a version older than the
+ * installed one only with a priority of 1000 or more (a downgrade). */
 static void upg_candidate(const struct upg_ctx *c, struct upg_pkg *p)
 {
-	int max = 0, pref = -1;
+	int best = -1, cand = -1;
+	const char *installed = p->installed;
 	qsort(p->vers, p->nvers, sizeof(*p->vers), upg_ver_desc);
 	for (size_t i = 0; i < p->nvers; i++) {
 		int prio = upg_priority(c, p, &p->vers[i]);
-		if (prio > max) {
-			max = prio;
-			pref = (int)i;
-		}
-		if (p->vers[i].installed && max < 1000) {
-			if (pref < 0)
-				pref = (int)i;
-			break;
-		}
+		if (prio == 0 || prio <= best)
+			continue;
+		if (prio < 1000 && vercmp(p->vers[i].version, installed) < 0)
+			continue;
+		best = prio;
+		cand = (int)i;
 	}
-	p->cand = pref;
+	p->cand = cand;
 }
 
 static bool upg_upgrading(const struct upg_pkg *p)
