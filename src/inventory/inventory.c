@@ -22,6 +22,8 @@ const struct inv_collector inventory_collectors[] = {
 	{"services", inv_services},
 	{"wireguard", inv_wireguard},
 	{"firewall", inv_firewall},
+	{"upgrades", inv_upgrades},
+	{"reboot", inv_reboot},
 	{NULL, NULL},
 };
 

@@ -68,5 +68,7 @@ int inv_packages(struct inv_ctx *ctx, json_t **ret);    /* inventory_dpkg.c + in
 int inv_services(struct inv_ctx *ctx, json_t **ret);    /* inventory_services.c: enabled and failed units */
 int inv_wireguard(struct inv_ctx *ctx, json_t **ret);   /* inventory_services.c: wg interfaces and peers */
 int inv_firewall(struct inv_ctx *ctx, json_t **ret);    /* inventory_services.c: nftables ruleset present/empty */
+int inv_upgrades(struct inv_ctx *ctx, json_t **ret);    /* inventory_software.c: available upgrades (apt lists) */
+int inv_reboot(struct inv_ctx *ctx, json_t **ret);      /* inventory_software.c: reboot and restart needs */
 
 #endif

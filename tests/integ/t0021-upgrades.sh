@@ -7,7 +7,8 @@
 # archive, a foreign architecture, epochs, a hold, a kernel meta-package needing a new
 # package): the answers written down here, and the same as apt-get -s upgrade run on
 # that tree, with more pins and a default release in turn. Also the CLI's options and
-# errors, and ward needrestart on the fixture.
+# errors, ward needrestart on the fixture, and the agent reporting both to a server:
+# the host's summary, its facts, and history when a new upgrade appears.
 . "$(dirname "$0")/lib.sh"
 
 FIXTURE=${WARD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/fixtures/upgrades
@@ -201,5 +202,41 @@ expect_exit "a kernel from elsewhere" 0 "$WARD" --json needrestart --root "$ROOT
 expect_eq "is no reason to reboot" "$(printf '%s' "$OUT" | jq -c '[.reboot_required, .kernel.running]')" '[false,"5.15.0-1-cloud"]'
 expect_exit "needrestart on this machine" 0 "$WARD" --json needrestart
 expect_eq "reports the running kernel" "$(printf '%s' "$OUT" | jq -r .kernel.running)" "$(uname -r)"
+
+# --- the agent reports them with the inventory ---
+D=$(new_data)
+start_ward "$D"
+AROOT=$TMP/agent-root
+cp -a "$FIXTURE" "$AROOT"
+expect_exit "enroll-token" 0 "$WARD" --data "$D" host enroll-token --expires 1h
+tok=$(printf '%s' "$OUT" | head -1)
+expect_exit "enroll" 0 "$WARD" agent enroll --server "$URL" --token "$tok" --state "$TMP/state" --hostname fx1
+expect_exit "first report" 0 "$WARD" agent run --once --root "$AROOT" --state "$TMP/state"
+expect_exit "host show --json" 0 "$WARD" --data "$D" --json host show fx1
+expect_eq "the summary: upgrades, reboot, services to restart" \
+	"$(printf '%s' "$OUT" | jq -c '[.upgrades.upgrades, .upgrades.security, .upgrades.held, .reboot_required, .restart_services]')" \
+	'[11,5,3,true,1]'
+expect_eq "the facts: upgrades as ward upgrades gives them" \
+	"$(printf '%s' "$OUT" | jq -c '[.facts.upgrades.upgrades[] | select(.security) | .name]')" \
+	'["libc6","libc6","libfoo1","libssl3","python3-idna"]'
+expect_eq "and the restart needs" "$(printf '%s' "$OUT" | jq -c '.facts.reboot.services[0].unit')" '"nginx.service"'
+expect_exit "host show" 0 "$WARD" --data "$D" host show fx1
+expect_match "shows the upgrades" "$OUT" "upgrades +11 \(5 security, 3 kept back\)"
+expect_match "and the reboot" "$OUT" "reboot_required +yes"
+# apt update brings a new version: history says an upgrade is available.
+cat >>"$AROOT/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages" <<'PKG'
+
+Package: curl
+Version: 7.88.1-10+deb12u9
+Architecture: amd64
+Filename: pool/main/c/curl/curl_7.88.1-10+deb12u9_amd64.deb
+PKG
+expect_exit "next report" 0 "$WARD" agent run --once --root "$AROOT" --state "$TMP/state"
+expect_match "only the upgrades section is sent" "$ERR" "report delivered: 1 section"
+expect_eq "history: the new upgrade" \
+	"$("$WARD" --data "$D" --json host history fx1 | jq -c '[.[] | select(.kind | startswith("upgrade")) | [.kind, .subject, .new]]')" \
+	'[["upgrade.available","curl:amd64","7.88.1-10+deb12u9"]]'
+expect_eq "and the activity log" "$("$WARD" --data "$D" --json log list --action host.upgrade_available | jq length)" 1
+expect_eq "counts follow" "$("$WARD" --data "$D" --json host show fx1 | jq -c '.upgrades | [.upgrades, .security, .held]')" '[12,6,3]'
 
 finish
