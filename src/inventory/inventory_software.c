@@ -26,7 +26,7 @@ int inv_upgrades(struct inv_ctx *ctx, json_t **ret)
 	json_t *warnings = json_array(), *res = NULL;
 	if (!warnings)
 		return -ENOMEM;
-	/* Not a dpkg system (or a fixture without one): the section does not apply. */
+	/* No dpkg here (an RPM machine, a fixture without it): the section does not apply. */
 	if (inv_path(ctx, "var/lib/dpkg/status", path, sizeof(path)) < 0 || stat(path, &st) < 0) {
 		json_decref(warnings);
 		*ret = NULL;

@@ -183,7 +183,8 @@ static int rb_services(const char *root, json_t *warnings, json_t *services)
 		json_t *libs = json_array();
 		if (!libs)
 			break;
-		if (rb_deleted_libs(root, e->d_name, libs) < 0)
+		int lr = rb_deleted_libs(root, e->d_name, libs);
+		if (lr == -EACCES || lr == -EPERM)
 			unreadable++;
 		if (json_array_size(libs) > 0) {
 			char unit[256];
