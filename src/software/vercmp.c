@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/err.h"
@@ -81,14 +82,29 @@ static int vc_verrevcmp(const char *a, const char *ae, const char *b, const char
 #undef AT
 }
 
+/* verrevcmp after the bytes both share: up to the start of the digit run the first
+ * difference is in (a shared prefix orders the same on both sides; a digit run must
+ * be read whole, leading zeros and all). */
+static int vc_part(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t k = 0, n = an < bn ? an : bn;
+	while (k < n && a[k] == b[k])
+		k++;
+	if (k == an && k == bn)
+		return 0;
+	while (k > 0 && vc_isdigit(a[k - 1]))
+		k--;
+	return vc_verrevcmp(a + k, a + an, b + k, b + bn);
+}
+
 int vercmp_compare(const struct vercmp_version *a, const struct vercmp_version *b)
 {
 	if (a->epoch != b->epoch)
 		return a->epoch > b->epoch ? 1 : -1;
-	int r = vc_verrevcmp(a->upstream, a->upstream + a->upstream_len, b->upstream, b->upstream + b->upstream_len);
+	int r = vc_part(a->upstream, a->upstream_len, b->upstream, b->upstream_len);
 	if (r)
 		return r;
-	return vc_verrevcmp(a->revision, a->revision + a->revision_len, b->revision, b->revision + b->revision_len);
+	return vc_part(a->revision, a->revision_len, b->revision, b->revision_len);
 }
 
 /* What strtol with base 10 does on [s, e), as far as the epoch needs: *ret_end is s when no
@@ -251,12 +267,40 @@ int vercmp_check(const char *s)
 }
 
 /* The split vercmp() uses: dpkg's, or for a string dpkg refuses, the whole string as
- * upstream version. */
+ * upstream version. The common case (no blanks, an epoch of plain digits or none)
+ * takes one pass over the string and no validation: only the order matters here. */
 static void vc_split(const char *s, size_t len, struct vercmp_version *v)
 {
+	len = strnlen(s, len);
+	if (len > 0 && vc_isdigit(s[0]) && !memchr(s, ' ', len) && !memchr(s, '\t', len)) {
+		const char *colon = memchr(s, ':', len), *hyphen = memrchr(s, '-', len), *e = s + len;
+		/* An epoch (if any) of at most 9 digits, something after its colon and
+		 * after the hyphen. */
+		if ((!colon || (colon - s <= 9 && colon + 1 < e)) && (!hyphen || hyphen + 1 < e) &&
+		    (!hyphen || !colon || hyphen > colon + 1)) {
+			int epoch = 0;
+			const char *up = s;
+			bool ok = true;
+			if (colon) {
+				for (const char *q = s; q < colon && ok; q++) {
+					ok = vc_isdigit(*q);
+					epoch = epoch * 10 + (*q - '0');
+				}
+				up = colon + 1;
+			}
+			if (ok) {
+				v->epoch = epoch;
+				v->upstream = up;
+				v->upstream_len = (size_t)((hyphen ? hyphen : e) - up);
+				v->revision = hyphen ? hyphen + 1 : "";
+				v->revision_len = hyphen ? (size_t)(e - hyphen - 1) : 0;
+				return;
+			}
+		}
+	}
 	const char *why;
 	if (vc_parse(s, len, v, &why) < 0)
-		*v = (struct vercmp_version){.upstream = s, .upstream_len = strnlen(s, len), .revision = ""};
+		*v = (struct vercmp_version){.upstream = s, .upstream_len = len, .revision = ""};
 }
 
 int vercmp_n(const char *a, size_t alen, const char *b, size_t blen)
@@ -269,7 +313,7 @@ int vercmp_n(const char *a, size_t alen, const char *b, size_t blen)
 
 int vercmp(const char *a, const char *b)
 {
-	return vercmp_n(a, strlen(a), b, strlen(b));
+	return vercmp_n(a, SIZE_MAX, b, SIZE_MAX);
 }
 
 /* dpkg's relationinfos: the exit status (0 true, 1 false) when a is older, the same,
