@@ -47,6 +47,9 @@ struct apt_parser {
 	size_t len[APT_FIELDS];			    /* bytes of its value */
 	char small[APT_RELATIONS_SMALL][WARD_APT_FIELD_MAX]; /* Package .. Status */
 	char *rel[APT_FIELDS - APT_RELATIONS_SMALL]; /* Depends .. Provides, WARD_APT_DEPENDS_MAX each */
+	apt_keep_fn keep;			    /* the Package filter, or NULL */
+	bool skip_stanza;			    /* keep turned this stanza down: jump to its end */
+	bool line_start;			    /* the bytes fed so far end with a whole line */
 	bool finished;
 };
 
@@ -59,6 +62,7 @@ struct apt_parser *apt_parser_new(apt_stanza_fn fn, void *arg, bool want_relatio
 	p->arg = arg;
 	p->relations = want_relations;
 	p->cont = -1;
+	p->line_start = true;
 	p->carry = malloc(WARD_APT_LINE_MAX);
 	for (int i = 0; want_relations && p->carry && i < APT_FIELDS - APT_RELATIONS_SMALL; i++)
 		if (!(p->rel[i] = malloc(WARD_APT_DEPENDS_MAX)))
@@ -78,6 +82,11 @@ void apt_parser_free(struct apt_parser *p)
 		free(p->rel[i]);
 	free(p->carry);
 	free(p);
+}
+
+void apt_parser_set_filter(struct apt_parser *p, apt_keep_fn keep)
+{
+	p->keep = keep;
 }
 
 size_t apt_parser_skipped(const struct apt_parser *p)
@@ -101,7 +110,7 @@ static void apt_trim(const char **s, size_t *n)
 static int apt_stanza_end(struct apt_parser *p)
 {
 	int r = 0;
-	if (p->in_stanza) {
+	if (p->in_stanza && !p->skip_stanza) {
 		struct apt_stanza st = {.bad = p->bad, .depends_cut = p->cut, .first_line = p->first_line};
 		for (int f = 0; f < APT_FIELDS; f++) {
 			st.value[f] = p->have[f] ? apt_field_buf(p, f) : "";
@@ -110,6 +119,7 @@ static int apt_stanza_end(struct apt_parser *p)
 		r = p->fn(p->arg, &st);
 	}
 	p->in_stanza = false;
+	p->skip_stanza = false;
 	p->bad = p->cut = false;
 	p->cont = -1;
 	memset(p->have, 0, sizeof(p->have));
@@ -174,6 +184,10 @@ static int apt_line(struct apt_parser *p, const char *s, size_t n)
 		}
 		p->have[f] = true;
 		p->len[f] = 0;
+		if (f == APT_PACKAGE && p->keep && !p->keep(p->arg, v, vn)) {
+			p->skip_stanza = true;
+			return 0;
+		}
 		if (apt_is_relation(f)) {
 			apt_rel_append(p, f, v, vn);
 			p->cont = f;
@@ -188,11 +202,42 @@ static int apt_line(struct apt_parser *p, const char *s, size_t n)
 	return 0;
 }
 
+/* In a stanza the filter turned down: the bytes up to and including the newline of
+ * its blank line ("\n\n", as apt's own tag file reader looks for it), or NULL when
+ * the data ends first. */
+static const char *apt_skip_end(const struct apt_parser *p, const char *data, size_t len)
+{
+	const char *q = data, *e = data + len;
+	if (p->line_start && data[0] == '\n')
+		return data;
+	/* memchr is SIMD; glibc's memmem is not, for a needle this short. */
+	while ((q = memchr(q, '\n', (size_t)(e - q))) && q + 1 < e) {
+		if (q[1] == '\n')
+			return q + 1;
+		q++;
+	}
+	return NULL;
+}
+
 int apt_parser_feed(struct apt_parser *p, const char *data, size_t len)
 {
 	if (p->finished)
 		return -EINVAL;
 	while (len > 0) {
+		if (p->skip_stanza && p->carry_len == 0 && !p->carry_skip) {
+			const char *end = apt_skip_end(p, data, len);
+			if (!end) {
+				p->line_start = data[len - 1] == '\n';
+				return 0;
+			}
+			int r = apt_stanza_end(p);
+			if (r < 0)
+				return r;
+			len -= (size_t)(end + 1 - data);
+			data = end + 1;
+			p->line_start = true;
+			continue;
+		}
 		const char *nl = memchr(data, '\n', len);
 		size_t seg = nl ? (size_t)(nl - data) : len;
 		int r = 0;
@@ -222,6 +267,7 @@ int apt_parser_feed(struct apt_parser *p, const char *data, size_t len)
 		}
 		if (r < 0)
 			return r;
+		p->line_start = nl != NULL;
 		if (!nl)
 			break;
 		data = nl + 1;

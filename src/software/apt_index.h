@@ -49,6 +49,13 @@ struct apt_parser;
  * NULL when out of memory. */
 struct apt_parser *apt_parser_new(apt_stanza_fn fn, void *arg, bool want_relations);
 
+/* A filter on the Package field: given its value, false makes the parser skip the
+ * rest of the stanza (to the next "\n\n", without reading its lines) and leave it
+ * out; fields before Package are still read, and Package comes first in apt's and
+ * dpkg's files. With a filter, first_line counts no lines of skipped stanzas. */
+typedef bool (*apt_keep_fn)(void *arg, const char *name, size_t len);
+void apt_parser_set_filter(struct apt_parser *p, apt_keep_fn keep);
+
 /* Parses the next len bytes. Lines may be cut anywhere across calls; a line longer than
  * WARD_APT_LINE_MAX is skipped (counted in apt_parser_skipped). 0, the callback's
  * negative value, or -EINVAL after finish. */

@@ -42,7 +42,7 @@ struct upg_pkg {
 	char *name;	      /* allocated with arch after it */
 	const char *arch;     /* as the status file says: "amd64", "all" */
 	const char *key_arch; /* what apt files it under: the native architecture for "all" */
-	char *installed;      /* the installed version */
+	const char *installed; /* the installed version (in the allocation of name) */
 	char *provides;	      /* the installed version's Provides, or NULL */
 	bool hold;	      /* selection "hold" (dpkg --set-selections, apt-mark hold) */
 	struct upg_ver *vers; /* versions seen, the installed one included */
@@ -176,14 +176,13 @@ static int upg_status_stanza(void *arg, const struct apt_stanza *st)
 	}
 	struct upg_pkg *p = &c->pkgs[c->npkgs];
 	memset(p, 0, sizeof(*p));
-	size_t nl = st->len[APT_PACKAGE], al = st->len[APT_ARCHITECTURE];
-	p->name = malloc(nl + 1 + al + 1);
-	p->installed = upg_strndup(c, st->value[APT_VERSION], st->len[APT_VERSION]);
+	/* One allocation: name, architecture and version, NUL-terminated each. */
+	size_t nl = st->len[APT_PACKAGE], al = st->len[APT_ARCHITECTURE], vl = st->len[APT_VERSION];
+	p->name = malloc(nl + 1 + al + 1 + vl + 1);
 	if (st->len[APT_PROVIDES])
 		p->provides = upg_strndup(c, st->value[APT_PROVIDES], st->len[APT_PROVIDES]);
-	if (!p->name || !p->installed || c->error) {
+	if (!p->name || c->error) {
 		free(p->name);
-		free(p->installed);
 		free(p->provides);
 		return c->error = -ENOMEM;
 	}
@@ -191,7 +190,10 @@ static int upg_status_stanza(void *arg, const struct apt_stanza *st)
 	p->name[nl] = '\0';
 	memcpy(p->name + nl + 1, st->value[APT_ARCHITECTURE], al);
 	p->name[nl + 1 + al] = '\0';
+	memcpy(p->name + nl + 1 + al + 1, st->value[APT_VERSION], vl);
+	p->name[nl + 1 + al + 1 + vl] = '\0';
 	p->arch = p->name + nl + 1;
+	p->installed = p->name + nl + 1 + al + 1;
 	p->hold = slen >= 5 && memcmp(status, "hold ", 5) == 0;
 	p->cand = -1;
 	c->npkgs++;
@@ -245,7 +247,6 @@ static int upg_read_status(struct upg_ctx *c)
 	for (size_t i = 0; i < c->npkgs; i++) {
 		if (out > 0 && upg_pkg_cmp(&c->pkgs[out - 1], &c->pkgs[i]) == 0) {
 			free(c->pkgs[i].name);
-			free(c->pkgs[i].installed);
 			free(c->pkgs[i].provides);
 			continue;
 		}
@@ -329,6 +330,13 @@ static struct upg_ver *upg_version(struct upg_ctx *c, struct upg_pkg *p, const c
 	nv->prio = INT16_MIN;
 	p->nvers++;
 	return nv;
+}
+
+/* The parser's filter: a stanza for a package not installed is skipped unread. */
+static bool upg_index_keep(void *arg, const char *name, size_t len)
+{
+	size_t idx;
+	return upg_find_name(arg, name, len, &idx) != NULL;
 }
 
 static int upg_index_stanza(void *arg, const struct apt_stanza *st)
@@ -719,6 +727,7 @@ static int upg_read_indexes(struct upg_ctx *c)
 			r = -ENOMEM;
 			break;
 		}
+		apt_parser_set_filter(p, upg_index_keep);
 		r = apt_read_file(path, upg_chunk_to_parser, p);
 		if (r == 0)
 			r = apt_parser_finish(p);
@@ -784,22 +793,30 @@ static int upg_ver_desc(const void *a, const void *b)
 
 /* apt's pkgPolicy::GetCandidateVer: from the newest version down, a version wins when
  * its priority is not 0 and higher than the best so far; a version older than the
- * installed one only with a priority of 1000 or more (a downgrade). */
-static void upg_candidate(const struct upg_ctx *c, struct upg_pkg *p)
+ * installed one only with a priority of 1000 or more (a downgrade). A package no
+ * index offers keeps its installed version. */
+static int upg_candidate(struct upg_ctx *c, struct upg_pkg *p)
 {
 	int best = -1, cand = -1;
-	const char *installed = p->installed;
+	p->cand = -1;
+	if (p->nvers == 0)
+		return 0;
+	struct upg_ver *iv = upg_version(c, p, p->installed, strlen(p->installed));
+	if (!iv)
+		return c->error ? c->error : 0;
+	iv->installed = true;
 	qsort(p->vers, p->nvers, sizeof(*p->vers), upg_ver_desc);
 	for (size_t i = 0; i < p->nvers; i++) {
 		int prio = upg_priority(c, p, &p->vers[i]);
 		if (prio == 0 || prio <= best)
 			continue;
-		if (prio < 1000 && vercmp(p->vers[i].version, installed) < 0)
+		if (prio < 1000 && vercmp(p->vers[i].version, p->installed) < 0)
 			continue;
 		best = prio;
 		cand = (int)i;
 	}
 	p->cand = cand;
+	return 0;
 }
 
 static bool upg_upgrading(const struct upg_pkg *p)
@@ -1029,7 +1046,6 @@ static void upg_release(struct upg_ctx *c)
 		}
 		free(p->vers);
 		free(p->name);
-		free(p->installed);
 		free(p->provides);
 	}
 	free(c->pkgs);
@@ -1043,20 +1059,12 @@ int upgrades_compute(const char *root, json_t *warnings, json_t **ret)
 	int r;
 	if ((r = upg_read_status(&c)) < 0 || (r = upg_read_config(&c)) < 0)
 		goto out;
-	/* The installed version is one of each package's versions. */
-	for (size_t i = 0; i < c.npkgs; i++) {
-		struct upg_pkg *p = &c.pkgs[i];
-		struct upg_ver *v = upg_version(&c, p, p->installed, strlen(p->installed));
-		if (!v) {
-			r = -ENOMEM;
-			goto out;
-		}
-		v->installed = true;
-	}
 	if ((r = upg_read_indexes(&c)) < 0)
 		goto out;
-	for (size_t i = 0; i < c.npkgs; i++)
-		upg_candidate(&c, &c.pkgs[i]);
+	for (size_t i = 0; i < c.npkgs && r == 0; i++)
+		r = upg_candidate(&c, &c.pkgs[i]);
+	if (r < 0)
+		goto out;
 	upg_hold_back(&c);
 	if (c.unwarned)
 		upg_warn(&c, "%zu more warning(s) not shown", c.unwarned);

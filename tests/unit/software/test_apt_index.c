@@ -283,6 +283,31 @@ static void test_stanzas(void **state)
 	assert_string_equal(norel.text[0], "bad=0 cut=0 line=2 P=one V=1:2.0-1 A=amd64 S= D= R=");
 }
 
+static bool keep_not_two(void *arg, const char *name, size_t len)
+{
+	return !(len == 3 && memcmp(name, "two", 3) == 0);
+}
+
+static void test_filter(void **state)
+{
+	static const char text[] = "Package: one\nVersion: 1\n\nPackage: two\nVersion: 2\nDepends: x\n\n"
+				   "Package: three\nVersion: 3\n\nPackage: two\n\nPackage: four\nVersion: 4\n";
+	size_t len = strlen(text);
+	for (size_t chunk = 1; chunk <= len; chunk++) {
+		struct stanzas s = {0};
+		struct apt_parser *p = apt_parser_new(collect, &s, true);
+		apt_parser_set_filter(p, keep_not_two);
+		for (size_t off = 0; off < len; off += chunk)
+			assert_int_equal(apt_parser_feed(p, text + off, off + chunk > len ? len - off : chunk), 0);
+		assert_int_equal(apt_parser_finish(p), 0);
+		apt_parser_free(p);
+		assert_int_equal(s.n, 3);
+		assert_non_null(strstr(s.text[0], "P=one V=1"));
+		assert_non_null(strstr(s.text[1], "P=three V=3"));
+		assert_non_null(strstr(s.text[2], "P=four V=4"));
+	}
+}
+
 static void test_long_lines(void **state)
 {
 	size_t big = WARD_APT_LINE_MAX + 10, len = 0;
@@ -491,6 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_codecs),	     cmocka_unit_test(test_read_stops),
 	    cmocka_unit_test(test_index_name),	     cmocka_unit_test(test_stanzas),
+	    cmocka_unit_test(test_filter),
 	    cmocka_unit_test(test_long_lines),	     cmocka_unit_test(test_release),
 	    cmocka_unit_test(test_prefs),	     cmocka_unit_test(test_patterns),
 	    cmocka_unit_test(test_upgrades_fixture), cmocka_unit_test(test_upgrades_no_status),
