@@ -11,7 +11,12 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 
+/* upgrades and reboot go first: their working memory (index buffers, every
+ * installed package) is freed before the packages section's JSON is built, so the
+ * agent's peak is the larger of the two, not their sum. */
 const struct inv_collector inventory_collectors[] = {
+	{"upgrades", inv_upgrades},
+	{"reboot", inv_reboot},
 	{"system", inv_system},
 	{"hardware", inv_hardware},
 	{"filesystems", inv_filesystems},
@@ -22,8 +27,6 @@ const struct inv_collector inventory_collectors[] = {
 	{"services", inv_services},
 	{"wireguard", inv_wireguard},
 	{"firewall", inv_firewall},
-	{"upgrades", inv_upgrades},
-	{"reboot", inv_reboot},
 	{NULL, NULL},
 };
 

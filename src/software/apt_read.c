@@ -1,12 +1,17 @@
 /*
  * apt_read.c: reads an apt index file, plain or compressed the way apt may keep them
  * (lz4, gzip, zstd), and hands its content on in bounded chunks (see apt_index.h).
+ * liblz4 and zlib are dlopened for the one file that needs them and closed after, as
+ * librpm is (inventory_rpm.c): Debian keeps its lists plain, and the agent and every
+ * other command then never carry them; zstd is linked anyway, for the backups.
  */
 #include "software/apt_index.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <lz4frame.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +21,69 @@
 #include "core/err.h"
 
 enum apt_codec { APT_PLAIN, APT_LZ4, APT_GZ, APT_ZST, APT_OTHER };
+
+/* The calls taken from liblz4 and zlib (inflateInit2 is a macro for inflateInit2_). */
+#define APT_LZ4_CALLS(X)                                                                                         \
+	X(LZ4F_createDecompressionContext)                                                                       \
+	X(LZ4F_decompress)                                                                                       \
+	X(LZ4F_freeDecompressionContext)                                                                         \
+	X(LZ4F_isError)                                                                                          \
+	X(LZ4F_getErrorName)
+#define APT_ZLIB_CALLS(X)                                                                                        \
+	X(inflateInit2_)                                                                                         \
+	X(inflate)                                                                                               \
+	X(inflateReset)                                                                                          \
+	X(inflateEnd)
+
+struct apt_libs {
+	void *handle; /* from dlopen, for one file */
+#define APT_MEMBER(f) __typeof__(f) *f;
+	APT_LZ4_CALLS(APT_MEMBER)
+	APT_ZLIB_CALLS(APT_MEMBER)
+#undef APT_MEMBER
+};
+
+/* dlopen's error state is per process: one load or unload at a time. */
+static pthread_mutex_t apt_libs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Loads liblz4 (lz4) or zlib (!lz4) into *l; -ENOPKG with err_set() when missing. */
+static int apt_libs_open(struct apt_libs *l, bool lz4, const char *path)
+{
+	const char *soname = lz4 ? WARD_LZ4_SONAME : WARD_ZLIB_SONAME;
+	memset(l, 0, sizeof(*l));
+	pthread_mutex_lock(&apt_libs_lock);
+	l->handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	const char *why = l->handle ? NULL : dlerror();
+	pthread_mutex_unlock(&apt_libs_lock);
+	if (!l->handle)
+		return err_set(-ENOPKG, "cannot read '%s': %s is not installed (%s)", path, soname, why ? why : "");
+#define APT_LOAD(f)                                                                                              \
+	if (!(*(void **)&l->f = dlsym(l->handle, #f)))                                                          \
+		goto missing;
+	if (lz4) {
+		APT_LZ4_CALLS(APT_LOAD)
+	} else {
+		APT_ZLIB_CALLS(APT_LOAD)
+	}
+#undef APT_LOAD
+	return 0;
+missing:
+	pthread_mutex_lock(&apt_libs_lock);
+	dlclose(l->handle);
+	pthread_mutex_unlock(&apt_libs_lock);
+	l->handle = NULL;
+	return err_set(-ENOPKG, "cannot read '%s': %s lacks a function Ward needs", path, soname);
+}
+
+static void apt_libs_close(struct apt_libs *l)
+{
+	if (!l->handle)
+		return;
+	pthread_mutex_lock(&apt_libs_lock);
+	dlclose(l->handle);
+	pthread_mutex_unlock(&apt_libs_lock);
+	l->handle = NULL;
+}
 
 static bool apt_ends_with(const char *s, size_t n, const char *suffix)
 {
@@ -55,6 +123,7 @@ struct apt_reader {
 	void *arg;
 	size_t total; /* content bytes handed on */
 	char *in, *out;
+	struct apt_libs lib; /* liblz4 or zlib, while one of them is needed */
 };
 
 /* Reads the next piece of the file: bytes, 0 at the end, or -errno. */
@@ -95,8 +164,9 @@ static int apt_read_plain(struct apt_reader *rd)
 
 static int apt_read_lz4(struct apt_reader *rd)
 {
+	const struct apt_libs *L = &rd->lib;
 	LZ4F_dctx *dctx;
-	if (LZ4F_isError(LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
+	if (L->LZ4F_isError(L->LZ4F_createDecompressionContext(&dctx, LZ4F_VERSION)))
 		return -ENOMEM;
 	bool frame_done = true; /* an empty file is an empty index */
 	ssize_t n;
@@ -107,9 +177,9 @@ static int apt_read_lz4(struct apt_reader *rd)
 		do {
 			size_t src_len = left;
 			dst_len = WARD_APT_CHUNK;
-			size_t hint = LZ4F_decompress(dctx, rd->out, &dst_len, src, &src_len, NULL);
-			if (LZ4F_isError(hint)) {
-				r = apt_damaged(rd, LZ4F_getErrorName(hint));
+			size_t hint = L->LZ4F_decompress(dctx, rd->out, &dst_len, src, &src_len, NULL);
+			if (L->LZ4F_isError(hint)) {
+				r = apt_damaged(rd, L->LZ4F_getErrorName(hint));
 				break;
 			}
 			src += src_len;
@@ -118,7 +188,7 @@ static int apt_read_lz4(struct apt_reader *rd)
 			r = apt_reader_emit(rd, rd->out, dst_len);
 		} while (r == 0 && (left > 0 || dst_len == WARD_APT_CHUNK));
 	}
-	LZ4F_freeDecompressionContext(dctx);
+	L->LZ4F_freeDecompressionContext(dctx);
 	if (r == 0 && n < 0)
 		r = (int)n;
 	if (r == 0 && !frame_done)
@@ -128,8 +198,9 @@ static int apt_read_lz4(struct apt_reader *rd)
 
 static int apt_read_gz(struct apt_reader *rd)
 {
+	const struct apt_libs *L = &rd->lib;
 	z_stream z = {0};
-	if (inflateInit2(&z, 15 + 32) != Z_OK)
+	if (L->inflateInit2_(&z, 15 + 32, ZLIB_VERSION, (int)sizeof(z_stream)) != Z_OK)
 		return -ENOMEM;
 	bool started = false, ended = false;
 	ssize_t n;
@@ -143,12 +214,12 @@ static int apt_read_gz(struct apt_reader *rd)
 			if (ended) {
 				if (z.avail_in == 0)
 					break;
-				inflateReset(&z); /* another gzip member follows */
+				L->inflateReset(&z); /* another gzip member follows */
 				ended = false;
 			}
 			z.next_out = (unsigned char *)rd->out;
 			z.avail_out = WARD_APT_CHUNK;
-			int zr = inflate(&z, Z_NO_FLUSH);
+			int zr = L->inflate(&z, Z_NO_FLUSH);
 			if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) {
 				r = apt_damaged(rd, z.msg ? z.msg : "not gzip data");
 				break;
@@ -161,7 +232,7 @@ static int apt_read_gz(struct apt_reader *rd)
 				break;
 		}
 	}
-	inflateEnd(&z);
+	L->inflateEnd(&z);
 	if (r == 0 && n < 0)
 		r = (int)n;
 	if (r == 0 && started && !ended)
@@ -215,13 +286,14 @@ int apt_read_file(const char *path, apt_chunk_fn fn, void *arg)
 	if (!rd.in || !rd.out)
 		r = -ENOMEM;
 	else if (codec == APT_LZ4)
-		r = apt_read_lz4(&rd);
+		r = apt_libs_open(&rd.lib, true, path) ?: apt_read_lz4(&rd);
 	else if (codec == APT_GZ)
-		r = apt_read_gz(&rd);
+		r = apt_libs_open(&rd.lib, false, path) ?: apt_read_gz(&rd);
 	else if (codec == APT_ZST)
 		r = apt_read_zst(&rd);
 	else
 		r = apt_read_plain(&rd);
+	apt_libs_close(&rd.lib);
 	free(rd.in);
 	free(rd.out);
 	close(rd.fd);
