@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <sodium.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/crypto.h"
 #include "core/err.h"
 #include "core/fs.h"
 #include "core/limits.h"
@@ -1075,4 +1078,90 @@ int upgrades_compute(const char *root, json_t *warnings, json_t **ret)
 out:
 	upg_release(&c);
 	return r;
+}
+
+/* --- the fingerprint --- */
+
+struct upg_fp {
+	char *text; /* "path ino size mtime ctime" lines */
+	size_t len, size;
+	int error;
+};
+
+static void upg_fp_add(struct upg_fp *fp, const char *path)
+{
+	struct stat st;
+	char line[4400];
+	int n;
+	if (stat(path, &st) < 0)
+		n = snprintf(line, sizeof(line), "%s -\n", path);
+	else
+		n = snprintf(line, sizeof(line), "%s %llu %lld %lld.%09ld %lld.%09ld\n", path, (unsigned long long)st.st_ino,
+			     (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+			     (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	if (n < 0 || (size_t)n >= sizeof(line) || fp->error)
+		return;
+	if (fp->len + (size_t)n > fp->size) {
+		size_t size = (fp->size ? fp->size * 2 : 8192) + (size_t)n;
+		char *t = realloc(fp->text, size);
+		if (!t) {
+			fp->error = -ENOMEM;
+			return;
+		}
+		fp->text = t;
+		fp->size = size;
+	}
+	memcpy(fp->text + fp->len, line, (size_t)n);
+	fp->len += (size_t)n;
+}
+
+static bool upg_keep_any(const char *name)
+{
+	return name[0] != '.' && strcmp(name, "lock") != 0;
+}
+
+static void upg_fp_dir(struct upg_fp *fp, const char *dir, bool (*keep)(const char *), size_t max)
+{
+	char **names, path[4400];
+	size_t n;
+	upg_fp_add(fp, dir);
+	int r = upg_list_dir(dir, keep, max, &names, &n);
+	if (r == -ENOMEM)
+		fp->error = r;
+	if (r < 0)
+		return; /* an unreadable directory: its own line above still says what it is */
+	for (size_t i = 0; i < n; i++)
+		if (upg_pathf(path, sizeof(path), "%s/%s", dir, names[i]))
+			upg_fp_add(fp, path);
+	upg_free_names(names, n);
+}
+
+int upgrades_fingerprint(const char *root, char ret_hex[65])
+{
+	struct upg_fp fp = {0};
+	char path[4400];
+	unsigned char digest[32];
+	const char *r = strcmp(root, "/") == 0 ? "" : root;
+	upg_fp_add(&fp, "ward " WARD_VERSION);
+	if (upg_pathf(path, sizeof(path), "%s/var/lib/dpkg/status", r))
+		upg_fp_add(&fp, path);
+	if (upg_pathf(path, sizeof(path), "%s/var/lib/apt/lists", r))
+		upg_fp_dir(&fp, path, upg_keep_any, WARD_APT_LISTS_MAX * 4);
+	if (upg_pathf(path, sizeof(path), "%s/etc/apt/preferences", r))
+		upg_fp_add(&fp, path);
+	if (upg_pathf(path, sizeof(path), "%s/etc/apt/preferences.d", r))
+		upg_fp_dir(&fp, path, upg_keep_prefs, 1000);
+	if (upg_pathf(path, sizeof(path), "%s/etc/apt/apt.conf", r))
+		upg_fp_add(&fp, path);
+	if (upg_pathf(path, sizeof(path), "%s/etc/apt/apt.conf.d", r))
+		upg_fp_dir(&fp, path, upg_keep_conf, 1000);
+	int e = fp.error;
+	if (e == 0) {
+		/* libsodium's SHA-256, as the agent's digests: OpenSSL's would set up its
+		 * providers in an agent that otherwise never needs them (half a MiB). */
+		crypto_hash_sha256(digest, (const unsigned char *)fp.text, fp.len);
+		crypto_hex(digest, 32, ret_hex);
+	}
+	free(fp.text);
+	return e;
 }

@@ -45,6 +45,15 @@
 int upgrades_compute(const char *root, json_t *warnings, json_t **ret);
 
 /*
+ * A digest of everything upgrades_compute reads below root (the status file, every
+ * file in the lists directory, the preferences and apt.conf files: inode, size,
+ * modification and change times) and of Ward's version, as 64 hex digits: while it
+ * is the same, so is the answer. apt and dpkg replace those files by renaming new
+ * ones over them, so any change moves it. 0 or -ENOMEM.
+ */
+int upgrades_fingerprint(const char *root, char ret_hex[65]);
+
+/*
  * What the machine below root needs after upgrades:
  *   {"reboot_required": bool, "reasons": [text...], "packages": [names from
  *    run/reboot-required.pkgs], "kernel": {"running", "newest_installed"},

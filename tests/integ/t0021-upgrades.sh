@@ -223,7 +223,11 @@ expect_eq "and the restart needs" "$(printf '%s' "$OUT" | jq -c '.facts.reboot.s
 expect_exit "host show" 0 "$WARD" --data "$D" host show fx1
 expect_match "shows the upgrades" "$OUT" "upgrades +11 \(5 security, 3 kept back\)"
 expect_match "and the reboot" "$OUT" "reboot_required +yes"
-# apt update brings a new version: history says an upgrade is available.
+expect_exit "unchanged report" 0 "$WARD" agent run --once --root "$AROOT" --state "$TMP/state"
+expect_match "sends no section" "$ERR" "report delivered: 0 section"
+expect_eq "the upgrades are cached in the state directory, keyed by their inputs" \
+	"$(jq -r '[(.fingerprint | length), (.section.counts.upgrades)] | @tsv' "$TMP/state/upgrades-cache.json")" "64	11"
+# apt update brings a new version (the cache must not hide it): history says so.
 cat >>"$AROOT/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages" <<'PKG'
 
 Package: curl

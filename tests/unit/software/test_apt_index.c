@@ -490,6 +490,31 @@ static void test_upgrades_no_status(void **state)
 	json_decref(warnings);
 }
 
+static void test_fingerprint(void **state)
+{
+	char a[65], b[65], c[65], cmd[8400];
+	snprintf(cmd, sizeof(cmd), "cp -a '%s' '%s/fp'", fixture("upgrades"), tmpdir);
+	assert_int_equal(system(cmd), 0); /* lint: allow (test setup) */
+	snprintf(cmd, sizeof(cmd), "%s/fp", tmpdir);
+	assert_int_equal(upgrades_fingerprint(cmd, a), 0);
+	assert_int_equal(upgrades_fingerprint(cmd, b), 0);
+	assert_string_equal(a, b);
+	assert_int_equal(strlen(a), 64);
+	/* apt update: a list replaced by a new file. */
+	char list[4200], tmp[4300];
+	snprintf(list, sizeof(list), "%s/fp/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm-updates_main_binary-amd64_Packages", tmpdir);
+	snprintf(tmp, sizeof(tmp), "%s.new", list);
+	write_file(tmp, "Package: bash\nVersion: 9\nArchitecture: amd64\n", 42);
+	assert_int_equal(rename(tmp, list), 0);
+	assert_int_equal(upgrades_fingerprint(cmd, c), 0);
+	assert_string_not_equal(a, c);
+	/* A pin added. */
+	snprintf(tmp, sizeof(tmp), "%s/fp/etc/apt/preferences.d/new", tmpdir);
+	write_file(tmp, "Package: *\nPin: release a=x\nPin-Priority: 1\n", 44);
+	assert_int_equal(upgrades_fingerprint(cmd, b), 0);
+	assert_string_not_equal(b, c);
+}
+
 static void test_reboot_fixture(void **state)
 {
 	json_t *warnings = json_array(), *res = NULL;
@@ -520,7 +545,7 @@ int main(void)
 	    cmocka_unit_test(test_long_lines),	     cmocka_unit_test(test_release),
 	    cmocka_unit_test(test_prefs),	     cmocka_unit_test(test_patterns),
 	    cmocka_unit_test(test_upgrades_fixture), cmocka_unit_test(test_upgrades_no_status),
-	    cmocka_unit_test(test_reboot_fixture),
+	    cmocka_unit_test(test_fingerprint),	     cmocka_unit_test(test_reboot_fixture),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
