@@ -377,12 +377,18 @@ static int upg_index_stanza(void *arg, const struct apt_stanza *st)
 		/* What a newer version needs decides whether apt-get upgrade takes it. */
 		size_t dl = st->len[APT_DEPENDS], pl = st->len[APT_PRE_DEPENDS];
 		if (dl + pl > 0) {
-			v->depends = malloc(dl + 2 + pl + 1);
-			if (!v->depends)
+			char *d = malloc(dl + 2 + pl + 1);
+			size_t n = dl;
+			if (!d)
 				return c->error = -ENOMEM;
-			int n = snprintf(v->depends, dl + 2 + pl + 1, "%.*s%s%.*s", (int)dl, st->value[APT_DEPENDS],
-					 dl && pl ? ", " : "", (int)pl, st->value[APT_PRE_DEPENDS]);
-			(void)n;
+			memcpy(d, st->value[APT_DEPENDS], dl);
+			if (dl && pl) {
+				memcpy(d + n, ", ", 2);
+				n += 2;
+			}
+			memcpy(d + n, st->value[APT_PRE_DEPENDS], pl);
+			d[n + pl] = '\0';
+			v->depends = d;
 		}
 		if (st->len[APT_PROVIDES] && !(v->provides = upg_strndup(c, st->value[APT_PROVIDES], st->len[APT_PROVIDES])))
 			return c->error;
