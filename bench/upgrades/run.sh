@@ -68,6 +68,7 @@ missing_pkgs=()
 command -v apt-get >/dev/null 2>&1 || missing_pkgs+=(apt)
 command -v jq >/dev/null 2>&1 || missing_pkgs+=(jq)
 command -v "$CC" >/dev/null 2>&1 || missing_pkgs+=(gcc)
+[[ -x /usr/bin/time ]] || missing_pkgs+=(time)
 if (( ${#missing_pkgs[@]} > 0 )); then
     sudo=
     (( EUID != 0 )) && sudo='sudo '
@@ -125,7 +126,7 @@ N_HELD=$(wc -l <"$TMP/apt.held")
 AGREE=true
 if ! diff -q "$TMP/ward.set" "$TMP/apt.set" >/dev/null; then
     AGREE=false
-    FAILURES+=("the upgrades differ from apt-get's: $(diff "$TMP/apt.set" "$TMP/ward.set" | grep '^[<>]' | head -5 | tr '\n' ' ')")
+    FAILURES+=("the upgrades differ from apt-get's: $(diff "$TMP/apt.set" "$TMP/ward.set" | awk '/^[<>]/ && n++ < 5' | tr '\n' ' ' || true)")
 fi
 if ! diff -q "$TMP/ward.sec" "$TMP/apt.sec" >/dev/null; then
     AGREE=false
@@ -133,7 +134,7 @@ if ! diff -q "$TMP/ward.sec" "$TMP/apt.sec" >/dev/null; then
 fi
 if ! diff -q "$TMP/ward.held" "$TMP/apt.held" >/dev/null; then
     AGREE=false
-    FAILURES+=("the kept-back packages differ from apt-get's: $(diff "$TMP/apt.held" "$TMP/ward.held" | grep '^[<>]' | tr '\n' ' ')")
+    FAILURES+=("the kept-back packages differ from apt-get's: $(diff "$TMP/apt.held" "$TMP/ward.held" | grep '^[<>]' | tr '\n' ' ' || true)")
 fi
 log "answers:    apt-get: $N_UPGRADES upgrades ($N_SECURITY security), $N_HELD kept back; ward agrees: $AGREE"
 
@@ -150,7 +151,7 @@ measure() { # TARGET RUN COMMAND...
     shift 2
     /usr/bin/time -v -o "$tv" "$RUSAGE" "$ru" "$@" >/dev/null 2>"$TMP/$t.err" </dev/null || rc=$?
     if (( rc != 0 )); then
-        FAILURES+=("$t run $r: exit status $rc: $(grep -v '^$' "$TMP/$t.err" | tail -n 1)")
+        FAILURES+=("$t run $r: exit status $rc: $(grep -v '^$' "$TMP/$t.err" | tail -n 1 || true)")
         return 0
     fi
     cpu=$(sed -n 's/.* user_us=\([0-9]*\) sys_us=\([0-9]*\) .*/\1 \2/p' "$ru" | awk '{ printf "%.3f", ($1 + $2) / 1000 }')
@@ -162,8 +163,8 @@ measure() { # TARGET RUN COMMAND...
     RSS[$t]+="$rss "
     log "$(printf 'run %d/%d  %-13s cpu %9s ms  wall %9s ms  rss %7s kB' "$r" "$RUNS" "$t" "$cpu" "$wall" "$rss")"
 }
-[[ -x /usr/bin/time ]] && /usr/bin/time -v true 2>&1 | grep -q 'Maximum resident set size' ||
-    die "/usr/bin/time is not GNU time; apt-get install -y time"
+time_out=$(/usr/bin/time -v true 2>&1 || true) # not piped into grep -q: pipefail would see the SIGPIPE
+[[ $time_out == *'Maximum resident set size'* ]] || die "/usr/bin/time is not GNU time; apt-get install -y time"
 
 log "== measuring ($RUNS runs per target, interleaved)"
 for (( r = 1; r <= RUNS; r++ )); do
@@ -186,7 +187,8 @@ R_CPU=$(ratio "${MED_CPU[apt-get]}" "${MED_CPU[ward]}")
 R_WALL_WARM=$(ratio "${MED_WALL[apt-get-warm]}" "${MED_WALL[ward]}")
 R_CPU_WARM=$(ratio "${MED_CPU[apt-get-warm]}" "${MED_CPU[ward]}")
 GOAL_MET=$(awk -v r="$R_WALL_WARM" -v g="$GOAL_RATIO" -v ok="$AGREE" 'BEGIN { print (ok == "true" && r + 0 >= g) ? "true" : "false" }')
-APT_VERSION=$(apt-get --version 2>/dev/null | head -n 1 | awk '{ print $2 }')
+# awk reads to the end: head would end the pipe early, and pipefail would stop the script.
+APT_VERSION=$(apt-get --version 2>/dev/null | awk 'NR == 1 { print $2 }' || true)
 
 print_table() {
     local t
