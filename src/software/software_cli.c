@@ -102,6 +102,33 @@ int cmd_vercmp(struct cli *cli, int argc, char **argv)
 	return holds ? EXIT_OK : EXIT_FAIL;
 }
 
+/* For the tables: each row's array member key as one "a, b" string. */
+static void join_member(json_t *rows, const char *key)
+{
+	size_t i, k;
+	json_t *row, *v;
+	json_array_foreach(rows, i, row) {
+		json_t *arr = json_object_get(row, key);
+		char text[1024] = "";
+		size_t n = 0;
+		if (!json_is_array(arr))
+			continue;
+		json_array_foreach(arr, k, v) {
+			char num[32];
+			const char *s = json_string_value(v);
+			if (!s) {
+				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+				s = num;
+			}
+			int w = snprintf(text + n, sizeof(text) - n, "%s%s", k ? ", " : "", s);
+			if (w < 0 || (size_t)w >= sizeof(text) - n)
+				break;
+			n += (size_t)w;
+		}
+		json_object_set_new(row, key, json_string(text));
+	}
+}
+
 static void print_warnings(const json_t *warnings)
 {
 	size_t i;
@@ -157,6 +184,8 @@ int cmd_upgrades(struct cli *cli, int argc, char **argv)
 		return EXIT_OK;
 	}
 	json_t *counts = json_object_get(res, "counts"), *held = json_object_get(res, "held");
+	join_member(json_object_get(res, "upgrades"), "archives");
+	join_member(held, "needs");
 	cli_print_table(json_object_get(res, "upgrades"), keys, headers);
 	printf("\n%lld upgrade(s), %lld of them security; %lld kept back\n",
 	       (long long)json_integer_value(json_object_get(counts, "upgrades")),
@@ -203,6 +232,8 @@ int cmd_needrestart(struct cli *cli, int argc, char **argv)
 	json_t *services = json_object_get(res, "services");
 	if (json_array_size(services) > 0) {
 		printf("\n");
+		join_member(services, "pids");
+		join_member(services, "libraries");
 		cli_print_table(services, keys, headers);
 	} else {
 		printf("no service uses a deleted library\n");
