@@ -160,11 +160,11 @@ int cmd_upgrades(struct cli *cli, int argc, char **argv)
 	static const char *const headers[] = {"PACKAGE", "ARCH", "INSTALLED", "CANDIDATE", "SECURITY", "FROM", NULL};
 	const char *root = "/";
 	bool security_only = false;
-	json_t *res, *warnings = json_array();
+	json_t *res, *warnings;
 	int r = root_option(cli, argc, argv, &root, &security_only);
 	if (r)
 		return r < 0 ? EXIT_OK : r;
-	if (!warnings)
+	if (!(warnings = json_array()))
 		return cli_fail(-ENOMEM);
 	if ((r = upgrades_compute(root, warnings, &res)) < 0) {
 		json_decref(warnings);
@@ -206,11 +206,11 @@ int cmd_needrestart(struct cli *cli, int argc, char **argv)
 	static const char *const keys[] = {"unit", "pids", "libraries", NULL};
 	static const char *const headers[] = {"SERVICE", "PIDS", "DELETED LIBRARIES", NULL};
 	const char *root = "/";
-	json_t *res, *warnings = json_array();
+	json_t *res, *warnings;
 	int r = root_option(cli, argc, argv, &root, NULL);
 	if (r)
 		return r < 0 ? EXIT_OK : r;
-	if (!warnings)
+	if (!(warnings = json_array()))
 		return cli_fail(-ENOMEM);
 	if ((r = reboot_needs(root, strcmp(root, "/") == 0, warnings, &res)) < 0) {
 		json_decref(warnings);
