@@ -36,7 +36,7 @@ static int on_stanza(void *arg, const struct apt_stanza *st)
 	mix(s, &st->depends_cut, sizeof(st->depends_cut));
 	mix(s, &st->first_line, sizeof(st->first_line));
 	for (int f = 0; f < APT_FIELDS; f++) {
-		bool rel = f == APT_DEPENDS || f == APT_PRE_DEPENDS || f == APT_PROVIDES;
+		bool rel = f >= APT_DEPENDS;
 		assert(st->len[f] <= (rel ? WARD_APT_DEPENDS_MAX : WARD_APT_FIELD_MAX));
 		assert(st->value[f]);
 		if (st->len[f]) /* no blank at either end */

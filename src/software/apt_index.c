@@ -17,17 +17,17 @@
 
 #include "core/err.h"
 
-/* Package .. Status live in fixed buffers; Depends .. Provides in larger ones, only
+/* Package .. Status live in fixed buffers; Depends .. Conflicts in larger ones, only
  * when relations are wanted. */
 #define APT_RELATIONS_SMALL APT_DEPENDS
 
 static const char *const apt_field_names[APT_FIELDS] = {
-    "Package", "Version", "Architecture", "Status", "Depends", "Pre-Depends", "Provides",
+    "Package", "Version", "Architecture", "Status", "Depends", "Pre-Depends", "Provides", "Breaks", "Conflicts",
 };
 
 static bool apt_is_relation(int f)
 {
-	return f == APT_DEPENDS || f == APT_PRE_DEPENDS || f == APT_PROVIDES;
+	return f >= APT_DEPENDS;
 }
 
 struct apt_parser {
@@ -46,7 +46,7 @@ struct apt_parser {
 	bool have[APT_FIELDS];			    /* the stanza gave this field */
 	size_t len[APT_FIELDS];			    /* bytes of its value */
 	char small[APT_RELATIONS_SMALL][WARD_APT_FIELD_MAX]; /* Package .. Status */
-	char *rel[APT_FIELDS - APT_RELATIONS_SMALL]; /* Depends .. Provides, WARD_APT_DEPENDS_MAX each */
+	char *rel[APT_FIELDS - APT_RELATIONS_SMALL]; /* Depends .. Conflicts, WARD_APT_DEPENDS_MAX each */
 	apt_keep_fn keep;			    /* the Package filter, or NULL */
 	bool skip_stanza;			    /* keep turned this stanza down: jump to its end */
 	bool line_start;			    /* the bytes fed so far end with a whole line */

@@ -17,8 +17,9 @@
 
 /* The fields a stanza callback sees: trimmed values, not NUL-terminated, len 0 when the
  * stanza lacks the field. A field longer than WARD_APT_FIELD_MAX (or given twice) makes
- * the stanza "bad" and its values are not to be trusted. Depends, Pre-Depends and
- * Provides are kept only up to WARD_APT_DEPENDS_MAX; past that, depends_cut is set. */
+ * the stanza "bad" and its values are not to be trusted. The relationship fields
+ * (Depends, Pre-Depends, Provides, Breaks, Conflicts: APT_DEPENDS and after) are kept
+ * only up to WARD_APT_DEPENDS_MAX each; past that, depends_cut is set. */
 enum apt_field {
 	APT_PACKAGE,
 	APT_VERSION,
@@ -27,6 +28,8 @@ enum apt_field {
 	APT_DEPENDS,
 	APT_PRE_DEPENDS,
 	APT_PROVIDES,
+	APT_BREAKS,
+	APT_CONFLICTS,
 	APT_FIELDS,
 };
 
@@ -44,8 +47,8 @@ typedef int (*apt_stanza_fn)(void *arg, const struct apt_stanza *st);
 
 struct apt_parser;
 
-/* A parser calling fn(arg, ...) for every stanza; want_relations keeps Depends,
- * Pre-Depends and Provides (otherwise skipped: most callers only need the rest).
+/* A parser calling fn(arg, ...) for every stanza; want_relations keeps the
+ * relationship fields (otherwise skipped: most callers only need the rest).
  * NULL when out of memory. */
 struct apt_parser *apt_parser_new(apt_stanza_fn fn, void *arg, bool want_relations);
 

@@ -186,14 +186,22 @@ int cmd_upgrades(struct cli *cli, int argc, char **argv)
 	json_t *counts = json_object_get(res, "counts"), *held = json_object_get(res, "held");
 	join_member(json_object_get(res, "upgrades"), "archives");
 	join_member(held, "needs");
+	join_member(held, "breaks");
 	cli_print_table(json_object_get(res, "upgrades"), keys, headers);
 	printf("\n%lld upgrade(s), %lld of them security; %lld kept back\n",
 	       (long long)json_integer_value(json_object_get(counts, "upgrades")),
 	       (long long)json_integer_value(json_object_get(counts, "security")),
 	       (long long)json_integer_value(json_object_get(counts, "held")));
 	if (json_array_size(held) > 0) {
-		static const char *const hkeys[] = {"name", "installed", "candidate", "reason", "needs", NULL};
-		static const char *const hheaders[] = {"KEPT BACK", "INSTALLED", "CANDIDATE", "WHY", "NEEDS", NULL};
+		static const char *const hkeys[] = {"name", "installed", "candidate", "reason", "detail", NULL};
+		static const char *const hheaders[] = {"KEPT BACK", "INSTALLED", "CANDIDATE", "WHY", "DETAIL", NULL};
+		size_t i;
+		json_t *h;
+		json_array_foreach(held, i, h) {
+			json_t *d = json_object_get(h, "needs") ?: json_object_get(h, "breaks");
+			if (d)
+				json_object_set(h, "detail", d);
+		}
 		printf("\n");
 		cli_print_table(held, hkeys, hheaders);
 	}

@@ -39,6 +39,8 @@ struct upg_ver {
 	uint8_t nfiles;
 	char *depends;	/* Depends and Pre-Depends of a version newer than the installed one */
 	char *provides; /* its Provides */
+	char *breaks;	/* its Breaks */
+	char *conflicts; /* its Conflicts */
 };
 
 struct upg_pkg {
@@ -47,6 +49,8 @@ struct upg_pkg {
 	const char *key_arch; /* what apt files it under: the native architecture for "all" */
 	const char *installed; /* the installed version (in the allocation of name) */
 	char *provides;	      /* the installed version's Provides, or NULL */
+	char *breaks;	      /* the installed version's Breaks, or NULL */
+	char *conflicts;      /* the installed version's Conflicts, or NULL */
 	bool hold;	      /* selection "hold" (dpkg --set-selections, apt-mark hold) */
 	struct upg_ver *vers; /* versions seen, the installed one included */
 	size_t nvers, size;
@@ -54,9 +58,10 @@ struct upg_pkg {
 	int held;	    /* UPG_HELD_* */
 	const char *needs; /* for UPG_HELD_NEW: the first dependency nothing satisfies (in a depends) */
 	size_t needs_len;
+	char conflict[300]; /* for UPG_HELD_CONFLICT: "libbar1 1.1-1 Breaks bar-utils 1.0-1" */
 };
 
-enum { UPG_HELD_NONE, UPG_HELD_HOLD, UPG_HELD_NEW };
+enum { UPG_HELD_NONE, UPG_HELD_HOLD, UPG_HELD_NEW, UPG_HELD_CONFLICT };
 
 struct upg_file {
 	char name[256];		/* the index's file name in the lists directory */
@@ -184,9 +189,15 @@ static int upg_status_stanza(void *arg, const struct apt_stanza *st)
 	p->name = malloc(nl + 1 + al + 1 + vl + 1);
 	if (st->len[APT_PROVIDES])
 		p->provides = upg_strndup(c, st->value[APT_PROVIDES], st->len[APT_PROVIDES]);
+	if (st->len[APT_BREAKS])
+		p->breaks = upg_strndup(c, st->value[APT_BREAKS], st->len[APT_BREAKS]);
+	if (st->len[APT_CONFLICTS])
+		p->conflicts = upg_strndup(c, st->value[APT_CONFLICTS], st->len[APT_CONFLICTS]);
 	if (!p->name || c->error) {
 		free(p->name);
 		free(p->provides);
+		free(p->breaks);
+		free(p->conflicts);
 		return c->error = -ENOMEM;
 	}
 	memcpy(p->name, st->value[APT_PACKAGE], nl);
@@ -251,6 +262,8 @@ static int upg_read_status(struct upg_ctx *c)
 		if (out > 0 && upg_pkg_cmp(&c->pkgs[out - 1], &c->pkgs[i]) == 0) {
 			free(c->pkgs[i].name);
 			free(c->pkgs[i].provides);
+			free(c->pkgs[i].breaks);
+			free(c->pkgs[i].conflicts);
 			continue;
 		}
 		c->pkgs[out++] = c->pkgs[i];
@@ -373,7 +386,7 @@ static int upg_index_stanza(void *arg, const struct apt_stanza *st)
 	if (f->priority > v->prio)
 		v->prio = f->priority;
 	v->security = v->security || f->security;
-	if (!v->depends && !v->provides && vercmp(v->version, p->installed) > 0) {
+	if (!v->depends && !v->provides && !v->breaks && !v->conflicts && vercmp(v->version, p->installed) > 0) {
 		/* What a newer version needs decides whether apt-get upgrade takes it. */
 		size_t dl = st->len[APT_DEPENDS], pl = st->len[APT_PRE_DEPENDS];
 		if (dl + pl > 0) {
@@ -391,6 +404,11 @@ static int upg_index_stanza(void *arg, const struct apt_stanza *st)
 			v->depends = d;
 		}
 		if (st->len[APT_PROVIDES] && !(v->provides = upg_strndup(c, st->value[APT_PROVIDES], st->len[APT_PROVIDES])))
+			return c->error;
+		if (st->len[APT_BREAKS] && !(v->breaks = upg_strndup(c, st->value[APT_BREAKS], st->len[APT_BREAKS])))
+			return c->error;
+		if (st->len[APT_CONFLICTS] &&
+		    !(v->conflicts = upg_strndup(c, st->value[APT_CONFLICTS], st->len[APT_CONFLICTS])))
 			return c->error;
 	}
 	return 0;
@@ -886,44 +904,111 @@ static bool upg_provides(const char *prov, const char *name, size_t nlen, const 
 	return false;
 }
 
-/* Whether one alternative ("name[:q] [(op version)]") is satisfied after the upgrade. */
-static bool upg_alt_ok(struct upg_ctx *c, const char *s, size_t n)
+/* One relation, "name[:qualifier] [(op version)] [arch restrictions]". */
+struct upg_rel {
+	const char *name, *op, *want;
+	size_t nlen, oplen, wlen; /* oplen 0: any version */
+};
+
+static void upg_rel_parse(const char *s, size_t n, struct upg_rel *r)
 {
 	while (n > 0 && (*s == ' ' || *s == '\t'))
 		s++, n--;
-	size_t nlen = 0;
-	while (nlen < n && !strchr(" \t(:[<", s[nlen]))
-		nlen++;
-	const char *op = NULL, *want = NULL;
-	size_t oplen = 0, wlen = 0;
-	const char *paren = memchr(s, '(', n);
-	if (paren) {
-		const char *e = s + n;
-		op = paren + 1;
-		while (op < e && *op == ' ')
-			op++;
-		while (op + oplen < e && strchr("<>=", op[oplen]))
-			oplen++;
-		want = op + oplen;
-		while (want < e && *want == ' ')
-			want++;
-		while (want + wlen < e && !strchr(" )", want[wlen]))
-			wlen++;
-	}
+	memset(r, 0, sizeof(*r));
+	r->name = s;
+	while (r->nlen < n && !strchr(" \t(:[<", s[r->nlen]))
+		r->nlen++;
+	const char *paren = memchr(s, '(', n), *e = s + n;
+	if (!paren)
+		return;
+	r->op = paren + 1;
+	while (r->op < e && *r->op == ' ')
+		r->op++;
+	while (r->op + r->oplen < e && strchr("<>=", r->op[r->oplen]))
+		r->oplen++;
+	r->want = r->op + r->oplen;
+	while (r->want < e && *r->want == ' ')
+		r->want++;
+	while (r->want + r->wlen < e && !strchr(" )", r->want[r->wlen]))
+		r->wlen++;
+}
+
+/* The version package i will have after the upgrade. */
+static const char *upg_future_version(const struct upg_ctx *c, size_t i)
+{
+	const struct upg_ver *f = upg_future(&c->pkgs[i]);
+	return f ? f->version : c->pkgs[i].installed;
+}
+
+/* Whether one alternative is satisfied after the upgrade. */
+static bool upg_alt_ok(struct upg_ctx *c, const char *s, size_t n)
+{
+	struct upg_rel r;
 	size_t idx;
-	if (upg_find_name(c, s, nlen, &idx)) {
-		for (size_t i = idx; i < c->npkgs && strncmp(c->pkgs[i].name, s, nlen) == 0 && !c->pkgs[i].name[nlen]; i++) {
-			const struct upg_ver *f = upg_future(&c->pkgs[i]);
-			const char *v = f ? f->version : c->pkgs[i].installed;
-			if (upg_rel_ok(v, strlen(v), op, oplen, want, wlen))
+	upg_rel_parse(s, n, &r);
+	if (upg_find_name(c, r.name, r.nlen, &idx)) {
+		for (size_t i = idx; i < c->npkgs && strncmp(c->pkgs[i].name, r.name, r.nlen) == 0 && !c->pkgs[i].name[r.nlen];
+		     i++) {
+			const char *v = upg_future_version(c, i);
+			if (upg_rel_ok(v, strlen(v), r.op, r.oplen, r.want, r.wlen))
 				return true;
 		}
 	}
 	for (size_t i = 0; i < c->npkgs; i++) {
 		const struct upg_ver *f = upg_future(&c->pkgs[i]);
 		const char *prov = f ? f->provides : c->pkgs[i].provides;
-		if (prov && upg_provides(prov, s, nlen, op, oplen, want, wlen))
+		if (prov && upg_provides(prov, r.name, r.nlen, r.op, r.oplen, r.want, r.wlen))
 			return true;
+	}
+	return false;
+}
+
+/* Whether a Breaks or Conflicts list names package `name` at a version it rejects. */
+static bool upg_rejects(const char *list, const char *name, size_t nlen, const char *version)
+{
+	for (const char *p = list; p && *p;) {
+		size_t n = strcspn(p, ",");
+		struct upg_rel r;
+		upg_rel_parse(p, n, &r);
+		if (r.nlen == nlen && memcmp(r.name, name, nlen) == 0 &&
+		    upg_rel_ok(version, strlen(version), r.op, r.oplen, r.want, r.wlen))
+			return true;
+		p += n;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+/* Whether upgrading package pi breaks another one (the new version's Breaks or
+ * Conflicts reject the other's version after the upgrade), or another one's rejects
+ * the new version: apt-get upgrade would have to remove a package, so it keeps this
+ * one back. Says who and why in p->conflict. */
+static bool upg_conflicts(struct upg_ctx *c, size_t pi)
+{
+	struct upg_pkg *p = &c->pkgs[pi];
+	const struct upg_ver *cand = &p->vers[p->cand];
+	const char *fields[2] = {cand->breaks, cand->conflicts}, *labels[2] = {"Breaks", "Conflicts"};
+	size_t plen = strlen(p->name);
+	for (size_t i = 0; i < c->npkgs; i++) {
+		const struct upg_pkg *q = &c->pkgs[i];
+		if (i == pi || strcmp(q->name, p->name) == 0) /* a package never conflicts with itself */
+			continue;
+		const char *qv = upg_future_version(c, i);
+		for (int k = 0; k < 2; k++)
+			if (fields[k] && upg_rejects(fields[k], q->name, strlen(q->name), qv)) {
+				snprintf(p->conflict, sizeof(p->conflict), "%s %s %s %s %s", p->name, cand->version, labels[k],
+					 q->name, qv);
+				return true;
+			}
+		const struct upg_ver *qf = upg_future(q);
+		const char *theirs[2] = {qf ? qf->breaks : q->breaks, qf ? qf->conflicts : q->conflicts};
+		for (int k = 0; k < 2; k++)
+			if (theirs[k] && strstr(theirs[k], p->name) && upg_rejects(theirs[k], p->name, plen, cand->version)) {
+				snprintf(p->conflict, sizeof(p->conflict), "%s %s %s %s %s", q->name, qv, labels[k], p->name,
+					 cand->version);
+				return true;
+			}
 	}
 	return false;
 }
@@ -975,6 +1060,11 @@ static void upg_hold_back(struct upg_ctx *c)
 				changed = true;
 			}
 		}
+		for (size_t i = 0; i < c->npkgs; i++)
+			if (upg_upgrading(&c->pkgs[i]) && upg_conflicts(c, i)) {
+				c->pkgs[i].held = UPG_HELD_CONFLICT;
+				changed = true;
+			}
 		if (!changed)
 			break;
 	}
@@ -1001,6 +1091,10 @@ static json_t *upg_entry(const struct upg_ctx *c, const struct upg_pkg *p)
 			      archives ? archives : json_array());
 	if (e && p->held == UPG_HELD_HOLD)
 		json_object_set_new(e, "reason", json_string("hold"));
+	if (e && p->held == UPG_HELD_CONFLICT) {
+		json_object_set_new(e, "reason", json_string("conflicts"));
+		json_object_set_new(e, "breaks", json_pack("[s]", p->conflict));
+	}
 	if (e && p->held == UPG_HELD_NEW) {
 		json_object_set_new(e, "reason", json_string("new-packages"));
 		json_object_set_new(e, "needs", json_pack("[s%]", p->needs, p->needs_len));
@@ -1052,10 +1146,14 @@ static void upg_release(struct upg_ctx *c)
 			free(p->vers[k].version);
 			free(p->vers[k].depends);
 			free(p->vers[k].provides);
+			free(p->vers[k].breaks);
+			free(p->vers[k].conflicts);
 		}
 		free(p->vers);
 		free(p->name);
 		free(p->provides);
+		free(p->breaks);
+		free(p->conflicts);
 	}
 	free(c->pkgs);
 	free(c->files);

@@ -31,9 +31,11 @@
  *    "priority", "security"}]}
  * where each U is {"name", "architecture", "installed", "candidate", "security",
  * "archives": [codename or suite...]} (held ones also "reason": "hold" for a dpkg/apt-mark
- * hold, or "new-packages" with "needs": [...] for a candidate whose Depends or
- * Pre-Depends no installed package satisfies, which apt-get upgrade keeps back), sorted
- * by name and architecture. An upgrade is "security" when one of the archives that
+ * hold; "new-packages" with "needs": [...] for a candidate whose Depends or Pre-Depends
+ * no installed package satisfies; "conflicts" with "breaks": ["a 1.1 Breaks b 1.0"] when
+ * the candidate's Breaks or Conflicts reject another package's version after the
+ * upgrade, or another's reject it: apt-get upgrade keeps all of them back), sorted by
+ * name and architecture. An upgrade is "security" when one of the archives that
  * offers the candidate is a security archive: a suite or codename ending in "-security"
  * or "/updates", or the label "Debian-Security".
  *

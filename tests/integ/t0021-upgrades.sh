@@ -5,7 +5,7 @@
 # dist-upgrade upgrades. On the fixture tree tests/fixtures/upgrades (indexes plain,
 # lz4, gz and zst; security, updates, backports, experimental, a pinned third-party
 # archive, a foreign architecture, epochs, a hold, a kernel meta-package needing a new
-# package): the answers written down here, and the same as apt-get -s upgrade run on
+# package, Breaks both ways): the answers written down here, and the same as apt-get -s upgrade run on
 # that tree, with more pins and a default release in turn. Also the CLI's options and
 # errors, ward needrestart on the fixture, and the agent reporting both to a server:
 # the host's summary, its facts, and history when a new upgrade appears.
@@ -81,15 +81,15 @@ expect_exit "ward upgrades --root on the fixture" 0 "$WARD" --json upgrades --ro
 printf '%s\n' "$OUT" >"$TMP/fx.json"
 expect_eq "no warnings on the fixture" "$ERR" ""
 expect_eq "the upgrades" "$(ward_set "$TMP/fx.json" | tr '\n' ';')" \
-	"bash 5.2.15-2+b7 5.2.15-2+b8;epochy 3.0-1 1:1.0-1;htop 3.3.0-4~bpo12+1 3.3.0-5~bpo12+1;libc6 2.36-9+deb12u8 2.36-9+deb12u9;libc6:i386 2.36-9+deb12u8 2.36-9+deb12u9;libfoo1 1:2.0-1 1:2.0-2;libssl3 3.0.15-1~deb12u1 3.0.16-1~deb12u1;mail-client 1.0-1 1.1-1;nodejs 18.19.0+dfsg-6~deb12u2 18.20.2-1nodesource1;python3-idna 3.3-1 3.3-1+deb12u1;tzdata 2024a-0+deb12u1 2025b-0+deb12u1;"
+	"bash 5.2.15-2+b7 5.2.15-2+b8;baz-utils 1.0-1 1.1-1;epochy 3.0-1 1:1.0-1;htop 3.3.0-4~bpo12+1 3.3.0-5~bpo12+1;libbaz1 1.0-1 1.1-1;libc6 2.36-9+deb12u8 2.36-9+deb12u9;libc6:i386 2.36-9+deb12u8 2.36-9+deb12u9;libfoo1 1:2.0-1 1:2.0-2;libssl3 3.0.15-1~deb12u1 3.0.16-1~deb12u1;mail-client 1.0-1 1.1-1;nodejs 18.19.0+dfsg-6~deb12u2 18.20.2-1nodesource1;python3-idna 3.3-1 3.3-1+deb12u1;tzdata 2024a-0+deb12u1 2025b-0+deb12u1;"
 expect_eq "security ones: offered by the security archive" "$(ward_security "$TMP/fx.json" | tr '\n' ' ')" \
 	"libc6 libc6:i386 libfoo1 libssl3 python3-idna "
 expect_eq "where each comes from" "$(jq -r '[.upgrades[] | .name + "=" + (.archives | join(","))] | join(" ")' "$TMP/fx.json")" \
-	"bash=bookworm-updates epochy=bookworm htop=bookworm-backports libc6=bookworm-security libc6=bookworm-security libfoo1=bookworm-security libssl3=bookworm-security mail-client=bookworm nodejs=nodistro python3-idna=bookworm-security tzdata=bookworm-updates"
+	"bash=bookworm-updates baz-utils=bookworm epochy=bookworm htop=bookworm-backports libbaz1=bookworm libc6=bookworm-security libc6=bookworm-security libfoo1=bookworm-security libssl3=bookworm-security mail-client=bookworm nodejs=nodistro python3-idna=bookworm-security tzdata=bookworm-updates"
 expect_eq "kept back, and why" \
-	"$(jq -r '[.held[] | .name + "=" + .reason + (if .needs then "(" + (.needs | join(",")) + ")" else "" end)] | join(" ")' "$TMP/fx.json")" \
-	"linux-image-amd64=new-packages(linux-image-6.1.0-29-amd64 (= 6.1.123-1)) openssh-server=hold python3-requests=new-packages(python3-charset-normalizer | python3-chardet (>= 3.0.2))"
-expect_eq "counts" "$(jq -c .counts "$TMP/fx.json")" '{"upgrades":11,"security":5,"held":3}'
+	"$(jq -r '[.held[] | .name + "=" + .reason + (if .needs then "(" + (.needs | join(",")) + ")" elif .breaks then "(" + (.breaks | join(",")) + ")" else "" end)] | join(" ")' "$TMP/fx.json")" \
+	"libbar1=conflicts(libbar1 1.1-1 Breaks bar-utils 1.0-1) linux-image-amd64=new-packages(linux-image-6.1.0-29-amd64 (= 6.1.123-1)) openssh-server=hold python3-requests=new-packages(python3-charset-normalizer | python3-chardet (>= 3.0.2)) qux=conflicts(qux-plugin 1.0-1 Breaks qux 2.0-1)"
+expect_eq "counts" "$(jq -c .counts "$TMP/fx.json")" '{"upgrades":13,"security":5,"held":5}'
 expect_eq "index priorities: backports 100, experimental 1, the rest 500" \
 	"$(jq -r '[.sources[] | .codename + "=" + (.priority | tostring)] | join(" ")' "$TMP/fx.json")" \
 	"bookworm-security=500 bookworm-security=500 bookworm-backports=100 bookworm-updates=500 bookworm=500 bookworm=500 rc-buggy=1 nodistro=500"
@@ -157,7 +157,7 @@ expect_exit "--security lists only security upgrades" 0 "$WARD" --json upgrades 
 expect_eq "--security: names" "$(printf '%s' "$OUT" | jq -r '[.upgrades[].name] | join(" ")')" "libc6 libc6 libfoo1 libssl3 python3-idna"
 expect_exit "the table" 0 "$WARD" upgrades --root "$ROOT"
 expect_match "the table has a row per upgrade" "$OUT" "libssl3 +amd64 +3\.0\.15-1~deb12u1 +3\.0\.16-1~deb12u1 +yes +bookworm-security"
-expect_match "and a summary" "$OUT" "11 upgrade\(s\), 5 of them security; 3 kept back"
+expect_match "and a summary" "$OUT" "13 upgrade\(s\), 5 of them security; 5 kept back"
 expect_match "and the kept-back ones" "$OUT" "openssh-server +1:9\.2p1-2\+deb12u3 +1:9\.2p1-2\+deb12u5 +hold"
 expect_match "with what they need" "$OUT" "linux-image-amd64 .* new-packages +linux-image-6\.1\.0-29-amd64 \(= 6\.1\.123-1\)"
 expect_exit "a root that is not there" 1 "$WARD" upgrades --root "$TMP/nowhere"
@@ -216,18 +216,18 @@ expect_exit "first report" 0 "$WARD" agent run --once --root "$AROOT" --state "$
 expect_exit "host show --json" 0 "$WARD" --data "$D" --json host show fx1
 expect_eq "the summary: upgrades, reboot, services to restart" \
 	"$(printf '%s' "$OUT" | jq -c '[.upgrades.upgrades, .upgrades.security, .upgrades.held, .reboot_required, .restart_services]')" \
-	'[11,5,3,true,1]'
+	'[13,5,5,true,1]'
 expect_eq "the facts: upgrades as ward upgrades gives them" \
 	"$(printf '%s' "$OUT" | jq -c '[.facts.upgrades.upgrades[] | select(.security) | .name]')" \
 	'["libc6","libc6","libfoo1","libssl3","python3-idna"]'
 expect_eq "and the restart needs" "$(printf '%s' "$OUT" | jq -c '.facts.reboot.services[0].unit')" '"nginx.service"'
 expect_exit "host show" 0 "$WARD" --data "$D" host show fx1
-expect_match "shows the upgrades" "$OUT" "upgrades +11 \(5 security, 3 kept back\)"
+expect_match "shows the upgrades" "$OUT" "upgrades +13 \(5 security, 5 kept back\)"
 expect_match "and the reboot" "$OUT" "reboot_required +yes"
 expect_exit "unchanged report" 0 "$WARD" agent run --once --root "$AROOT" --state "$TMP/state"
 expect_match "sends no section" "$ERR" "report delivered: 0 section"
 expect_eq "the upgrades are cached in the state directory, keyed by their inputs" \
-	"$(jq -r '[(.fingerprint | length), (.section.counts.upgrades)] | @tsv' "$TMP/state/upgrades-cache.json")" "64	11"
+	"$(jq -r '[(.fingerprint | length), (.section.counts.upgrades)] | @tsv' "$TMP/state/upgrades-cache.json")" "64	13"
 # apt update brings a new version (the cache must not hide it): history says so.
 cat >>"$AROOT/var/lib/apt/lists/deb.debian.org_debian-security_dists_bookworm-security_main_binary-amd64_Packages" <<'PKG'
 
@@ -242,6 +242,6 @@ expect_eq "history: the new upgrade" \
 	"$("$WARD" --data "$D" --json host history fx1 | jq -c '[.[] | select(.kind | startswith("upgrade")) | [.kind, .subject, .new]]')" \
 	'[["upgrade.available","curl:amd64","7.88.1-10+deb12u9"]]'
 expect_eq "and the activity log" "$("$WARD" --data "$D" --json log list --action host.upgrade_available | jq length)" 1
-expect_eq "counts follow" "$("$WARD" --data "$D" --json host show fx1 | jq -c '.upgrades | [.upgrades, .security, .held]')" '[12,6,3]'
+expect_eq "counts follow" "$("$WARD" --data "$D" --json host show fx1 | jq -c '.upgrades | [.upgrades, .security, .held]')" '[14,6,5]'
 
 finish

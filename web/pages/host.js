@@ -498,7 +498,8 @@ function upgradesSection(up) {
     { label: 'Installed', class: 'wrap', cell: (u) => orDash(u.installed) },
     { label: 'Available', class: 'wrap', cell: (u) => orDash(u.candidate) },
     { label: 'Why', class: 'wrap', cell: (u) => (u.reason === 'hold' ? 'held (apt-mark hold)'
-      : u.reason === 'new-packages' ? `needs ${list(u.needs).join(', ')}` : orDash(u.reason)) },
+      : u.reason === 'new-packages' ? `needs ${list(u.needs).join(', ')}`
+        : u.reason === 'conflicts' ? `would need a removal: ${list(u.breaks).join(', ')}` : orDash(u.reason)) },
   ];
   return h('section', { class: 'card', 'aria-labelledby': 'host-upgrades' },
     h('div', { class: 'card-head' }, h('h2', { id: 'host-upgrades' }, 'Upgrades'),

@@ -455,7 +455,7 @@ static void test_upgrades_fixture(void **state)
 		fail_msg("%s", err_msg(r));
 	assert_int_equal(json_array_size(warnings), 0);
 	const json_t *ups = json_object_get(res, "upgrades"), *held = json_object_get(res, "held");
-	assert_int_equal(json_array_size(ups), 11);
+	assert_int_equal(json_array_size(ups), 13);
 	const json_t *e = find(ups, "libssl3", NULL);
 	assert_non_null(e);
 	assert_string_equal(json_string_value(json_object_get(e, "candidate")), "3.0.16-1~deb12u1");
@@ -477,6 +477,16 @@ static void test_upgrades_fixture(void **state)
 	assert_string_equal(json_string_value(json_object_get(find(held, "openssh-server", NULL), "reason")), "hold");
 	assert_string_equal(json_string_value(json_object_get(find(held, "linux-image-amd64", NULL), "reason")),
 			    "new-packages");
+	/* Breaks both ways: the new library breaks tools that stay; a plugin breaks the new program. */
+	const json_t *bar = find(held, "libbar1", NULL), *qux = find(held, "qux", NULL);
+	assert_string_equal(json_string_value(json_object_get(bar, "reason")), "conflicts");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(bar, "breaks"), 0)),
+			    "libbar1 1.1-1 Breaks bar-utils 1.0-1");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(qux, "breaks"), 0)),
+			    "qux-plugin 1.0-1 Breaks qux 2.0-1");
+	/* ... but not when the broken one is upgraded too. */
+	assert_non_null(find(ups, "libbaz1", NULL));
+	assert_non_null(find(ups, "baz-utils", NULL));
 	json_decref(res);
 	json_decref(warnings);
 }
