@@ -98,6 +98,11 @@ int cmd_backup_prune(struct cli *cli, int argc, char **argv);
 int cmd_backup_diff(struct cli *cli, int argc, char **argv);
 int cmd_backup_stats(struct cli *cli, int argc, char **argv);
 
+/* software/software_cli.c */
+int cmd_vercmp(struct cli *cli, int argc, char **argv);
+int cmd_upgrades(struct cli *cli, int argc, char **argv);
+int cmd_needrestart(struct cli *cli, int argc, char **argv);
+
 /* actlog/actlog_cli.c */
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);

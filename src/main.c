@@ -149,6 +149,14 @@ static const struct cli_cmd commands[] = {
 	 "List the paths added (+), removed (-), modified (M), with new metadata (U) or of another type (T)."},
 	{"backup", "stats", cmd_backup_stats, "--repo R [SNAP] [--mode restore|raw]",
 	 "Sizes: what a restore writes, or the blobs stored (raw), with the dedup and compression ratios."},
+	{"vercmp", NULL, cmd_vercmp, "A lt|le|eq|ne|ge|gt|<<|<=|=|>=|>>|lt-nl|le-nl|ge-nl|gt-nl B | --batch",
+	 "Compare two Debian versions exactly as dpkg --compare-versions does: exit 0 true, 1 false, 2 bad input. "
+	 "--batch: 'A<tab>B' lines on stdin, -1, 0 or 1 out for each."},
+	{"upgrades", NULL, cmd_upgrades, "[--root DIR] [--security]",
+	 "List the upgrades this machine's apt lists offer, picked as apt does, security ones marked, and what "
+	 "apt-get upgrade keeps back; no apt run."},
+	{"needrestart", NULL, cmd_needrestart, "[--root DIR]",
+	 "Whether this machine needs a reboot, and which services still use deleted libraries."},
 	{"version", NULL, cmd_version, "", "Print the version."},
 	{"help", NULL, cmd_help, "[NOUN]", "Show the commands, or one noun's commands."},
 	{NULL, NULL, NULL, NULL, NULL},

@@ -93,6 +93,9 @@ const CHANGE_KINDS = {
   'interface.mac_changed': 'interface MAC address changed',
   'interface.addresses_changed': 'interface addresses changed',
   'disk.nearly_full': 'disk nearly full',
+  'upgrade.available': 'upgrade available',
+  'upgrade.gone': 'upgrade no longer pending',
+  'reboot.required': 'reboot needed',
 };
 
 /** A host history kind in words: "package.upgraded" -> "package upgraded". */

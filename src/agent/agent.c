@@ -277,7 +277,7 @@ int agent_cycle(const char *state_dir, const struct agent_run_opts *o, struct ag
 		json_decref(acked);
 		acked = json_object();
 	}
-	if ((r = inventory_collect(o->root, &inv)) < 0)
+	if ((r = inventory_collect_cached(o->root, state_dir, &inv)) < 0)
 		goto out;
 	if (!(digests = digests_of(json_object_get(inv, "sections")))) {
 		r = -ENOMEM;

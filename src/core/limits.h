@@ -66,4 +66,19 @@
 #define WARD_BACKUP_LOCK_STALE (30 * 60)       /* a lock not refreshed this long is stale, seconds */
 #define WARD_BACKUP_LOCK_REFRESH (5 * 60)      /* a held lock is rewritten this often, seconds */
 
+/* software: apt indexes, versions and upgrades (src/software/) */
+#define WARD_APT_LINE_MAX (64 * 1024)          /* a longer index line is skipped */
+#define WARD_APT_FIELD_MAX 256                 /* bytes of a name, version, architecture, Release field, pin */
+#define WARD_APT_DEPENDS_MAX (16 * 1024)       /* bytes of Depends, Pre-Depends or Provides kept */
+#define WARD_APT_CHUNK (64 * 1024)             /* bytes read or decompressed at a time */
+#define WARD_APT_INDEX_MAX (1024 * 1024 * 1024) /* bytes of one index file's content */
+#define WARD_APT_RELEASE_HEAD (64 * 1024)      /* bytes read from the start of a Release file (its header comes first) */
+#define WARD_APT_PREFS_MAX (1024 * 1024)       /* bytes of one preferences or apt.conf file */
+#define WARD_APT_PINS_MAX 1000                 /* pins read from all preferences files */
+#define WARD_APT_LISTS_MAX 1000                /* index files read from the lists directory */
+#define WARD_APT_VERSIONS_MAX 64               /* distinct versions kept per installed package */
+#define WARD_UPGRADES_PACKAGES_MAX 100000      /* installed packages considered */
+#define WARD_REBOOT_PROCS_MAX 100000           /* processes scanned for deleted libraries */
+#define WARD_REBOOT_MAPS_MAX (16 * 1024 * 1024) /* bytes of one /proc/PID/maps read */
+
 #endif

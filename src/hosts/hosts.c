@@ -405,11 +405,36 @@ int hosts_get_id(struct store *s, int64_t id, struct host *ret)
 	return hosts_store_get_id(s, id, ret);
 }
 
+/* The upgrades and reboot summary of a host, from its stored sections (nulls when it
+ * has not reported them). */
+static void upgrades_summary(struct store *s, const struct host *h, json_t *j)
+{
+	char *text = NULL;
+	json_t *up = NULL, *rb = NULL;
+	if (hosts_store_section_get(s, h->id, "upgrades", &text) == 0 && text)
+		up = json_loads(text, JSON_DECODE_ANY, NULL);
+	free(text);
+	text = NULL;
+	if (hosts_store_section_get(s, h->id, "reboot", &text) == 0 && text)
+		rb = json_loads(text, JSON_DECODE_ANY, NULL);
+	free(text);
+	json_t *counts = json_object_get(up, "counts");
+	json_object_set_new(j, "upgrades", json_is_object(counts) ? json_deep_copy(counts) : json_null());
+	json_t *req = json_object_get(rb, "reboot_required");
+	json_object_set_new(j, "reboot_required", json_is_boolean(req) ? json_incref(req) : json_null());
+	json_t *svc = json_object_get(rb, "services");
+	json_object_set_new(j, "restart_services", json_is_array(svc) ? json_integer((json_int_t)json_array_size(svc))
+							     : json_null());
+	json_decref(up);
+	json_decref(rb);
+}
+
 int hosts_show(struct store *s, const struct host *h, bool full, json_t **ret)
 {
 	json_t *j = host_json(s, h, time_now());
 	if (!j)
 		return -ENOMEM;
+	upgrades_summary(s, h, j);
 	if (full) {
 		json_t *sections = json_object();
 		int r = sections ? hosts_store_sections(s, h->id, sections) : -ENOMEM;

@@ -59,7 +59,9 @@ int hosts_get(struct store *s, const char *name_or_uid, struct host *ret);
 /* A host by its row id (what other modules store); -ENOENT. */
 int hosts_get_id(struct store *s, int64_t id, struct host *ret);
 
-/* The host summary with tags, and with sections (the facts) when full. */
+/* The host summary with tags, its "upgrades" counts {upgrades, security, held},
+ * "reboot_required" and "restart_services" (null until reported), and with sections
+ * (the facts) when full. */
 int hosts_show(struct store *s, const struct host *h, bool full, json_t **ret);
 
 /* The host's history, newest first, at or after since. */

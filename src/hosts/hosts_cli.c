@@ -99,7 +99,8 @@ static int host_arg(struct cli *cli, int argc, char **argv, struct store **s, st
 int cmd_host_show(struct cli *cli, int argc, char **argv)
 {
 	static const char *const keys[] = {"name", "id", "os", "kernel", "owner", "location", "tags", "packages",
-					   "enrolled_at", "last_report_at", "interval", "stale", NULL};
+					   "upgrades", "reboot_required", "restart_services", "enrolled_at",
+					   "last_report_at", "interval", "stale", NULL};
 	struct store *s;
 	struct host h;
 	json_t *j;
@@ -113,6 +114,15 @@ int cmd_host_show(struct cli *cli, int argc, char **argv)
 	if (cli->json) {
 		cli_print_json(j);
 		return EXIT_OK;
+	}
+	json_t *counts = json_object_get(j, "upgrades");
+	if (json_is_object(counts)) {
+		char text[128];
+		snprintf(text, sizeof(text), "%lld (%lld security, %lld kept back)",
+			 (long long)json_integer_value(json_object_get(counts, "upgrades")),
+			 (long long)json_integer_value(json_object_get(counts, "security")),
+			 (long long)json_integer_value(json_object_get(counts, "held")));
+		json_object_set_new(j, "upgrades", json_string(text));
 	}
 	cli_print_fields(j, keys);
 	json_decref(j);

@@ -1,7 +1,8 @@
 /*
  * hosts_diff.c: what changed on a machine between two reports, section by section:
  * packages installed, removed and upgraded; ports opened and closed; users and groups
- * added and removed; interfaces and addresses changed; disks nearly full.
+ * added and removed; interfaces and addresses changed; disks nearly full; upgrades
+ * that became available; a reboot that became needed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -150,6 +151,23 @@ static int diff_disks(const json_t *old_arr, const json_t *cur_arr, json_t *out)
 	return r;
 }
 
+/* A reboot that became needed (once, until it is no longer needed). */
+static int diff_reboot(const json_t *old, const json_t *cur, json_t *out)
+{
+	if (!json_is_true(json_object_get(cur, "reboot_required")) || json_is_true(json_object_get(old, "reboot_required")))
+		return 0;
+	char why[512] = "";
+	size_t i, n = 0;
+	json_t *r;
+	json_array_foreach(json_object_get(cur, "reasons"), i, r) {
+		int k = snprintf(why + n, sizeof(why) - n, "%s%s", n ? "; " : "", json_string_value(r) ?: "");
+		if (k < 0 || (size_t)k >= sizeof(why) - n)
+			break;
+		n += (size_t)k;
+	}
+	return change(out, "reboot.required", "reboot", NULL, why);
+}
+
 int hosts_diff(const char *section, const json_t *old, const json_t *cur, json_t *out)
 {
 	if (strcmp(section, "packages") == 0)
@@ -170,5 +188,10 @@ int hosts_diff(const char *section, const json_t *old, const json_t *cur, json_t
 		return diff_interfaces(items(old, "interfaces"), items(cur, "interfaces"), out);
 	if (strcmp(section, "filesystems") == 0)
 		return diff_disks(items(old, NULL), items(cur, NULL), out);
+	if (strcmp(section, "upgrades") == 0) /* a newer candidate is news too; one gone was installed */
+		return diff_sets(items(old, "upgrades"), items(cur, "upgrades"), package_key, "upgrade.available",
+				 "upgrade.gone", "upgrade.available", "candidate", out);
+	if (strcmp(section, "reboot") == 0)
+		return diff_reboot(old, cur, out);
 	return 0;
 }

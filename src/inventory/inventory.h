@@ -17,6 +17,8 @@ struct inv_ctx {
 	bool live;        /* root is "/": collectors may also ask the running system
 			   * (statvfs, systemctl, nft, wg, rpm); never for a fixture tree */
 	json_t *warnings; /* array of {"section", "message"}; owned by the caller */
+	const char *cache_dir; /* where a collector may keep what is costly to compute again
+				* (the agent's state directory), or NULL */
 };
 
 /* A collector: on success *ret is a new JSON value for its section. On failure it
@@ -35,6 +37,11 @@ extern const struct inv_collector inventory_collectors[];
 /* Runs every collector below root. *ret is {"collected_at", "sections": {name: value
  * or null}, "warnings": [...]}. Fails only when root is not a directory. */
 int inventory_collect(const char *root, json_t **ret);
+
+/* The same, letting collectors keep caches in cache_dir (the agent passes its state
+ * directory; NULL is inventory_collect). A cache is only ever a shortcut: the result
+ * is what inventory_collect gives. */
+int inventory_collect_cached(const char *root, const char *cache_dir, json_t **ret);
 
 /* --- helpers for collectors (inventory_util.c) --- */
 
@@ -68,5 +75,7 @@ int inv_packages(struct inv_ctx *ctx, json_t **ret);    /* inventory_dpkg.c + in
 int inv_services(struct inv_ctx *ctx, json_t **ret);    /* inventory_services.c: enabled and failed units */
 int inv_wireguard(struct inv_ctx *ctx, json_t **ret);   /* inventory_services.c: wg interfaces and peers */
 int inv_firewall(struct inv_ctx *ctx, json_t **ret);    /* inventory_services.c: nftables ruleset present/empty */
+int inv_upgrades(struct inv_ctx *ctx, json_t **ret);    /* inventory_software.c: available upgrades (apt lists) */
+int inv_reboot(struct inv_ctx *ctx, json_t **ret);      /* inventory_software.c: reboot and restart needs */
 
 #endif

@@ -42,7 +42,7 @@ expect_eq "refusals logged" "$("$WARD" --data "$D" --json log list --action host
 
 # First report.
 expect_exit "first report" 0 agent run --once --root "$ROOT"
-expect_match "all sections sent" "$ERR" 'report delivered: 10 section'
+expect_match "all sections sent" "$ERR" 'report delivered: 12 section'
 host=$("$WARD" --data "$D" --json host list | jq -c '.[0] | {name, os, packages, stale, reports}')
 expect_eq "the host and its facts" "$host" '{"name":"db01","os":"Debian GNU/Linux 12 (bookworm)","packages":40,"stale":false,"reports":1}'
 expect_exit "host show --json" 0 "$WARD" --data "$D" --json host show db01

@@ -3,7 +3,8 @@
 // GET /api/v1/hosts/{host}/history (what changed). Admins also edit the owner, location
 // and tags (PATCH, owners from GET /api/v1/users) and remove the machine (DELETE, after
 // a confirmation step in the page). The Jobs card (remote jobs: diagnostics, report now,
-// and commands for admins) is pages/host-jobs.js. Rendered by pages/machines.js.
+// and commands for admins) is pages/host-jobs.js. The Upgrades and Restart cards show
+// the agent's "upgrades" and "reboot" sections. Rendered by pages/machines.js.
 
 import { api } from '../api.js';
 import { h, replace, messageArea, field, dataTable } from '../dom.js';
@@ -141,6 +142,8 @@ export async function render(container, ctx) {
       networkSection(facts.network),
       portsSection(facts.sockets),
       accountsSection(facts.accounts),
+      upgradesSection(facts.upgrades),
+      restartSection(facts.reboot),
       packagesSection(facts.packages),
       servicesSection(facts.services));
     if (facts.wireguard) sections.push(wireguardSection(facts.wireguard));
@@ -472,6 +475,56 @@ function packagesSection(pkgs) {
       field('Filter packages', filter, 'Name or version')),
     note,
     holder);
+}
+
+function upgradesSection(up) {
+  if (!up) return section('host-upgrades', 'Upgrades', notReported('Not reported: only machines with dpkg and apt report upgrades.'));
+  const ups = list(up.upgrades);
+  const held = list(up.held);
+  const security = ups.filter((u) => u.security).length;
+  const columns = [
+    { label: 'Package', class: 'wrap', cell: (u) => h('span', { class: 'strong' }, u.name) },
+    { label: 'Architecture', cell: (u) => orDash(u.architecture) },
+    { label: 'Installed', class: 'wrap', cell: (u) => orDash(u.installed) },
+    { label: 'Available', class: 'wrap', cell: (u) => orDash(u.candidate) },
+    { label: 'Security', cell: (u) => (u.security ? h('span', { class: 'badge badge-stale' }, 'Security') : dash()) },
+    { label: 'From', class: 'wrap', cell: (u) => orDash(list(u.archives).join(', ')) },
+  ];
+  // Security upgrades first, then by name.
+  const sorted = ups.slice().sort((a, b) => (b.security === true) - (a.security === true)
+    || String(a.name).localeCompare(String(b.name)));
+  const heldColumns = [
+    { label: 'Package', class: 'wrap', cell: (u) => h('span', { class: 'strong' }, u.name) },
+    { label: 'Installed', class: 'wrap', cell: (u) => orDash(u.installed) },
+    { label: 'Available', class: 'wrap', cell: (u) => orDash(u.candidate) },
+    { label: 'Why', class: 'wrap', cell: (u) => (u.reason === 'hold' ? 'held (apt-mark hold)'
+      : u.reason === 'new-packages' ? `needs ${list(u.needs).join(', ')}`
+        : u.reason === 'conflicts' ? `would need a removal: ${list(u.breaks).join(', ')}` : orDash(u.reason)) },
+  ];
+  return h('section', { class: 'card', 'aria-labelledby': 'host-upgrades' },
+    h('div', { class: 'card-head' }, h('h2', { id: 'host-upgrades' }, 'Upgrades'),
+      h('span', { class: 'count muted' }, `${plural(ups.length, 'upgrade', 'upgrades')}, ${security} security`)),
+    sorted.length ? dataTable('Available upgrades', columns, sorted) : h('p', { class: 'empty' }, 'Up to date: no upgrades available.'),
+    held.length ? h('h3', null, 'Kept back') : null,
+    held.length ? dataTable('Upgrades kept back', heldColumns, held) : null);
+}
+
+function restartSection(rb) {
+  if (!rb) return section('host-restart', 'Restart needs', notReported());
+  const kernel = rb.kernel || {};
+  const services = list(rb.services);
+  return section('host-restart', 'Restart needs',
+    props([
+      ['Reboot', rb.reboot_required ? h('span', { class: 'warn-text' }, 'needed') : 'not needed'],
+      ['Why', list(rb.reasons).length ? chips(rb.reasons, 'Reasons for a reboot') : undefined],
+      ['Running kernel', orDash(kernel.running)],
+      ['Newest kernel in /boot', orDash(kernel.newest_installed)],
+    ]),
+    services.length ? dataTable('Services using deleted libraries', [
+      { label: 'Service', class: 'wrap', cell: (s) => h('span', { class: 'strong' }, s.unit) },
+      { label: 'Processes', cell: (s) => list(s.pids).join(', ') || dash() },
+      { label: 'Deleted libraries', class: 'wrap', cell: (s) => list(s.libraries).join(', ') || dash() },
+    ], services) : h('p', { class: 'muted small' }, 'No service uses a deleted library.'));
 }
 
 function servicesSection(svc) {

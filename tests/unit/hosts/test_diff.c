@@ -99,11 +99,33 @@ static void test_ports_users_disks(void **state)
 	free(t);
 }
 
+static void test_upgrades_reboot(void **state)
+{
+	const char *old = "{\"upgrades\":[{\"name\":\"libssl3\",\"architecture\":\"amd64\",\"candidate\":\"3.0.15-1\"},"
+			  "{\"name\":\"bash\",\"architecture\":\"amd64\",\"candidate\":\"5.2.15-2+b8\"}],\"held\":[]}";
+	const char *cur = "{\"upgrades\":[{\"name\":\"libssl3\",\"architecture\":\"amd64\",\"candidate\":\"3.0.16-1\"},"
+			  "{\"name\":\"tzdata\",\"architecture\":\"all\",\"candidate\":\"2025b-0\"}],\"held\":[]}";
+	char *t = diff_text("upgrades", old, cur);
+	assert_string_equal(t, "upgrade.available libssl3:amd64 3.0.15-1>3.0.16-1\n"
+			       "upgrade.available tzdata:all ->2025b-0\n"
+			       "upgrade.gone bash:amd64 5.2.15-2+b8>-\n");
+	free(t);
+	t = diff_text("reboot", "{\"reboot_required\":false,\"reasons\":[]}",
+		      "{\"reboot_required\":true,\"reasons\":[\"/run/reboot-required exists\",\"kernel 6.1.0-29 is installed\"]}");
+	assert_string_equal(t, "reboot.required reboot ->/run/reboot-required exists; kernel 6.1.0-29 is installed\n");
+	free(t);
+	/* Still needed: said once, not at every report. */
+	t = diff_text("reboot", "{\"reboot_required\":true}", "{\"reboot_required\":true,\"reasons\":[\"x\"]}");
+	assert_string_equal(t, "");
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_packages),
 		cmocka_unit_test(test_ports_users_disks),
+		cmocka_unit_test(test_upgrades_reboot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
