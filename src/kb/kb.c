@@ -7,7 +7,9 @@
 
 #include <cmark.h>
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,10 +312,33 @@ int kb_article_get(struct store *s, enum role role, const char *id_or_slug, stru
 	return 0;
 }
 
+/* libcmark is opened on first use (as GMime and libmicrohttpd are), so processes that
+ * never render Markdown (the agent above all) do not carry it. */
+static char *(*cm_to_html)(const char *, size_t, int);
+static char cm_message[256];
+static pthread_once_t cm_once = PTHREAD_ONCE_INIT;
+
+static void cm_load(void)
+{
+	void *h = dlopen(WARD_CMARK_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(cm_message, sizeof(cm_message), "cannot load libcmark (%s): %s; install libcmark0.30.2",
+			 WARD_CMARK_SONAME, dlerror());
+		return;
+	}
+	if (!(*(void **)&cm_to_html = dlsym(h, "cmark_markdown_to_html"))) {
+		snprintf(cm_message, sizeof(cm_message), "%s has no cmark_markdown_to_html", WARD_CMARK_SONAME);
+		dlclose(h);
+	}
+}
+
 int kb_render_html(const char *markdown, char **ret)
 {
+	pthread_once(&cm_once, cm_load);
+	if (!cm_to_html)
+		return err_set(-ENOENT, "%s", cm_message);
 	/* CMARK_OPT_DEFAULT is the safe mode: no CMARK_OPT_UNSAFE, ever. */
-	char *html = cmark_markdown_to_html(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
+	char *html = cm_to_html(markdown, strlen(markdown), CMARK_OPT_DEFAULT);
 	if (!html)
 		return -ENOMEM;
 	*ret = html;
