@@ -47,7 +47,7 @@
 #define WARD_DB_BUSY_MS 5000
 #define WARD_DB_CHECKPOINT_PAGES 1000          /* WAL pages that trigger a passive checkpoint (SQLite's default) */
 #define WARD_DB_BATCH_MAX 64                   /* changes committed together by store_batch */
-#define WARD_DB_CACHE_KIB "-32768"             /* page cache per connection: 32 MiB (PRAGMA cache_size) */
+#define WARD_DB_CACHE_KIB "-4096"              /* page cache per connection: 4 MiB (PRAGMA cache_size) */
 #define WARD_STMT_CACHE 128                    /* prepared statements kept per connection */
 #define WARD_FILE_READ_MAX (16 * 1024 * 1024)  /* whole-file reads (fs_read_file) */
 
