@@ -785,7 +785,11 @@ int dr_default_plan(struct store *s, const char *actor, bool *ret_created)
 		if (r < 0)
 			return err_set(r, "cannot write '%s': %s", pwfile, strerror(-r));
 	}
-	char step1[PATH_MAX + 200], step2[3 * PATH_MAX + 200], step3[2 * PATH_MAX + 200];
+	char step0[PATH_MAX + 200], step1[PATH_MAX + 200], step2[3 * PATH_MAX + 200], step3[2 * PATH_MAX + 200];
+	snprintf(step0, sizeof(step0),
+		 "Beforehand: keep a copy of %s away from this machine (a password manager, a safe); without it the "
+		 "backups cannot be read.",
+		 pwfile);
 	snprintf(step1, sizeof(step1), "Stop Ward (systemctl stop ward) and keep the damaged %s/ward.db aside.", data);
 	snprintf(step2, sizeof(step2),
 		 "Restore the newest snapshot: ward backup restore latest --repo %s --password-file %s --target "
@@ -795,13 +799,13 @@ int dr_default_plan(struct store *s, const char *actor, bool *ret_created)
 		 "Copy /var/tmp/ward-restore%s/dr-dumps/ward/sqlite-ward.db to %s/ward.db, remove ward.db-wal and "
 		 "ward.db-shm beside it, and give it to the user Ward runs as.",
 		 data, data);
-	f = json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i}, s:[s, s, s, s], s:s}", "name",
-		      DR_DEFAULT_PLAN, "description",
-		      "Ward's own database (users, tickets, plans, the activity log), dumped consistently through "
-		      "SQLite's online backup API. Keep a copy of the password file away from this machine.",
+	f = json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i}, s:[s, s, s, s, s], s:s}",
+		      "name", DR_DEFAULT_PLAN, "description",
+		      "Ward's own database: users, tickets, plans and the activity log, dumped consistently through "
+		      "SQLite's online backup API.",
 		      "dumps", dump, "repo", repo, "password_file", pwfile, "rpo", "26h", "rto", "1h", "backup_schedule",
 		      "daily 02:00", "drill_schedule", "every 7d", "retention", "daily", 7, "weekly", 4, "monthly", 6,
-		      "steps", step1, step2, step3, "Start Ward and check the activity log with 'ward log verify'.",
+		      "steps", step0, step1, step2, step3, "Start Ward and check the activity log with 'ward log verify'.",
 		      "owner", "admin");
 	if (!f)
 		return -ENOMEM;
