@@ -337,7 +337,7 @@ static int plan_check(json_t *p)
 	    (r = check_retention(json_object_get(p, "retention"))) < 0)
 		return r;
 	if (strcmp(json_string_value(json_object_get(p, "machine")), DR_LOCAL) != 0)
-		return err_set(-ENOTSUP, "machine '%s': only 'local' (the Ward server) is supported; backups on enrolled "
+		return err_set(-EINVAL, "machine '%s': only 'local' (the Ward server) is supported; backups on enrolled "
 					 "hosts through the agent are not implemented yet",
 			       json_string_value(json_object_get(p, "machine")));
 	if (json_array_size(json_object_get(p, "paths")) + json_array_size(json_object_get(p, "dumps")) == 0)
@@ -489,7 +489,7 @@ int dr_plan_remove(struct store *s, const char *actor, int64_t id)
 	if (!running && (r = dr_store_run_last(s, id, "drill", "running", &running)) < 0)
 		goto out;
 	if (running) {
-		r = err_set(-EBUSY, "recovery plan '%s' has a %s running; remove it when that ends",
+		r = err_set(-EEXIST, "recovery plan '%s' has a %s running; remove it when that ends",
 			    json_string_value(json_object_get(p, "name")), json_string_value(json_object_get(running, "kind")));
 		goto out;
 	}

@@ -9,9 +9,10 @@
  * set as an object too, from the API's body or built by the CLI, and validate all of
  * them before anything is written: a refused request changes nothing.
  *
- * Errors: 0 or a negative errno with err_set(): -EINVAL bad field, -ENOENT no such
- * plan, -EEXIST name taken, -EBUSY a run of the plan in progress, -ENOTSUP a machine
- * other than "local" (the agent does not run backups yet).
+ * Errors: 0 or a negative errno with err_set(): -EINVAL bad field (also a machine
+ * other than "local": the agent does not run backups yet), -ENOENT no such plan,
+ * -EEXIST name taken or a run of the plan in progress (409 either way), -EAGAIN the
+ * server's runners are all busy.
  */
 #ifndef WARD_DR_H
 #define WARD_DR_H
@@ -117,7 +118,7 @@ int dr_plan_create(struct store *s, const char *actor, const json_t *fields, int
 int dr_plan_edit(struct store *s, const char *actor, int64_t id, const json_t *fields);
 
 /* Removes a plan and its run history (logged as dr.plan.remove); the repository and
- * its snapshots stay. -EBUSY while a run is in progress. */
+ * its snapshots stay. -EEXIST while a run is in progress. */
 int dr_plan_remove(struct store *s, const char *actor, int64_t id);
 
 /* The plan by id (all digits) or name: {"id", "name", "description", "machine",
@@ -148,7 +149,7 @@ int dr_snapshots(struct store *s, int64_t plan_id, json_t **ret);
 enum dr_kind { DR_BACKUP, DR_DRILL };
 const char *dr_kind_name(enum dr_kind k);
 
-/* Records a run of kind for the plan as running (-EBUSY when one is; -ENOENT when a
+/* Records a run of kind for the plan as running (-EEXIST when one is; -ENOENT when a
  * drill finds no backup to restore) and returns its id: the first half of a run. */
 int dr_run_begin(struct store *s, const char *actor, int64_t plan_id, enum dr_kind kind, int64_t *ret_run);
 

@@ -68,7 +68,7 @@ int dr_run_begin(struct store *s, const char *actor, int64_t plan_id, enum dr_ki
 		goto out;
 	const char *name = json_string_value(json_object_get(p, "name"));
 	if (running) {
-		r = err_set(-EBUSY, "recovery plan '%s' has a %s running (run %lld); try again when it ends", name,
+		r = err_set(-EEXIST, "recovery plan '%s' has a %s running (run %lld); try again when it ends", name,
 			    json_string_value(json_object_get(running, "kind")),
 			    (long long)json_integer_value(json_object_get(running, "id")));
 		goto out;

@@ -127,10 +127,19 @@ atok=$(W token create admin-script --user admin | head -1)
 stok=$(W token create sam-script --user sam | head -1)
 A=(-H "Authorization: Bearer $atok")
 S=(-H "Authorization: Bearer $stok")
+# A run left "running" by a process that is gone is marked failed when the server starts.
+sqlite3 "$D/ward.db" "INSERT INTO dr_runs (plan_id, kind, status, actor, pid, started_at)
+	SELECT id, 'backup', 'running', 'local:x', 999999999, strftime('%s', 'now') FROM dr_plans WHERE name = 'app'"
+mkdir -p "$D/dr-scratch/424242/x" && chmod 500 "$D/dr-scratch/424242"
 WARD_SCHED_TICK=3600 start_ward "$D"
+expect_eq "interrupted run marked failed" \
+	"$(sqlite3 "$D/ward.db" "SELECT status || ': ' || error FROM dr_runs WHERE pid = 999999999")" \
+	"failed: interrupted: the process running it (pid 999999999) is gone"
+expect_eq "leftover scratch folder removed" "$(ls -A "$D/dr-scratch" | wc -l)" 0
 api GET /api/v1/dr/plans "${S[@]}"
 expect_eq "support lists plans" "$STATUS $(j '[.plans[].name] | join(",")')" "200 app"
-expect_eq "status in the listing" "$(j '.plans[0].status.color')" green
+expect_eq "the interrupted backup makes it red" "$(j '.plans[0].status | .color + ": " + .reasons[0]')" \
+	"red: the last backup failed"
 api POST /api/v1/dr/plans "${S[@]}" -d '{"name": "x"}'
 expect_error "support cannot add" 403 'admin'
 api POST /api/v1/dr/plans/app/backup "${S[@]}"
@@ -171,6 +180,19 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 expect_eq "backup finished in the background" "$(j ".runs[] | select(.id == $run) | .status")" ok
+api GET /api/v1/dr/plans/app "${S[@]}"
+expect_eq "green again" "$(j .plan.status.color)" green
+# One run per plan at a time (a run of this server's process, as if still going on).
+sqlite3 "$D/ward.db" "INSERT INTO dr_runs (plan_id, kind, status, actor, pid, started_at)
+	SELECT id, 'drill', 'running', 'admin', $SERVER_PID, strftime('%s', 'now') FROM dr_plans WHERE name = 'app'"
+api POST /api/v1/dr/plans/app/backup "${A[@]}"
+expect_error "a second run is refused" 409 "recovery plan 'app' has a drill running"
+api DELETE /api/v1/dr/plans/app "${A[@]}"
+expect_error "no removal while running" 409 "has a drill running"
+sqlite3 "$D/ward.db" "DELETE FROM dr_runs WHERE status = 'running'"
+api POST /api/v1/dr/plans "${A[@]}" -d "$(jq -n --arg p "$TMP/web" --arg pw "$TMP/repo.pw" \
+	'{name: "remote", machine: "db01", paths: [$p], repo: "/r", password_file: $pw, rpo: "2h", rto: "1h", backup_schedule: "manual"}')"
+expect_error "another machine: not yet" 400 "only 'local'"
 api PATCH /api/v1/dr/plans/web "${A[@]}" -d '{"rpo": "90m"}'
 expect_eq "admin edits" "$STATUS $(j .plan.rpo)" "200 5400"
 api PATCH /api/v1/dr/plans/web "${A[@]}" -d '{"name": "other"}'
