@@ -58,7 +58,8 @@ int dr_schedule_parse(const char *text, struct dr_schedule *ret)
 		sc.kind = DR_SCHED_DAILY;
 		sc.minute = h * 60 + m;
 	} else {
-		return err_set(-EINVAL, "schedule '%s': give 'every DURATION' (every 6h), 'daily HH:MM' or 'manual'", text);
+		return err_set(-EINVAL, "schedule '%s': give 'every DURATION' (every 6h), 'daily HH:MM' or 'manual'",
+			       text);
 	}
 	*ret = sc;
 	return 0;
@@ -174,7 +175,8 @@ enum dr_color dr_status_eval(const struct dr_status_in *in, json_t *reasons)
 		age_text(in->rto, b, sizeof(b));
 		reason(amber, "the last restore drill took %s, over the RTO (%s)", a, b);
 	}
-	if (in->last_drill && in->drill_period && in->now - in->last_drill_time > DR_DRILL_STALE_FACTOR * in->drill_period) {
+	if (in->last_drill && in->drill_period &&
+	    in->now - in->last_drill_time > DR_DRILL_STALE_FACTOR * in->drill_period) {
 		age_text(in->now - in->last_drill_time, a, sizeof(a));
 		reason(amber, "the last restore drill is %s old", a);
 	}
@@ -211,8 +213,10 @@ static int check_name(const json_t *v)
 		return err_set(-EINVAL, "a recovery plan needs a name");
 	for (const char *p = n; *p; p++)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || (p > n && strchr("._-", *p))))
-			return err_set(-EINVAL, "plan name '%s': use lower-case letters, digits, '.', '_' and '-', "
-						"starting with a letter or digit", n);
+			return err_set(-EINVAL,
+				       "plan name '%s': use lower-case letters, digits, '.', '_' and '-', "
+				       "starting with a letter or digit",
+				       n);
 	bool digits = true;
 	for (const char *p = n; *p; p++)
 		digits = digits && isdigit((unsigned char)*p);
@@ -241,7 +245,8 @@ static int check_list(const char *field, const json_t *v, size_t max, char kind)
 		return err_set(-EINVAL, "field '%s' must be an array of strings", field);
 	if (json_array_size(v) > max)
 		return err_set(-EINVAL, "field '%s' holds more than %zu entries", field, max);
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		int r;
 		if (kind == 'p')
 			r = check_abs_path(field, e);
@@ -287,12 +292,14 @@ static int check_retention(const json_t *v)
 	json_t *n;
 	if (!json_is_object(v))
 		return err_set(-EINVAL, "field 'retention' must be an object such as {\"daily\": 7, \"weekly\": 4}");
-	json_object_foreach((json_t *)v, k, n) {
+	json_object_foreach((json_t *)v, k, n)
+	{
 		bool known = false;
 		for (int i = 0; keys[i]; i++)
 			known = known || strcmp(k, keys[i]) == 0;
 		if (!known)
-			return err_set(-EINVAL, "retention: unknown key '%s' (last, hourly, daily, weekly, monthly, yearly)", k);
+			return err_set(-EINVAL,
+				       "retention: unknown key '%s' (last, hourly, daily, weekly, monthly, yearly)", k);
 		if (!json_is_integer(n) || json_integer_value(n) < 0 || json_integer_value(n) > 100000)
 			return err_set(-EINVAL, "retention: '%s' must be a count from 0", k);
 	}
@@ -315,10 +322,10 @@ static int check_password_file(const char *path)
 }
 
 /* The fields a plan may be given, and which need a value at creation. */
-static const char *const plan_fields[] = {"name",	"description",	   "machine",	     "paths",	"excludes",
-					  "dumps",	"repo",		   "password_file", "rpo",	"rto",
-					  "backup_schedule", "drill_schedule", "retention", "steps", "owner",
-					  "contacts",	NULL};
+static const char *const plan_fields[] = {
+    "name",	     "description", "machine", "paths",		  "excludes",	    "dumps",	 "repo",
+    "password_file", "rpo",	    "rto",     "backup_schedule", "drill_schedule", "retention", "steps",
+    "owner",	     "contacts",    NULL};
 
 /* Checks the whole plan (fields merged over the defaults or the old plan). */
 static int plan_check(json_t *p)
@@ -337,8 +344,9 @@ static int plan_check(json_t *p)
 	    (r = check_retention(json_object_get(p, "retention"))) < 0)
 		return r;
 	if (strcmp(json_string_value(json_object_get(p, "machine")), DR_LOCAL) != 0)
-		return err_set(-EINVAL, "machine '%s': only 'local' (the Ward server) is supported; backups on enrolled "
-					 "hosts through the agent are not implemented yet",
+		return err_set(-EINVAL,
+			       "machine '%s': only 'local' (the Ward server) is supported; backups on enrolled "
+			       "hosts through the agent are not implemented yet",
 			       json_string_value(json_object_get(p, "machine")));
 	if (json_array_size(json_object_get(p, "paths")) + json_array_size(json_object_get(p, "dumps")) == 0)
 		return err_set(-EINVAL, "a recovery plan needs something to back up: 'paths' or 'dumps'");
@@ -356,15 +364,17 @@ static int plan_check(json_t *p)
 		return err_set(-EINVAL, "a recovery plan needs 'rto', its recovery time objective (e.g. 4h)");
 	if ((r = check_duration(p, "rpo")) < 0 || (r = check_duration(p, "rto")) < 0)
 		return r;
-	if (!json_is_string(json_object_get(p, "backup_schedule")) || !json_is_string(json_object_get(p, "drill_schedule")))
+	if (!json_is_string(json_object_get(p, "backup_schedule")) ||
+	    !json_is_string(json_object_get(p, "drill_schedule")))
 		return err_set(-EINVAL, "schedules must be strings such as \"daily 02:00\" or \"every 6h\"");
 	if ((r = dr_schedule_parse(json_string_value(json_object_get(p, "backup_schedule")), &bs)) < 0 ||
 	    (r = dr_schedule_parse(json_string_value(json_object_get(p, "drill_schedule")), &ds)) < 0)
 		return r;
 	int64_t rpo = json_integer_value(json_object_get(p, "rpo"));
 	if (bs.kind != DR_SCHED_MANUAL && dr_schedule_period(&bs) > rpo)
-		return err_set(-EINVAL, "backup schedule '%s' leaves gaps longer than the RPO (%lld s): back up more often "
-					"or raise the RPO",
+		return err_set(-EINVAL,
+			       "backup schedule '%s' leaves gaps longer than the RPO (%lld s): back up more often "
+			       "or raise the RPO",
 			       json_string_value(json_object_get(p, "backup_schedule")), (long long)rpo);
 	return check_password_file(json_string_value(json_object_get(p, "password_file")));
 }
@@ -380,9 +390,10 @@ static int merge(json_t *p, const json_t *f, bool create)
 	if (!create && json_object_get(f, "name") &&
 	    !json_equal(json_object_get(f, "name"), json_object_get(p, "name")))
 		return err_set(-EINVAL, "a plan's name cannot change (remove it and add it again)");
-	json_object_foreach((json_t *)f, k, v) {
-		if (json_is_null(v) && (strcmp(k, "description") == 0 || strcmp(k, "owner") == 0 ||
-					strcmp(k, "contacts") == 0))
+	json_object_foreach((json_t *)f, k, v)
+	{
+		if (json_is_null(v) &&
+		    (strcmp(k, "description") == 0 || strcmp(k, "owner") == 0 || strcmp(k, "contacts") == 0))
 			v = json_string("");
 		else
 			json_incref(v);
@@ -417,7 +428,8 @@ int dr_plan_create(struct store *s, const char *actor, const json_t *fields, int
 		goto out;
 	r = dr_store_plan_get_name(s, json_string_value(json_object_get(p, "name")), &old);
 	if (r == 0)
-		r = err_set(-EEXIST, "recovery plan '%s' exists already", json_string_value(json_object_get(p, "name")));
+		r = err_set(-EEXIST, "recovery plan '%s' exists already",
+			    json_string_value(json_object_get(p, "name")));
 	else if (r == -ENOENT)
 		r = dr_store_plan_insert(s, p, actor, time_now(), &id);
 	if (r == 0) {
@@ -426,7 +438,8 @@ int dr_plan_create(struct store *s, const char *actor, const json_t *fields, int
 		r = actlog_appendf(s, actor, "dr.plan.create", object, "{s:I, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
 				   (json_int_t)id, "repo", json_object_get(p, "repo"), "rpo", json_object_get(p, "rpo"),
 				   "rto", json_object_get(p, "rto"), "paths", json_object_get(p, "paths"), "dumps",
-				   json_object_get(p, "dumps"), "backup_schedule", json_object_get(p, "backup_schedule"));
+				   json_object_get(p, "dumps"), "backup_schedule",
+				   json_object_get(p, "backup_schedule"));
 	}
 	if ((r = store_tx_end(s, r)) == 0) {
 		if (ret_id)
@@ -457,9 +470,7 @@ int dr_plan_edit(struct store *s, const char *actor, int64_t id, const json_t *f
 	}
 	if ((r = merge(p, fields, false)) < 0 || (r = plan_check(p)) < 0)
 		goto out;
-	json_object_foreach(p, k, v)
-		if (!json_equal(v, json_object_get(old, k)))
-			json_object_set(changed, k, v);
+	json_object_foreach(p, k, v) if (!json_equal(v, json_object_get(old, k))) json_object_set(changed, k, v);
 	if (json_object_size(changed) == 0)
 		goto out;
 	if ((r = dr_store_plan_update(s, id, p, time_now())) == 0) {
@@ -484,13 +495,15 @@ int dr_plan_remove(struct store *s, const char *actor, int64_t id)
 	int r = store_tx_begin(s);
 	if (r < 0)
 		return r;
-	if ((r = dr_store_plan_get_id(s, id, &p)) < 0 || (r = dr_store_run_last(s, id, "backup", "running", &running)) < 0)
+	if ((r = dr_store_plan_get_id(s, id, &p)) < 0 ||
+	    (r = dr_store_run_last(s, id, "backup", "running", &running)) < 0)
 		goto out;
 	if (!running && (r = dr_store_run_last(s, id, "drill", "running", &running)) < 0)
 		goto out;
 	if (running) {
 		r = err_set(-EEXIST, "recovery plan '%s' has a %s running; remove it when that ends",
-			    json_string_value(json_object_get(p, "name")), json_string_value(json_object_get(running, "kind")));
+			    json_string_value(json_object_get(p, "name")),
+			    json_string_value(json_object_get(running, "kind")));
 		goto out;
 	}
 	if ((r = dr_store_plan_delete(s, id)) == 0) {
@@ -575,12 +588,13 @@ static int plan_status(struct store *s, json_t *p, int64_t now, struct due *due)
 	json_t *running = rb ? rb : rd;
 	if (due)
 		*due = (struct due){.backup = next_b, .drill = next_d, .running = running != NULL};
-	json_t *st = json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o}", "color", dr_color_name(c), "reasons",
-			       reasons, "last_backup", run_public(lb), "last_good_backup", run_public(good), "last_drill",
-			       run_public(ld), "running", run_public(running), "backup_age",
-			       in.good_backup_time ? json_integer(now - in.good_backup_time) : json_null(), "next_backup",
-			       next_b == INT64_MAX ? json_null() : json_time(next_b > now ? next_b : now), "next_drill",
-			       next_d == INT64_MAX ? json_null() : json_time(next_d > now ? next_d : now));
+	json_t *st =
+	    json_pack("{s:s, s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o}", "color", dr_color_name(c), "reasons", reasons,
+		      "last_backup", run_public(lb), "last_good_backup", run_public(good), "last_drill", run_public(ld),
+		      "running", run_public(running), "backup_age",
+		      in.good_backup_time ? json_integer(now - in.good_backup_time) : json_null(), "next_backup",
+		      next_b == INT64_MAX ? json_null() : json_time(next_b > now ? next_b : now), "next_drill",
+		      next_d == INT64_MAX ? json_null() : json_time(next_d > now ? next_d : now));
 	if (!st || json_object_set_new(p, "status", st) < 0)
 		r = -ENOMEM;
 out:
@@ -634,7 +648,8 @@ int dr_plan_list(struct store *s, int64_t now, json_t **ret)
 		return -ENOMEM;
 	if ((r = dr_store_plan_list(s, all)) < 0)
 		goto fail;
-	json_array_foreach(all, i, p) {
+	json_array_foreach(all, i, p)
+	{
 		if ((r = plan_status(s, p, now, NULL)) < 0)
 			goto fail;
 		plan_times(p);
@@ -661,8 +676,7 @@ int dr_runs(struct store *s, int64_t plan_id, const char *kind, int limit, json_
 		json_decref(out);
 		return r;
 	}
-	json_array_foreach(out, i, run)
-		run_public(run);
+	json_array_foreach(out, i, run) run_public(run);
 	*ret = out;
 	return 0;
 }
@@ -695,17 +709,20 @@ static int sweep_rpo(struct store *s, const char *actor, const json_t *p, struct
 		age_text(jint(p, "rpo"), b, sizeof(b));
 		if (age >= 0) {
 			age_text(age, a, sizeof(a));
-			snprintf(msg, sizeof(msg), "recovery plan '%s' missed its RPO: the newest good backup is %s old (RPO %s)",
-				 name, a, b);
+			snprintf(msg, sizeof(msg),
+				 "recovery plan '%s' missed its RPO: the newest good backup is %s old (RPO %s)", name,
+				 a, b);
 		} else {
-			snprintf(msg, sizeof(msg), "recovery plan '%s' missed its RPO: it has no good backup (RPO %s)", name, b);
+			snprintf(msg, sizeof(msg), "recovery plan '%s' missed its RPO: it has no good backup (RPO %s)",
+				 name, b);
 		}
 		if ((r = findings_open(s, actor, "dr", key, "high", subject, msg, now, &changed)) < 0)
 			return r;
 		if (changed)
 			res->opened++;
 	} else {
-		if ((r = findings_close(s, actor, "dr", key, "a good backup is within the RPO again", now, &changed)) < 0)
+		if ((r = findings_close(s, actor, "dr", key, "a good backup is within the RPO again", now, &changed)) <
+		    0)
 			return r;
 		if (changed)
 			res->closed++;
@@ -724,7 +741,8 @@ int dr_sweep(struct store *s, const char *actor, int64_t now, bool start_due, st
 		return -ENOMEM;
 	if ((r = dr_store_plan_list(s, all)) < 0)
 		goto out;
-	json_array_foreach(all, i, p) {
+	json_array_foreach(all, i, p)
+	{
 		struct due due;
 		int64_t run;
 		if ((r = plan_status(s, p, now, &due)) < 0 || (r = sweep_rpo(s, actor, p, &res, now)) < 0)
@@ -768,8 +786,8 @@ int dr_default_plan(struct store *s, const char *actor, bool *ret_created)
 	}
 	if (!realpath(store_data_dir(), data))
 		return err_set(-errno, "cannot resolve the data directory '%s': %s", store_data_dir(), strerror(errno));
-	if (fs_join(dir, sizeof(dir), data, "backups") < 0 || fs_join(pwfile, sizeof(pwfile), dir, "ward.password") < 0 ||
-	    fs_join(repo, sizeof(repo), dir, "ward") < 0 ||
+	if (fs_join(dir, sizeof(dir), data, "backups") < 0 ||
+	    fs_join(pwfile, sizeof(pwfile), dir, "ward.password") < 0 || fs_join(repo, sizeof(repo), dir, "ward") < 0 ||
 	    snprintf(dump, sizeof(dump), "sqlite:%s/ward.db", data) >= (int)sizeof(dump))
 		return err_set(-ENAMETOOLONG, "the data directory's path is too long");
 	if ((r = fs_mkdir_p(dir, 0700)) < 0)
@@ -803,10 +821,10 @@ int dr_default_plan(struct store *s, const char *actor, bool *ret_created)
 		      "name", DR_DEFAULT_PLAN, "description",
 		      "Ward's own database: users, tickets, plans and the activity log, dumped consistently through "
 		      "SQLite's online backup API.",
-		      "dumps", dump, "repo", repo, "password_file", pwfile, "rpo", "26h", "rto", "1h", "backup_schedule",
-		      "daily 02:00", "drill_schedule", "every 7d", "retention", "daily", 7, "weekly", 4, "monthly", 6,
-		      "steps", step0, step1, step2, step3, "Start Ward and check the activity log with 'ward log verify'.",
-		      "owner", "admin");
+		      "dumps", dump, "repo", repo, "password_file", pwfile, "rpo", "26h", "rto", "1h",
+		      "backup_schedule", "daily 02:00", "drill_schedule", "every 7d", "retention", "daily", 7, "weekly",
+		      4, "monthly", 6, "steps", step0, step1, step2, step3,
+		      "Start Ward and check the activity log with 'ward log verify'.", "owner", "admin");
 	if (!f)
 		return -ENOMEM;
 	if ((r = store_tx_begin(s)) < 0)

@@ -24,24 +24,24 @@
 #include "core/store.h"
 
 /* Limits (they move to core/limits.h once the module is merged). */
-#define DR_NAME_MAX 64			 /* bytes of a plan name */
-#define DR_TEXT_MAX 4096		 /* bytes of a description, owner or contacts */
-#define DR_PATH_MAX 1024		 /* bytes of a path (backed up, repository, password file) */
-#define DR_PATHS_MAX 32			 /* paths, excludes or dumps of a plan */
-#define DR_STEPS_MAX 64			 /* restore steps */
-#define DR_STEP_MAX 2048		 /* bytes of one step */
-#define DR_OBJECTIVE_MAX (366 * 86400)	 /* an RPO or RTO, seconds */
-#define DR_RUNS_DEFAULT 20		 /* runs in a listing */
+#define DR_NAME_MAX 64		       /* bytes of a plan name */
+#define DR_TEXT_MAX 4096	       /* bytes of a description, owner or contacts */
+#define DR_PATH_MAX 1024	       /* bytes of a path (backed up, repository, password file) */
+#define DR_PATHS_MAX 32		       /* paths, excludes or dumps of a plan */
+#define DR_STEPS_MAX 64		       /* restore steps */
+#define DR_STEP_MAX 2048	       /* bytes of one step */
+#define DR_OBJECTIVE_MAX (366 * 86400) /* an RPO or RTO, seconds */
+#define DR_RUNS_DEFAULT 20	       /* runs in a listing */
 #define DR_RUNS_MAX 200
-#define DR_RUNNERS_MAX 2		 /* backups and drills running at once in the server */
-#define DR_RETRY_AFTER (30 * 60)	 /* a failed scheduled run is tried again after, seconds */
-#define DR_AMBER_PERCENT 80		 /* backup age above this share of the RPO: amber */
-#define DR_DRILL_STALE_FACTOR 2		 /* a drill older than this many drill intervals: amber */
-#define DR_ERROR_MAX 1024		 /* bytes of a run's error kept */
+#define DR_RUNNERS_MAX 2	 /* backups and drills running at once in the server */
+#define DR_RETRY_AFTER (30 * 60) /* a failed scheduled run is tried again after, seconds */
+#define DR_AMBER_PERCENT 80	 /* backup age above this share of the RPO: amber */
+#define DR_DRILL_STALE_FACTOR 2	 /* a drill older than this many drill intervals: amber */
+#define DR_ERROR_MAX 1024	 /* bytes of a run's error kept */
 
-#define DR_DEFAULT_PLAN "ward"		 /* the plan `ward init` makes for Ward's own database */
-#define DR_LOCAL "local"		 /* the machine name of the Ward server itself */
-#define DR_SCRATCH_DIR "dr-scratch"	 /* drills restore below <data>/dr-scratch/ */
+#define DR_DEFAULT_PLAN "ward"	    /* the plan `ward init` makes for Ward's own database */
+#define DR_LOCAL "local"	    /* the machine name of the Ward server itself */
+#define DR_SCRATCH_DIR "dr-scratch" /* drills restore below <data>/dr-scratch/ */
 
 /* --- schedules: "manual", "every DURATION" (>= 5m), "daily HH:MM" (server local time) --- */
 
@@ -72,14 +72,14 @@ const char *dr_color_name(enum dr_color c);
 /* What the status rules read of a plan and its runs. */
 struct dr_status_in {
 	int64_t now;
-	int64_t created_at;	    /* the plan's */
-	int64_t rpo, rto;	    /* seconds */
-	int64_t drill_period;	    /* dr_schedule_period of the drill schedule; 0 manual */
-	int64_t good_backup_time;   /* time of the newest good backup's snapshot; 0 none */
-	bool last_backup_failed;    /* the newest finished backup failed */
-	const char *last_drill;	    /* the newest finished drill: "passed", "slow", "failed"; NULL none */
-	int64_t last_drill_time;    /* when it finished */
-	double last_drill_seconds;  /* how long its restore took */
+	int64_t created_at;	   /* the plan's */
+	int64_t rpo, rto;	   /* seconds */
+	int64_t drill_period;	   /* dr_schedule_period of the drill schedule; 0 manual */
+	int64_t good_backup_time;  /* time of the newest good backup's snapshot; 0 none */
+	bool last_backup_failed;   /* the newest finished backup failed */
+	const char *last_drill;	   /* the newest finished drill: "passed", "slow", "failed"; NULL none */
+	int64_t last_drill_time;   /* when it finished */
+	double last_drill_seconds; /* how long its restore took */
 };
 
 /* Applies the rules of docs/dr.md; appends a sentence per rule that fired to reasons
@@ -182,10 +182,10 @@ void dr_changed(void);
 int dr_recover(struct store *s);
 
 struct dr_sweep_result {
-	int started;	/* runs started */
-	int opened;	/* findings opened (RPO missed) */
-	int closed;	/* findings closed (back within the RPO) */
-	int failed;	/* runs that were due but could not start (err_msg() names the last) */
+	int started; /* runs started */
+	int opened;  /* findings opened (RPO missed) */
+	int closed;  /* findings closed (back within the RPO) */
+	int failed;  /* runs that were due but could not start (err_msg() names the last) */
 };
 
 /* The scheduler's round, as actor: raises a finding for each plan whose newest

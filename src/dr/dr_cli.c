@@ -18,20 +18,32 @@
 #define EXIT_SLOW 3 /* a drill restored and verified everything, but slower than the RTO */
 
 /* The options of plan add and plan edit. */
-static const struct option plan_opts[] = {
-	{"description", required_argument, NULL, 'D'}, {"machine", required_argument, NULL, 'm'},
-	{"path", required_argument, NULL, 'p'},	       {"exclude", required_argument, NULL, 'e'},
-	{"dump", required_argument, NULL, 'd'},	       {"repo", required_argument, NULL, 'r'},
-	{"password-file", required_argument, NULL, 'P'}, {"rpo", required_argument, NULL, 'o'},
-	{"rto", required_argument, NULL, 't'},	       {"backup-schedule", required_argument, NULL, 'b'},
-	{"drill-schedule", required_argument, NULL, 'B'}, {"keep-last", required_argument, NULL, '1'},
-	{"keep-hourly", required_argument, NULL, '2'}, {"keep-daily", required_argument, NULL, '3'},
-	{"keep-weekly", required_argument, NULL, '4'}, {"keep-monthly", required_argument, NULL, '5'},
-	{"keep-yearly", required_argument, NULL, '6'}, {"no-retention", no_argument, NULL, 'R'},
-	{"step", required_argument, NULL, 's'},	       {"owner", required_argument, NULL, 'O'},
-	{"contacts", required_argument, NULL, 'c'},    {"no-paths", no_argument, NULL, 'x'},
-	{"no-excludes", no_argument, NULL, 'X'},       {"no-dumps", no_argument, NULL, 'y'},
-	{"no-steps", no_argument, NULL, 'z'},	       {0, 0, 0, 0}};
+static const struct option plan_opts[] = {{"description", required_argument, NULL, 'D'},
+					  {"machine", required_argument, NULL, 'm'},
+					  {"path", required_argument, NULL, 'p'},
+					  {"exclude", required_argument, NULL, 'e'},
+					  {"dump", required_argument, NULL, 'd'},
+					  {"repo", required_argument, NULL, 'r'},
+					  {"password-file", required_argument, NULL, 'P'},
+					  {"rpo", required_argument, NULL, 'o'},
+					  {"rto", required_argument, NULL, 't'},
+					  {"backup-schedule", required_argument, NULL, 'b'},
+					  {"drill-schedule", required_argument, NULL, 'B'},
+					  {"keep-last", required_argument, NULL, '1'},
+					  {"keep-hourly", required_argument, NULL, '2'},
+					  {"keep-daily", required_argument, NULL, '3'},
+					  {"keep-weekly", required_argument, NULL, '4'},
+					  {"keep-monthly", required_argument, NULL, '5'},
+					  {"keep-yearly", required_argument, NULL, '6'},
+					  {"no-retention", no_argument, NULL, 'R'},
+					  {"step", required_argument, NULL, 's'},
+					  {"owner", required_argument, NULL, 'O'},
+					  {"contacts", required_argument, NULL, 'c'},
+					  {"no-paths", no_argument, NULL, 'x'},
+					  {"no-excludes", no_argument, NULL, 'X'},
+					  {"no-dumps", no_argument, NULL, 'y'},
+					  {"no-steps", no_argument, NULL, 'z'},
+					  {0, 0, 0, 0}};
 
 /* Appends v to the array field key of f, making it first. */
 static void push(json_t *f, const char *key, const char *v)
@@ -63,7 +75,12 @@ static int plan_fields(struct cli *cli, int argc, char **argv, json_t *f)
 		case 't': json_object_set_new(f, "rto", json_string(optarg)); break;
 		case 'b': json_object_set_new(f, "backup_schedule", json_string(optarg)); break;
 		case 'B': json_object_set_new(f, "drill_schedule", json_string(optarg)); break;
-		case '1': case '2': case '3': case '4': case '5': case '6':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
 			if (parse_int64(optarg, 0, 100000, &n) < 0)
 				return cli_usage_error(cli, "--keep-%s needs a count", keep[c - '1']);
 			if (!json_is_object(json_object_get(f, "retention")))
@@ -108,16 +125,13 @@ static void print_plan(const json_t *p)
 	       (long long)json_integer_value(json_object_get(p, "id")));
 	printf("status:          %s\n", json_string_value(json_object_get(st, "color")));
 	json_array_foreach(json_object_get(st, "reasons"), i, v)
-		printf("                 - %s\n", json_string_value(v));
+	    printf("                 - %s\n", json_string_value(v));
 	if (*json_string_value(json_object_get(p, "description")))
 		printf("description:     %s\n", json_string_value(json_object_get(p, "description")));
 	printf("machine:         %s\n", json_string_value(json_object_get(p, "machine")));
-	json_array_foreach(json_object_get(p, "paths"), i, v)
-		printf("path:            %s\n", json_string_value(v));
-	json_array_foreach(json_object_get(p, "excludes"), i, v)
-		printf("exclude:         %s\n", json_string_value(v));
-	json_array_foreach(json_object_get(p, "dumps"), i, v)
-		printf("dump:            %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(p, "paths"), i, v) printf("path:            %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(p, "excludes"), i, v) printf("exclude:         %s\n", json_string_value(v));
+	json_array_foreach(json_object_get(p, "dumps"), i, v) printf("dump:            %s\n", json_string_value(v));
 	printf("repository:      %s\n", json_string_value(json_object_get(p, "repo")));
 	printf("password file:   %s\n", json_string_value(json_object_get(p, "password_file")));
 	printf("RPO / RTO:       %s / %s\n", rpo, rto);
@@ -135,7 +149,8 @@ static void print_plan(const json_t *p)
 	       json_is_object(lb) ? json_string_value(json_object_get(lb, "snapshot")) : "");
 	if (json_is_object(ld))
 		printf("last drill:      %s, %s in %.1f s\n", json_string_value(json_object_get(ld, "finished_at")),
-		       json_string_value(json_object_get(ld, "status")), json_real_value(json_object_get(ld, "seconds")));
+		       json_string_value(json_object_get(ld, "status")),
+		       json_real_value(json_object_get(ld, "seconds")));
 	else
 		printf("last drill:      never\n");
 	printf("next backup:     %s\n", json_is_string(json_object_get(st, "next_backup"))
@@ -146,8 +161,7 @@ static void print_plan(const json_t *p)
 					    : "manual, or after the first backup");
 	if (json_array_size(json_object_get(p, "steps")))
 		printf("restore steps:\n");
-	json_array_foreach(json_object_get(p, "steps"), i, v)
-		printf("  %zu. %s\n", i + 1, json_string_value(v));
+	json_array_foreach(json_object_get(p, "steps"), i, v) printf("  %zu. %s\n", i + 1, json_string_value(v));
 }
 
 /* The PLAN argument left after the options, as its id. */
@@ -192,7 +206,8 @@ static int plan_add(struct cli *cli, int argc, char **argv)
 	int r;
 	if (!f)
 		return cli_fail(-ENOMEM);
-	if ((r = plan_fields(cli, argc, argv, f)) || (r = cli_positionals(cli, argc, argv, 1)) || (r = cli_store(cli, &s)))
+	if ((r = plan_fields(cli, argc, argv, f)) || (r = cli_positionals(cli, argc, argv, 1)) ||
+	    (r = cli_store(cli, &s)))
 		goto out;
 	json_object_set_new(f, "name", json_string(argv[optind]));
 	if ((r = dr_plan_create(s, actlog_local_actor(), f, &id)) < 0) {
@@ -281,7 +296,8 @@ static json_t *status_rows(const json_t *plans)
 {
 	json_t *rows = json_array(), *p;
 	size_t i;
-	json_array_foreach(plans, i, p) {
+	json_array_foreach(plans, i, p)
+	{
 		const json_t *st = json_object_get(p, "status");
 		const json_t *lb = json_object_get(st, "last_good_backup"), *ld = json_object_get(st, "last_drill");
 		char rpo[32], rto[32], age[32] = "-", drill[64] = "-";
@@ -289,19 +305,20 @@ static json_t *status_rows(const json_t *plans)
 		duration_text(json_integer_value(json_object_get(p, "rto")), rto, sizeof(rto));
 		if (json_is_integer(json_object_get(st, "backup_age"))) {
 			int64_t a = json_integer_value(json_object_get(st, "backup_age"));
-			snprintf(age, sizeof(age), a >= 3600 ? "%lldh%02lldm" : "%lldm", (long long)(a >= 3600 ? a / 3600 : a / 60),
-				 (long long)(a % 3600 / 60));
+			snprintf(age, sizeof(age), a >= 3600 ? "%lldh%02lldm" : "%lldm",
+				 (long long)(a >= 3600 ? a / 3600 : a / 60), (long long)(a % 3600 / 60));
 		}
 		if (json_is_object(ld))
 			snprintf(drill, sizeof(drill), "%s %.1fs", json_string_value(json_object_get(ld, "status")),
 				 json_real_value(json_object_get(ld, "seconds")));
 		json_t *reasons = json_object_get(st, "reasons");
 		json_array_append_new(
-		    rows, json_pack("{s:O, s:O, s:o, s:s, s:s, s:s, s:s, s:s}", "plan", json_object_get(p, "name"), "status",
-				    json_object_get(st, "color"),
-				    "last_backup", json_is_object(lb) ? json_incref(json_object_get(lb, "finished_at")) : json_null(),
+		    rows, json_pack("{s:O, s:O, s:o, s:s, s:s, s:s, s:s, s:s}", "plan", json_object_get(p, "name"),
+				    "status", json_object_get(st, "color"), "last_backup",
+				    json_is_object(lb) ? json_incref(json_object_get(lb, "finished_at")) : json_null(),
 				    "age", age, "rpo", rpo, "drill", drill, "rto", rto, "reason",
-				    json_array_size(reasons) ? json_string_value(json_array_get(reasons, 0)) : "all objectives met"));
+				    json_array_size(reasons) ? json_string_value(json_array_get(reasons, 0))
+							     : "all objectives met"));
 	}
 	return rows;
 }
@@ -340,7 +357,7 @@ int cmd_dr_plan(struct cli *cli, int argc, char **argv)
 		return EXIT_OK;
 	}
 	json_array_foreach(plans, i, p)
-		json_object_set(p, "color", json_object_get(json_object_get(p, "status"), "color"));
+	    json_object_set(p, "color", json_object_get(json_object_get(p, "status"), "color"));
 	cli_print_table(plans, keys, headers);
 	json_decref(plans);
 	return EXIT_OK;
@@ -386,12 +403,13 @@ static int run_now(struct cli *cli, int argc, char **argv, enum dr_kind kind)
 		return r;
 	if ((r = plan_arg(cli, argc, argv, &s, NULL, &id)))
 		return r;
-	if ((r = dr_run_begin(s, actlog_local_actor(), id, kind, &run_id)) < 0 || (r = dr_run_exec(s, run_id, &run)) < 0)
+	if ((r = dr_run_begin(s, actlog_local_actor(), id, kind, &run_id)) < 0 ||
+	    (r = dr_run_exec(s, run_id, &run)) < 0)
 		return cli_fail(r);
 	const char *status = json_string_value(json_object_get(run, "status"));
 	int code = strcmp(status, "ok") == 0 || strcmp(status, "passed") == 0 ? EXIT_OK
-		   : strcmp(status, "slow") == 0				? EXIT_SLOW
-										: EXIT_FAIL;
+		   : strcmp(status, "slow") == 0			      ? EXIT_SLOW
+									      : EXIT_FAIL;
 	if (cli->json)
 		cli_print_json(run);
 	else {
@@ -413,8 +431,10 @@ int cmd_dr_drill(struct cli *cli, int argc, char **argv)
 
 int cmd_dr_status(struct cli *cli, int argc, char **argv)
 {
-	static const char *const keys[] = {"plan", "status", "last_backup", "age", "rpo", "drill", "rto", "reason", NULL};
-	static const char *const headers[] = {"PLAN", "STATUS", "LAST BACKUP", "AGE", "RPO", "LAST DRILL", "RTO", "WHY", NULL};
+	static const char *const keys[] = {"plan",  "status", "last_backup", "age", "rpo",
+					   "drill", "rto",    "reason",	     NULL};
+	static const char *const headers[] = {"PLAN",	    "STATUS", "LAST BACKUP", "AGE", "RPO",
+					      "LAST DRILL", "RTO",    "WHY",	     NULL};
 	struct store *s;
 	json_t *plans, *p;
 	size_t i;
@@ -426,14 +446,14 @@ int cmd_dr_status(struct cli *cli, int argc, char **argv)
 		return r;
 	if ((r = dr_plan_list(s, time_now(), &plans)) < 0)
 		return cli_fail(r);
-	json_array_foreach(plans, i, p)
-		if (strcmp(json_string_value(json_object_get(json_object_get(p, "status"), "color")), "red") == 0)
-			worst = 1;
+	json_array_foreach(plans, i,
+			   p) if (strcmp(json_string_value(json_object_get(json_object_get(p, "status"), "color")),
+					 "red") == 0) worst = 1;
 	if (cli->json) {
 		json_t *out = json_array();
 		json_array_foreach(plans, i, p)
-			json_array_append_new(out, json_pack("{s:O, s:O}", "plan", json_object_get(p, "name"), "status",
-							     json_object_get(p, "status")));
+		    json_array_append_new(out, json_pack("{s:O, s:O}", "plan", json_object_get(p, "name"), "status",
+							 json_object_get(p, "status")));
 		json_decref(plans);
 		cli_print_json(out);
 	} else {
@@ -451,10 +471,12 @@ int cmd_dr_status(struct cli *cli, int argc, char **argv)
 
 int cmd_dr_runs(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"kind", required_argument, NULL, 'k'}, {"limit", required_argument, NULL, 'l'},
-					     {0, 0, 0, 0}};
-	static const char *const keys[] = {"id", "kind", "status", "started_at", "seconds", "snapshot", "actor", "error", NULL};
-	static const char *const headers[] = {"RUN", "KIND", "STATUS", "STARTED", "SECONDS", "SNAPSHOT", "BY", "ERROR", NULL};
+	static const struct option opts[] = {
+	    {"kind", required_argument, NULL, 'k'}, {"limit", required_argument, NULL, 'l'}, {0, 0, 0, 0}};
+	static const char *const keys[] = {"id",       "kind",	"status", "started_at", "seconds",
+					   "snapshot", "actor", "error",  NULL};
+	static const char *const headers[] = {"RUN",	  "KIND", "STATUS", "STARTED", "SECONDS",
+					      "SNAPSHOT", "BY",	  "ERROR",  NULL};
 	const char *kind = NULL;
 	int64_t limit = DR_RUNS_DEFAULT, id;
 	struct store *s;
@@ -480,7 +502,8 @@ int cmd_dr_runs(struct cli *cli, int argc, char **argv)
 		cli_print_json(runs);
 		return EXIT_OK;
 	}
-	json_array_foreach(runs, i, run) {
+	json_array_foreach(runs, i, run)
+	{
 		char sec[32] = "-", snap[17] = "-";
 		if (json_is_real(json_object_get(run, "seconds")))
 			snprintf(sec, sizeof(sec), "%.1f", json_real_value(json_object_get(run, "seconds")));
@@ -508,6 +531,7 @@ int cmd_dr_check(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		cli_print_json(json_pack("{s:i, s:i}", "opened", res.opened, "closed", res.closed));
 	else
-		printf("RPO check: %d finding%s opened, %d closed\n", res.opened, res.opened == 1 ? "" : "s", res.closed);
+		printf("RPO check: %d finding%s opened, %d closed\n", res.opened, res.opened == 1 ? "" : "s",
+		       res.closed);
 	return EXIT_OK;
 }

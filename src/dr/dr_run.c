@@ -77,7 +77,8 @@ int dr_run_begin(struct store *s, const char *actor, int64_t plan_id, enum dr_ki
 		if ((r = dr_store_run_last(s, plan_id, "backup", "ok", &good)) < 0)
 			goto out;
 		if (!good) {
-			r = err_set(-ENOENT, "recovery plan '%s' has no good backup to restore in a drill; back it up first",
+			r = err_set(-ENOENT,
+				    "recovery plan '%s' has no good backup to restore in a drill; back it up first",
 				    name);
 			goto out;
 		}
@@ -224,17 +225,15 @@ static void retention(struct repo *repo, const json_t *p, const json_t *snap, js
 	if (forget_policy_empty(&pol))
 		return;
 	/* Only this plan's snapshots: the ones of the same paths (and this host). */
-	json_array_foreach(json_object_get(snap, "paths"), i, path)
-		if (f.npaths < BACKUP_PATHS_MAX)
-			f.paths[f.npaths++] = json_string_value(path);
+	json_array_foreach(json_object_get(snap, "paths"), i, path) if (f.npaths < BACKUP_PATHS_MAX)
+	    f.paths[f.npaths++] = json_string_value(path);
 	repo_unlock(repo);
 	int r = repo_lock(repo, true);
 	if (r == 0)
 		r = backup_forget(repo, &pol, &f, false, &res);
 	size_t removed = 0;
 	json_t *g;
-	json_array_foreach(res, i, g)
-		removed += json_array_size(json_object_get(g, "remove"));
+	json_array_foreach(res, i, g) removed += json_array_size(json_object_get(g, "remove"));
 	struct prune_summary ps = {0};
 	if (r == 0 && removed) {
 		struct prune_opts po = {.max_unused = DR_PRUNE_MAX_UNUSED};
@@ -269,10 +268,8 @@ static void run_backup(const json_t *p, int64_t run_id, struct outcome *o)
 		fail(o, r, "cannot lock the repository");
 		goto out;
 	}
-	json_array_foreach(json_object_get(p, "paths"), i, v)
-		bo.paths[bo.npaths++] = json_string_value(v);
-	json_array_foreach(json_object_get(p, "excludes"), i, v)
-		bo.excludes[bo.nexcludes++] = json_string_value(v);
+	json_array_foreach(json_object_get(p, "paths"), i, v) bo.paths[bo.npaths++] = json_string_value(v);
+	json_array_foreach(json_object_get(p, "excludes"), i, v) bo.excludes[bo.nexcludes++] = json_string_value(v);
 	snprintf(tag, sizeof(tag), "dr:%s", name);
 	bo.tags[bo.ntags++] = tag;
 	size_t ndumps = json_array_size(json_object_get(p, "dumps"));
@@ -281,11 +278,12 @@ static void run_backup(const json_t *p, int64_t run_id, struct outcome *o)
 			fail(o, -ENOMEM, NULL);
 			goto out;
 		}
-		json_array_foreach(json_object_get(p, "dumps"), i, v)
-			if ((r = dump_parse(json_string_value(v), &specs[i])) < 0) {
-				fail(o, r, "dump");
-				goto out;
-			}
+		json_array_foreach(json_object_get(p, "dumps"), i,
+				   v) if ((r = dump_parse(json_string_value(v), &specs[i])) < 0)
+		{
+			fail(o, r, "dump");
+			goto out;
+		}
 		if ((r = data_path(dumpdir, sizeof(dumpdir), DR_DUMPS_DIR, name)) < 0 ||
 		    (r = dump_all(specs, (int)ndumps, dumpdir, &report)) < 0) {
 			fail(o, r, "database dump failed");
@@ -304,17 +302,17 @@ static void run_backup(const json_t *p, int64_t run_id, struct outcome *o)
 		goto out;
 	}
 	o->snapshot_time = json_integer_value(json_object_get(snap, "time"));
-	json_object_update_new(o->details,
-			   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "files_new", (json_int_t)sum.files_new,
-				     "files_changed", (json_int_t)sum.files_changed, "files_unchanged",
-				     (json_int_t)sum.files_unchanged, "dirs", (json_int_t)sum.dirs, "bytes_total",
-				     (json_int_t)sum.bytes_total, "bytes_read", (json_int_t)sum.bytes_read, "bytes_added",
-				     (json_int_t)sum.bytes_stored, "unreadable", (json_int_t)sum.errors));
+	json_object_update_new(
+	    o->details, json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "files_new", (json_int_t)sum.files_new,
+				  "files_changed", (json_int_t)sum.files_changed, "files_unchanged",
+				  (json_int_t)sum.files_unchanged, "dirs", (json_int_t)sum.dirs, "bytes_total",
+				  (json_int_t)sum.bytes_total, "bytes_read", (json_int_t)sum.bytes_read, "bytes_added",
+				  (json_int_t)sum.bytes_stored, "unreadable", (json_int_t)sum.errors));
 	if (sum.errors) {
 		o->status = "failed";
 		snprintf(o->error, sizeof(o->error),
-			 "snapshot %.16s is incomplete: %llu file%s could not be read (see the server log)", o->snapshot,
-			 (unsigned long long)sum.errors, sum.errors == 1 ? "" : "s");
+			 "snapshot %.16s is incomplete: %llu file%s could not be read (see the server log)",
+			 o->snapshot, (unsigned long long)sum.errors, sum.errors == 1 ? "" : "s");
 	} else {
 		o->status = "ok";
 	}
@@ -344,7 +342,8 @@ static void run_drill(struct store *s, const json_t *p, int64_t run_id, struct o
 		fail(o, r, NULL);
 		return;
 	}
-	if ((r = dr_store_run_last(s, json_integer_value(json_object_get(p, "id")), "backup", "ok", &good)) < 0 || !good) {
+	if ((r = dr_store_run_last(s, json_integer_value(json_object_get(p, "id")), "backup", "ok", &good)) < 0 ||
+	    !good) {
 		fail(o, r < 0 ? r : err_set(-ENOENT, "no good backup"), "nothing to restore");
 		return;
 	}
@@ -369,8 +368,8 @@ static void run_drill(struct store *s, const json_t *p, int64_t run_id, struct o
 	struct restore_opts ro = {.target = scratch, .verify = true};
 	r = backup_restore(repo, o->snapshot, &ro, &rs);
 	json_object_update_new(o->details, json_pack("{s:I, s:I, s:I, s:I}", "restored_files", (json_int_t)rs.files,
-						 "restored_dirs", (json_int_t)rs.dirs, "restored_others",
-						 (json_int_t)rs.others, "restored_bytes", (json_int_t)rs.bytes));
+						     "restored_dirs", (json_int_t)rs.dirs, "restored_others",
+						     (json_int_t)rs.others, "restored_bytes", (json_int_t)rs.bytes));
 	if (r < 0) {
 		fail(o, r, "restore failed");
 		goto out;
@@ -380,11 +379,11 @@ static void run_drill(struct store *s, const json_t *p, int64_t run_id, struct o
 		goto out;
 	}
 	o->seconds = (double)(time_mono_us() - start) / 1e6;
-	json_object_update_new(o->details,
-			   json_pack("{s:I, s:I, s:I, s:I, s:I, s:O, s:I, s:f}", "verified_files", (json_int_t)vr.files,
-				     "verified_dirs", (json_int_t)vr.dirs, "verified_others", (json_int_t)vr.others,
-				     "verified_bytes", (json_int_t)vr.bytes, "problems", (json_int_t)vr.problems,
-				     "problem_list", vr.list, "rto", (json_int_t)rto, "restore_seconds", rs.seconds));
+	json_object_update_new(
+	    o->details, json_pack("{s:I, s:I, s:I, s:I, s:I, s:O, s:I, s:f}", "verified_files", (json_int_t)vr.files,
+				  "verified_dirs", (json_int_t)vr.dirs, "verified_others", (json_int_t)vr.others,
+				  "verified_bytes", (json_int_t)vr.bytes, "problems", (json_int_t)vr.problems,
+				  "problem_list", vr.list, "rto", (json_int_t)rto, "restore_seconds", rs.seconds));
 	if (vr.problems) {
 		o->status = "failed";
 		snprintf(o->error, sizeof(o->error), "the restored copy differs from the snapshot in %llu place%s: %s",
@@ -473,7 +472,8 @@ int dr_run_exec(struct store *s, int64_t run_id, json_t **ret)
 					   strcmp(kind, "backup") == 0 ? "dr.backup" : "dr.drill", object,
 					   "{s:I, s:s, s:o, s:I, s:o}", "run", (json_int_t)run_id, "status", o.status,
 					   "snapshot", json_string_or_null(o.snapshot[0] ? o.snapshot : NULL), "ms",
-					   (json_int_t)(o.seconds * 1000), "error", json_string_or_null(o.error[0] ? o.error : NULL));
+					   (json_int_t)(o.seconds * 1000), "error",
+					   json_string_or_null(o.error[0] ? o.error : NULL));
 		r = store_tx_end(s, r);
 	}
 	free(details);
@@ -513,7 +513,8 @@ static void *worker(void *arg)
 		log_warnx("run %lld: %s", (long long)run, err_msg(r));
 	else if (json_is_string(json_object_get(j, "error")))
 		log_warnx("recovery plan '%s': %s %s: %s", json_string_value(json_object_get(j, "plan")),
-			  json_string_value(json_object_get(j, "kind")), json_string_value(json_object_get(j, "status")),
+			  json_string_value(json_object_get(j, "kind")),
+			  json_string_value(json_object_get(j, "status")),
 			  json_string_value(json_object_get(j, "error")));
 	json_decref(j);
 	store_release();
@@ -577,7 +578,8 @@ void dr_run_wait(void)
 {
 	pthread_mutex_lock(&workers.mu);
 	if (workers.active)
-		log_infox("waiting for %d backup or drill run%s to finish", workers.active, workers.active == 1 ? "" : "s");
+		log_infox("waiting for %d backup or drill run%s to finish", workers.active,
+			  workers.active == 1 ? "" : "s");
 	while (workers.active)
 		pthread_cond_wait(&workers.idle, &workers.mu);
 	pthread_mutex_unlock(&workers.mu);
@@ -595,7 +597,8 @@ int dr_recover(struct store *s)
 		return -ENOMEM;
 	if ((r = dr_store_runs_running(s, running)) < 0)
 		goto out;
-	json_array_foreach(running, i, run) {
+	json_array_foreach(running, i, run)
+	{
 		pid_t pid = (pid_t)json_integer_value(json_object_get(run, "pid"));
 		int64_t id = json_integer_value(json_object_get(run, "id"));
 		char msg[128], object[DR_NAME_MAX + 16];
@@ -607,10 +610,10 @@ int dr_recover(struct store *s)
 			goto out;
 		r = dr_store_run_finish(s, id, "failed", time_now(), 0, NULL, 0, "{}", msg);
 		if (r == 0)
-			r = actlog_appendf(s, "system", json_string_value(json_object_get(run, "kind"))[0] == 'b'
-							    ? "dr.backup"
-							    : "dr.drill",
-					   object, "{s:I, s:s, s:s}", "run", (json_int_t)id, "status", "failed", "error", msg);
+			r = actlog_appendf(
+			    s, "system",
+			    json_string_value(json_object_get(run, "kind"))[0] == 'b' ? "dr.backup" : "dr.drill",
+			    object, "{s:I, s:s, s:s}", "run", (json_int_t)id, "status", "failed", "error", msg);
 		if ((r = store_tx_end(s, r)) < 0)
 			goto out;
 		json_object_set_new(run, "ended", json_true());
@@ -625,9 +628,9 @@ int dr_recover(struct store *s)
 			bool live = false;
 			if (parse_int64(e->d_name, 1, INT64_MAX, &id) < 0)
 				continue;
-			json_array_foreach(running, i, run)
-				live = live || (json_integer_value(json_object_get(run, "id")) == id &&
-						!json_object_get(run, "ended"));
+			json_array_foreach(running, i, run) live =
+			    live ||
+			    (json_integer_value(json_object_get(run, "id")) == id && !json_object_get(run, "ended"));
 			if (!live && snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < (int)sizeof(sub))
 				rm_tree(sub);
 		}

@@ -44,18 +44,18 @@ static json_t *parsed(const char *text, json_t *fallback)
 
 static json_t *plan_read(sqlite3_stmt *st)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, "
-			 "s:I, s:I}",
-			 "id", (json_int_t)store_col_int(st, 0), "name", store_col_text(st, 1), "description",
-			 store_col_text(st, 2), "machine", store_col_text(st, 3), "paths",
-			 parsed(store_col_text(st, 4), json_array()), "excludes", parsed(store_col_text(st, 5), json_array()),
-			 "dumps", parsed(store_col_text(st, 6), json_array()), "repo", store_col_text(st, 7),
-			 "password_file", store_col_text(st, 8), "rpo", (json_int_t)store_col_int(st, 9), "rto",
-			 (json_int_t)store_col_int(st, 10), "backup_schedule", store_col_text(st, 11), "drill_schedule",
-			 store_col_text(st, 12), "retention", parsed(store_col_text(st, 13), json_object()), "steps",
-			 parsed(store_col_text(st, 14), json_array()), "owner", store_col_text(st, 15), "contacts",
-			 store_col_text(st, 16), "created_by", store_col_text(st, 17), "created_at",
-			 (json_int_t)store_col_int(st, 18), "updated_at", (json_int_t)store_col_int(st, 19));
+	return json_pack(
+	    "{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:I, s:I, s:s, s:s, s:o, s:o, s:s, s:s, s:s, "
+	    "s:I, s:I}",
+	    "id", (json_int_t)store_col_int(st, 0), "name", store_col_text(st, 1), "description", store_col_text(st, 2),
+	    "machine", store_col_text(st, 3), "paths", parsed(store_col_text(st, 4), json_array()), "excludes",
+	    parsed(store_col_text(st, 5), json_array()), "dumps", parsed(store_col_text(st, 6), json_array()), "repo",
+	    store_col_text(st, 7), "password_file", store_col_text(st, 8), "rpo", (json_int_t)store_col_int(st, 9),
+	    "rto", (json_int_t)store_col_int(st, 10), "backup_schedule", store_col_text(st, 11), "drill_schedule",
+	    store_col_text(st, 12), "retention", parsed(store_col_text(st, 13), json_object()), "steps",
+	    parsed(store_col_text(st, 14), json_array()), "owner", store_col_text(st, 15), "contacts",
+	    store_col_text(st, 16), "created_by", store_col_text(st, 17), "created_at",
+	    (json_int_t)store_col_int(st, 18), "updated_at", (json_int_t)store_col_int(st, 19));
 }
 
 /* Binds the plan's fields to ?1..?15 in the column order of PLAN_COLS after id. */
@@ -94,9 +94,10 @@ int dr_store_plan_insert(struct store *s, const json_t *plan, const char *actor,
 {
 	char *keep[6] = {0};
 	sqlite3_stmt *st = store_stmt(
-	    s, "INSERT INTO dr_plans (name, description, machine, paths, excludes, dumps, repo, password_file, rpo, rto, "
-	       "backup_schedule, drill_schedule, retention, steps, owner, contacts, created_by, created_at, updated_at) "
-	       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)");
+	    s,
+	    "INSERT INTO dr_plans (name, description, machine, paths, excludes, dumps, repo, password_file, rpo, rto, "
+	    "backup_schedule, drill_schedule, retention, steps, owner, contacts, created_by, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)");
 	if (!st)
 		return -EIO;
 	int r = bind_plan(st, plan, keep);
@@ -199,8 +200,8 @@ int dr_store_plan_list(struct store *s, json_t *out)
 	return r;
 }
 
-int dr_store_run_insert(struct store *s, int64_t plan_id, const char *kind, const char *actor, int64_t now,
-			int64_t pid, int64_t *ret_id)
+int dr_store_run_insert(struct store *s, int64_t plan_id, const char *kind, const char *actor, int64_t now, int64_t pid,
+			int64_t *ret_id)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO dr_runs (plan_id, kind, status, actor, pid, started_at) "
 					 "VALUES (?, ?, 'running', ?, ?, ?)");
@@ -220,8 +221,9 @@ int dr_store_run_insert(struct store *s, int64_t plan_id, const char *kind, cons
 int dr_store_run_finish(struct store *s, int64_t id, const char *status, int64_t now, double seconds,
 			const char *snapshot, int64_t snapshot_time, const char *details, const char *error)
 {
-	sqlite3_stmt *st = store_stmt(s, "UPDATE dr_runs SET status = ?, finished_at = ?, seconds = ?, snapshot = ?, "
-					 "snapshot_time = ?, details = ?, error = ? WHERE id = ? AND status = 'running'");
+	sqlite3_stmt *st =
+	    store_stmt(s, "UPDATE dr_runs SET status = ?, finished_at = ?, seconds = ?, snapshot = ?, "
+			  "snapshot_time = ?, details = ?, error = ? WHERE id = ? AND status = 'running'");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -240,15 +242,16 @@ int dr_store_run_finish(struct store *s, int64_t id, const char *status, int64_t
 
 static json_t *run_read(sqlite3_stmt *st)
 {
-	json_t *r = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "id",
-			      (json_int_t)store_col_int(st, 0), "plan_id", (json_int_t)store_col_int(st, 1), "plan",
-			      store_col_text(st, 2), "kind", store_col_text(st, 3), "status", store_col_text(st, 4),
-			      "actor", store_col_text(st, 5), "started_at", json_time(store_col_int(st, 6)),
-			      "finished_at", json_time(store_col_int(st, 7)), "seconds",
-			      sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, 8)),
-			      "snapshot", json_string_or_null(store_col_text(st, 9)), "snapshot_time",
-			      json_time(store_col_int(st, 10)), "details", parsed(store_col_text(st, 11), json_object()),
-			      "error", json_string_or_null(store_col_text(st, 12)), "pid", (json_int_t)store_col_int(st, 13));
+	json_t *r =
+	    json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "id",
+		      (json_int_t)store_col_int(st, 0), "plan_id", (json_int_t)store_col_int(st, 1), "plan",
+		      store_col_text(st, 2), "kind", store_col_text(st, 3), "status", store_col_text(st, 4), "actor",
+		      store_col_text(st, 5), "started_at", json_time(store_col_int(st, 6)), "finished_at",
+		      json_time(store_col_int(st, 7)), "seconds",
+		      sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null() : json_real(sqlite3_column_double(st, 8)),
+		      "snapshot", json_string_or_null(store_col_text(st, 9)), "snapshot_time",
+		      json_time(store_col_int(st, 10)), "details", parsed(store_col_text(st, 11), json_object()),
+		      "error", json_string_or_null(store_col_text(st, 12)), "pid", (json_int_t)store_col_int(st, 13));
 	if (r) {
 		/* The raw times too, for the status rules. */
 		json_object_set_new(r, "started", json_integer(store_col_int(st, 6)));
@@ -296,8 +299,9 @@ int dr_store_run_get(struct store *s, int64_t id, json_t **ret)
 
 int dr_store_runs(struct store *s, int64_t plan_id, const char *kind, int limit, json_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " RUN_COLS " FROM dr_runs r JOIN dr_plans p ON p.id = r.plan_id "
-					 "WHERE r.plan_id = ?1 AND (?2 IS NULL OR r.kind = ?2) ORDER BY r.id DESC LIMIT ?3");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT " RUN_COLS " FROM dr_runs r JOIN dr_plans p ON p.id = r.plan_id "
+			  "WHERE r.plan_id = ?1 AND (?2 IS NULL OR r.kind = ?2) ORDER BY r.id DESC LIMIT ?3");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, plan_id);
@@ -309,11 +313,11 @@ int dr_store_runs(struct store *s, int64_t plan_id, const char *kind, int limit,
 int dr_store_run_last(struct store *s, int64_t plan_id, const char *kind, const char *status, json_t **ret)
 {
 	json_t *out = json_array();
-	sqlite3_stmt *st = store_stmt(
-	    s, "SELECT " RUN_COLS " FROM dr_runs r JOIN dr_plans p ON p.id = r.plan_id WHERE r.plan_id = ?1 "
-	       "AND r.kind = ?2 AND CASE ?3 WHEN 'finished' THEN r.status <> 'running' "
-	       "WHEN 'good' THEN r.status IN ('ok', 'passed', 'slow') ELSE r.status = ?3 END "
-	       "ORDER BY r.id DESC LIMIT 1");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT " RUN_COLS " FROM dr_runs r JOIN dr_plans p ON p.id = r.plan_id WHERE r.plan_id = ?1 "
+			  "AND r.kind = ?2 AND CASE ?3 WHEN 'finished' THEN r.status <> 'running' "
+			  "WHEN 'good' THEN r.status IN ('ok', 'passed', 'slow') ELSE r.status = ?3 END "
+			  "ORDER BY r.id DESC LIMIT 1");
 	if (!out || !st) {
 		json_decref(out);
 		return st ? -ENOMEM : -EIO;

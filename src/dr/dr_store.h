@@ -22,8 +22,8 @@ int dr_store_plan_get_name(struct store *s, const char *name, json_t **ret);
 /* Every plan, by name, appended to out. */
 int dr_store_plan_list(struct store *s, json_t *out);
 
-int dr_store_run_insert(struct store *s, int64_t plan_id, const char *kind, const char *actor, int64_t now,
-			int64_t pid, int64_t *ret_id);
+int dr_store_run_insert(struct store *s, int64_t plan_id, const char *kind, const char *actor, int64_t now, int64_t pid,
+			int64_t *ret_id);
 int dr_store_run_finish(struct store *s, int64_t id, const char *status, int64_t now, double seconds,
 			const char *snapshot, int64_t snapshot_time, const char *details, const char *error);
 

@@ -125,8 +125,12 @@ static int verify_node(struct vctx *c, const struct node *n, const char *path)
 		problem(c, path, "missing after the restore");
 		return 0;
 	}
-	mode_t want = n->type == NODE_FILE ? S_IFREG : n->type == NODE_DIR ? S_IFDIR : n->type == NODE_SYMLINK ? S_IFLNK
-		    : n->type == NODE_FIFO ? S_IFIFO : n->type == NODE_CHARDEV ? S_IFCHR : S_IFBLK;
+	mode_t want = n->type == NODE_FILE	? S_IFREG
+		      : n->type == NODE_DIR	? S_IFDIR
+		      : n->type == NODE_SYMLINK ? S_IFLNK
+		      : n->type == NODE_FIFO	? S_IFIFO
+		      : n->type == NODE_CHARDEV ? S_IFCHR
+						: S_IFBLK;
 	if ((st.st_mode & S_IFMT) != want) {
 		problem(c, path, "restored as another type than the snapshot's %s", node_type_name(n->type));
 		return 0;

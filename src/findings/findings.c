@@ -48,7 +48,8 @@ int findings_open(struct store *s, const char *actor, const char *source, const 
 		r = findings_store_refresh(s, id, severity, message, now);
 	if (r == 0 && fresh && (r = findings_store_insert(s, source, key, severity, subject, message, now, &id)) == 0)
 		r = actlog_appendf(s, actor, "finding.open", subject, "{s:I, s:s, s:s, s:s, s:s}", "finding",
-				   (json_int_t)id, "source", source, "key", key, "severity", severity, "message", message);
+				   (json_int_t)id, "source", source, "key", key, "severity", severity, "message",
+				   message);
 	if ((r = store_tx_end(s, r)) == 0 && ret_new)
 		*ret_new = fresh;
 	return r;
@@ -65,8 +66,8 @@ int findings_close(struct store *s, const char *actor, const char *source, const
 		char object[FINDINGS_TEXT_MAX + 16];
 		snprintf(object, sizeof(object), "finding:%lld", (long long)id);
 		if ((r = findings_store_close(s, id, now)) == 0)
-			r = actlog_appendf(s, actor, "finding.close", object, "{s:s, s:s, s:s}", "source", source, "key",
-					   key, "why", why ? why : "");
+			r = actlog_appendf(s, actor, "finding.close", object, "{s:s, s:s, s:s}", "source", source,
+					   "key", key, "why", why ? why : "");
 	}
 	if ((r = store_tx_end(s, r)) == 0 && ret_closed)
 		*ret_closed = id != 0;

@@ -15,7 +15,7 @@
 
 #include "core/store.h"
 
-#define FINDINGS_TEXT_MAX 1024	 /* bytes of a key, subject or message */
+#define FINDINGS_TEXT_MAX 1024	  /* bytes of a key, subject or message */
 #define FINDINGS_PAGE_DEFAULT 100 /* findings in a listing */
 #define FINDINGS_PAGE_MAX 500
 

@@ -9,8 +9,8 @@
 
 int cmd_finding_list(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"all", no_argument, NULL, 'a'}, {"source", required_argument, NULL, 's'},
-					     {0, 0, 0, 0}};
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'}, {"source", required_argument, NULL, 's'}, {0, 0, 0, 0}};
 	static const char *const keys[] = {"id", "severity", "subject", "opened_at", "closed_at", "message", NULL};
 	static const char *const headers[] = {"ID", "SEVERITY", "SUBJECT", "OPENED", "CLOSED", "MESSAGE", NULL};
 	const char *source = NULL;

@@ -79,11 +79,12 @@ int findings_store_list(struct store *s, bool open_only, const char *source, int
 	sqlite3_bind_int(st, 3, limit);
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *f = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)store_col_int(st, 0),
-				      "source", store_col_text(st, 1), "key", store_col_text(st, 2), "severity",
-				      store_col_text(st, 3), "subject", store_col_text(st, 4), "message",
-				      store_col_text(st, 5), "opened_at", json_time(store_col_int(st, 6)), "updated_at",
-				      json_time(store_col_int(st, 7)), "closed_at", json_time(store_col_int(st, 8)));
+		json_t *f =
+		    json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o}", "id", (json_int_t)store_col_int(st, 0),
+			      "source", store_col_text(st, 1), "key", store_col_text(st, 2), "severity",
+			      store_col_text(st, 3), "subject", store_col_text(st, 4), "message", store_col_text(st, 5),
+			      "opened_at", json_time(store_col_int(st, 6)), "updated_at",
+			      json_time(store_col_int(st, 7)), "closed_at", json_time(store_col_int(st, 8)));
 		if (!f || json_array_append_new(out, f) < 0) {
 			r = -ENOMEM;
 			break;

@@ -144,8 +144,9 @@ static void test_schedule_parse(void **state)
 	assert_int_equal(sc.kind, DR_SCHED_DAILY);
 	assert_int_equal(sc.minute, 150);
 	assert_int_equal(dr_schedule_period(&sc), 86400);
-	static const char *const bad[] = {"", "every", "every 1m", "every soon", "daily 24:00", "daily 2:30",
-					  "daily 02:60", "weekly", "Every 1h", "every -1h", NULL};
+	static const char *const bad[] = {"",		"every",       "every 1m", "every soon", "daily 24:00",
+					  "daily 2:30", "daily 02:60", "weekly",   "Every 1h",	 "every -1h",
+					  NULL};
 	for (int i = 0; bad[i]; i++)
 		assert_int_equal(dr_schedule_parse(bad[i], &sc), -EINVAL);
 }
@@ -174,8 +175,9 @@ static void test_schedule_next(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_green),	    cmocka_unit_test(test_rpo_boundaries), cmocka_unit_test(test_no_backup),
-	    cmocka_unit_test(test_failures),	    cmocka_unit_test(test_drills),	   cmocka_unit_test(test_worst_first),
+	    cmocka_unit_test(test_green),	   cmocka_unit_test(test_rpo_boundaries),
+	    cmocka_unit_test(test_no_backup),	   cmocka_unit_test(test_failures),
+	    cmocka_unit_test(test_drills),	   cmocka_unit_test(test_worst_first),
 	    cmocka_unit_test(test_schedule_parse), cmocka_unit_test(test_schedule_next),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
