@@ -58,9 +58,15 @@ int findings_open(struct store *s, const char *actor, const char *source, const 
 int findings_close(struct store *s, const char *actor, const char *source, const char *key, const char *why,
 		   int64_t now, bool *ret_closed)
 {
-	int64_t id;
-	int r = store_tx_begin(s);
-	if (r < 0)
+	int64_t id = 0;
+	/* Most calls (the scheduler's, every minute) find nothing open: no write lock then. */
+	int r = findings_store_open_id(s, source, key, &id);
+	if (r < 0 || id == 0) {
+		if (r == 0 && ret_closed)
+			*ret_closed = false;
+		return r;
+	}
+	if ((r = store_tx_begin(s)) < 0)
 		return r;
 	if ((r = findings_store_open_id(s, source, key, &id)) == 0 && id) {
 		char object[FINDINGS_TEXT_MAX + 16];
