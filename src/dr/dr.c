@@ -29,6 +29,7 @@
 #include "core/timeutil.h"
 #include "dr/dr_store.h"
 #include "findings/findings.h"
+#include "hosts/hosts.h"
 
 /* --- schedules --- */
 
@@ -328,7 +329,7 @@ static const char *const plan_fields[] = {
     "owner",	     "contacts",    NULL};
 
 /* Checks the whole plan (fields merged over the defaults or the old plan). */
-static int plan_check(json_t *p)
+static int plan_check(struct store *s, json_t *p)
 {
 	struct dr_schedule bs, ds;
 	int r;
@@ -343,11 +344,15 @@ static int plan_check(json_t *p)
 	    (r = check_list("steps", json_object_get(p, "steps"), DR_STEPS_MAX, 's')) < 0 ||
 	    (r = check_retention(json_object_get(p, "retention"))) < 0)
 		return r;
-	if (strcmp(json_string_value(json_object_get(p, "machine")), DR_LOCAL) != 0)
-		return err_set(-EINVAL,
-			       "machine '%s': only 'local' (the Ward server) is supported; backups on enrolled "
-			       "hosts through the agent are not implemented yet",
-			       json_string_value(json_object_get(p, "machine")));
+	const char *machine = json_string_value(json_object_get(p, "machine"));
+	bool local = strcmp(machine, DR_LOCAL) == 0;
+	if (!local) {
+		struct host h;
+		if (hosts_get(s, machine, &h) < 0)
+			return err_set(-EINVAL,
+				       "machine '%s' is neither 'local' nor an enrolled host ('ward host list')",
+				       machine);
+	}
 	if (json_array_size(json_object_get(p, "paths")) + json_array_size(json_object_get(p, "dumps")) == 0)
 		return err_set(-EINVAL, "a recovery plan needs something to back up: 'paths' or 'dumps'");
 	if (!json_is_string(json_object_get(p, "repo")) || !*json_string_value(json_object_get(p, "repo")))
@@ -376,7 +381,8 @@ static int plan_check(json_t *p)
 			       "backup schedule '%s' leaves gaps longer than the RPO (%lld s): back up more often "
 			       "or raise the RPO",
 			       json_string_value(json_object_get(p, "backup_schedule")), (long long)rpo);
-	return check_password_file(json_string_value(json_object_get(p, "password_file")));
+	/* On a host, its agent reads the file when a run starts. */
+	return local ? check_password_file(json_string_value(json_object_get(p, "password_file"))) : 0;
 }
 
 /* Copies the known fields of f over p; -EINVAL for an unknown one. */
@@ -424,7 +430,7 @@ int dr_plan_create(struct store *s, const char *actor, const json_t *fields, int
 		r = err_set(-EINVAL, "a recovery plan needs a name");
 		goto out;
 	}
-	if ((r = merge(p, fields, true)) < 0 || (r = plan_check(p)) < 0 || (r = store_tx_begin(s)) < 0)
+	if ((r = merge(p, fields, true)) < 0 || (r = plan_check(s, p)) < 0 || (r = store_tx_begin(s)) < 0)
 		goto out;
 	r = dr_store_plan_get_name(s, json_string_value(json_object_get(p, "name")), &old);
 	if (r == 0)
@@ -468,7 +474,7 @@ int dr_plan_edit(struct store *s, const char *actor, int64_t id, const json_t *f
 		r = -ENOMEM;
 		goto out;
 	}
-	if ((r = merge(p, fields, false)) < 0 || (r = plan_check(p)) < 0)
+	if ((r = merge(p, fields, false)) < 0 || (r = plan_check(s, p)) < 0)
 		goto out;
 	json_object_foreach(p, k, v) if (!json_equal(v, json_object_get(old, k))) json_object_set(changed, k, v);
 	if (json_object_size(changed) == 0)
@@ -739,7 +745,7 @@ int dr_sweep(struct store *s, const char *actor, int64_t now, bool start_due, st
 	int r;
 	if (!all)
 		return -ENOMEM;
-	if ((r = dr_store_plan_list(s, all)) < 0)
+	if ((r = dr_reap(s, now)) < 0 || (r = dr_store_plan_list(s, all)) < 0)
 		goto out;
 	json_array_foreach(all, i, p)
 	{

@@ -5,12 +5,14 @@
  * and restore drills run for them, and each plan's status (green, amber, red) by the
  * rules of docs/dr.md. Every change and every run is written to the activity log.
  *
- * A plan is handled as a JSON object (see dr_plan_json); writes take the fields to
+ * A plan is handled as a JSON object (see dr_plan_get); writes take the fields to
  * set as an object too, from the API's body or built by the CLI, and validate all of
- * them before anything is written: a refused request changes nothing.
+ * them before anything is written: a refused request changes nothing. A plan's machine
+ * is the Ward server ("local": runs in this process) or an enrolled host (runs as
+ * "backup" and "drill" jobs its agent does with dr_exec, recorded by dr_job_result).
  *
  * Errors: 0 or a negative errno with err_set(): -EINVAL bad field (also a machine
- * other than "local": the agent does not run backups yet), -ENOENT no such plan,
+ * that is neither "local" nor an enrolled host), -ENOENT no such plan,
  * -EEXIST name taken or a run of the plan in progress (409 either way), -EAGAIN the
  * server's runners are all busy.
  */
@@ -33,11 +35,12 @@
 #define DR_OBJECTIVE_MAX (366 * 86400) /* an RPO or RTO, seconds */
 #define DR_RUNS_DEFAULT 20	       /* runs in a listing */
 #define DR_RUNS_MAX 200
-#define DR_RUNNERS_MAX 2	 /* backups and drills running at once in the server */
-#define DR_RETRY_AFTER (30 * 60) /* a failed scheduled run is tried again after, seconds */
-#define DR_AMBER_PERCENT 80	 /* backup age above this share of the RPO: amber */
-#define DR_DRILL_STALE_FACTOR 2	 /* a drill older than this many drill intervals: amber */
-#define DR_ERROR_MAX 1024	 /* bytes of a run's error kept */
+#define DR_RUNNERS_MAX 2	      /* backups and drills running at once in the server */
+#define DR_RETRY_AFTER (30 * 60)      /* a failed scheduled run is tried again after, seconds */
+#define DR_AMBER_PERCENT 80	      /* backup age above this share of the RPO: amber */
+#define DR_DRILL_STALE_FACTOR 2	      /* a drill older than this many drill intervals: amber */
+#define DR_ERROR_MAX 1024	      /* bytes of a run's error kept */
+#define DR_REMOTE_TIMEOUT (24 * 3600) /* a run on a host with no result after this has failed, seconds */
 
 #define DR_DEFAULT_PLAN "ward"	    /* the plan `ward init` makes for Ward's own database */
 #define DR_LOCAL "local"	    /* the machine name of the Ward server itself */
@@ -97,7 +100,9 @@ enum dr_color dr_status_eval(const struct dr_status_in *in, json_t *reasons);
 /* Fields of a plan, as the API and the CLI give them:
  *   name (create only)      [a-z0-9][a-z0-9._-]*, at most DR_NAME_MAX bytes
  *   description, owner, contacts   text
- *   machine                 "local" (the default)
+ *   machine                 "local" (the default: the Ward server), or an enrolled host's name
+ *                           (its agent runs the backups and drills; paths, repo and password
+ *                           file are on that host)
  *   paths, excludes         arrays of absolute paths / fnmatch patterns
  *   dumps                   array of dump specs ("sqlite:/var/lib/app.db", ...)
  *   repo, password_file     absolute paths; the password file must be readable
@@ -165,9 +170,30 @@ int dr_run_begin(struct store *s, const char *actor, int64_t plan_id, enum dr_ki
  * (may be NULL) gets the run as dr_runs gives it. */
 int dr_run_exec(struct store *s, int64_t run_id, json_t **ret);
 
-/* dr_run_begin, then dr_run_exec in a worker thread of this process (at most
- * DR_RUNNERS_MAX at once: -EAGAIN beyond). For the server. */
+/* Does a backup or a drill as spec says, with no store: the engine's part of a run, for
+ * dr_run_exec and for an agent running a plan's job on its host. spec: the plan's
+ * fields ("name", "paths", "excludes", "dumps", "repo", "password_file", "retention",
+ * "rto") and for a drill "snapshot", "snapshot_time" and "run" (the scratch folder's
+ * name); each is checked (it may come over the network). Dumps go to
+ * work_dir/dr-dumps/<name>/, drills restore below work_dir/dr-scratch/. *ret: {"status"
+ * (ok, passed, slow, failed), "snapshot", "snapshot_time", "seconds", "details",
+ * "error"}; an error return means spec was refused and nothing ran. */
+int dr_exec(enum dr_kind kind, const json_t *spec, const char *work_dir, json_t **ret);
+
+/* dr_run_begin, then the work: for a plan on this machine dr_run_exec in a worker
+ * thread of this process (at most DR_RUNNERS_MAX at once: -EAGAIN beyond); for a plan on
+ * an enrolled host a "backup" or "drill" job for its agent, queued in the same
+ * transaction as the run (the run records the job). */
 int dr_run_start(struct store *s, const char *actor, int64_t plan_id, enum dr_kind kind, int64_t *ret_run);
+
+/* The jobs hook: records the outcome of the run whose agent job job_id ended (the
+ * result dr_exec gave on the host, or a failure saying why the agent did not run it).
+ * 0 and nothing done for other jobs. Inside the transaction storing the job's result. */
+int dr_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result, const char *output);
+
+/* Records runs on hosts with no result after DR_REMOTE_TIMEOUT as failed (dr_sweep
+ * does this every round). */
+int dr_reap(struct store *s, int64_t now);
 
 /* Waits for the worker threads to finish (the server, stopping). */
 void dr_run_wait(void);

@@ -396,13 +396,35 @@ static void print_run(const json_t *run)
 static int run_now(struct cli *cli, int argc, char **argv, enum dr_kind kind)
 {
 	struct store *s;
-	json_t *run;
+	json_t *run, *p;
 	int64_t id, run_id;
 	int r = simple(cli, argc, argv);
 	if (r >= 0)
 		return r;
-	if ((r = plan_arg(cli, argc, argv, &s, NULL, &id)))
+	if ((r = plan_arg(cli, argc, argv, &s, &p, &id)))
 		return r;
+	const char *machine = json_string_value(json_object_get(p, "machine"));
+	if (strcmp(machine, DR_LOCAL) != 0) {
+		/* On an enrolled host: its agent does it and the server records the result. */
+		if ((r = dr_run_start(s, actlog_local_actor(), id, kind, &run_id)) < 0 ||
+		    (r = dr_run_get(s, run_id, &run)) < 0) {
+			json_decref(p);
+			return cli_fail(r);
+		}
+		if (cli->json)
+			cli_print_json(run);
+		else {
+			printf("%s %s: queued as job %lld for '%s'; its agent runs it and the outcome shows in 'ward "
+			       "dr runs "
+			       "%s'\n",
+			       dr_kind_name(kind), argv[optind],
+			       (long long)json_integer_value(json_object_get(run, "job")), machine, argv[optind]);
+			json_decref(run);
+		}
+		json_decref(p);
+		return EXIT_OK;
+	}
+	json_decref(p);
 	if ((r = dr_run_begin(s, actlog_local_actor(), id, kind, &run_id)) < 0 ||
 	    (r = dr_run_exec(s, run_id, &run)) < 0)
 		return cli_fail(r);

@@ -29,6 +29,8 @@
 #include "dr/dr.h"
 #include "dr/dr_store.h"
 #include "dr/dr_verify.h"
+#include "hosts/hosts.h"
+#include "jobs/jobs.h"
 
 #define DR_DUMPS_DIR "dr-dumps" /* <data>/dr-dumps/<plan>/: the plan's database dumps */
 #define DR_PRUNE_MAX_UNUSED 10	/* percent: retention repacks packs more unused than this */
@@ -178,10 +180,11 @@ static int rm_tree(const char *path)
 	return 0;
 }
 
-static int data_path(char *out, size_t size, const char *a, const char *b)
+/* base/a[/b]: base is the data directory on the server, the state directory on an agent. */
+static int work_path(char *out, size_t size, const char *base, const char *a, const char *b)
 {
-	int n = snprintf(out, size, "%s/%s%s%s", store_data_dir(), a, b ? "/" : "", b ? b : "");
-	return n < 0 || (size_t)n >= size ? err_set(-ENAMETOOLONG, "a path below the data directory is too long") : 0;
+	int n = snprintf(out, size, "%s/%s%s%s", base, a, b ? "/" : "", b ? b : "");
+	return n < 0 || (size_t)n >= size ? err_set(-ENAMETOOLONG, "a path below '%s' is too long", base) : 0;
 }
 
 static uint64_t jcount(const json_t *o, const char *k)
@@ -246,7 +249,7 @@ static void retention(struct repo *repo, const json_t *p, const json_t *snap, js
 					      (json_int_t)(ps.deleted_bytes + ps.dropped_bytes)));
 }
 
-static void run_backup(const json_t *p, int64_t run_id, struct outcome *o)
+static void run_backup(const json_t *p, const char *work_dir, struct outcome *o)
 {
 	const char *name = json_string_value(json_object_get(p, "name"));
 	struct dump_spec *specs = NULL;
@@ -284,7 +287,7 @@ static void run_backup(const json_t *p, int64_t run_id, struct outcome *o)
 			fail(o, r, "dump");
 			goto out;
 		}
-		if ((r = data_path(dumpdir, sizeof(dumpdir), DR_DUMPS_DIR, name)) < 0 ||
+		if ((r = work_path(dumpdir, sizeof(dumpdir), work_dir, DR_DUMPS_DIR, name)) < 0 ||
 		    (r = dump_all(specs, (int)ndumps, dumpdir, &report)) < 0) {
 			fail(o, r, "database dump failed");
 			goto out;
@@ -327,29 +330,28 @@ out:
 
 /* --- drill --- */
 
-static void run_drill(struct store *s, const json_t *p, int64_t run_id, struct outcome *o)
+/* Restores snapshot (of time snapshot_time) into work_dir/dr-scratch/<run>. */
+static void run_drill(const json_t *p, const char *snapshot, int64_t snapshot_time, int64_t run_id,
+		      const char *work_dir, struct outcome *o)
 {
 	int64_t rto = json_integer_value(json_object_get(p, "rto"));
 	struct repo *repo = NULL;
 	struct restore_summary rs = {0};
 	struct dr_verify_result vr = {0};
-	json_t *good = NULL;
 	char scratch[PATH_MAX], runid[24];
 	bool created;
 	int r;
 	snprintf(runid, sizeof(runid), "%lld", (long long)run_id);
-	if ((r = data_path(scratch, sizeof(scratch), DR_SCRATCH_DIR, runid)) < 0) {
+	if ((r = work_path(scratch, sizeof(scratch), work_dir, DR_SCRATCH_DIR, runid)) < 0) {
 		fail(o, r, NULL);
 		return;
 	}
-	if ((r = dr_store_run_last(s, json_integer_value(json_object_get(p, "id")), "backup", "ok", &good)) < 0 ||
-	    !good) {
-		fail(o, r < 0 ? r : err_set(-ENOENT, "no good backup"), "nothing to restore");
+	if (!snapshot || strlen(snapshot) >= sizeof(o->snapshot)) {
+		fail(o, err_set(-EINVAL, "no snapshot named"), "nothing to restore");
 		return;
 	}
-	snprintf(o->snapshot, sizeof(o->snapshot), "%s", json_string_value(json_object_get(good, "snapshot")));
-	o->snapshot_time = json_integer_value(json_object_get(good, "snapshot_at"));
-	json_decref(good);
+	snprintf(o->snapshot, sizeof(o->snapshot), "%s", snapshot);
+	o->snapshot_time = snapshot_time;
 	/* The clock runs from opening the repository to the verified copy: the time a real
 	 * recovery of this data would take on this machine. */
 	int64_t start = time_mono_us();
@@ -413,6 +415,30 @@ int dr_snapshots(struct store *s, int64_t plan_id, json_t **ret)
 	int r;
 	if ((r = dr_store_plan_get_id(s, plan_id, &p)) < 0)
 		return r;
+	if (strcmp(json_string_value(json_object_get(p, "machine")), DR_LOCAL) != 0) {
+		/* The repository is on the host: the snapshots its backups reported. */
+		json_t *runs = json_array(), *run;
+		size_t i;
+		if (!(rev = json_array()) || !runs ||
+		    (r = dr_store_runs(s, plan_id, "backup", DR_RUNS_MAX, runs)) < 0) {
+			json_decref(runs);
+			json_decref(rev);
+			json_decref(p);
+			return r < 0 ? r : -ENOMEM;
+		}
+		json_array_foreach(runs, i, run) if (json_is_string(json_object_get(run, "snapshot")))
+		    json_array_append_new(
+			rev, json_pack("{s:O, s:O, s:O, s:O, s:{s:O}}", "id", json_object_get(run, "snapshot"), "time",
+				       json_object_get(run, "snapshot_at"), "hostname", json_object_get(p, "machine"),
+				       "paths", json_object_get(p, "paths"), "summary", "bytes_total",
+				       json_object_get(json_object_get(run, "details"), "bytes_total")
+					   ? json_object_get(json_object_get(run, "details"), "bytes_total")
+					   : json_null()));
+		json_decref(runs);
+		json_decref(p);
+		*ret = rev;
+		return 0;
+	}
 	r = open_repo(p, false, &repo, &created);
 	if (r == -ENOENT) {
 		/* No repository yet: no backup was taken. */
@@ -436,61 +462,277 @@ int dr_snapshots(struct store *s, int64_t plan_id, json_t **ret)
 
 /* --- exec --- */
 
-int dr_run_exec(struct store *s, int64_t run_id, json_t **ret)
+/* A spec from the network (an agent's job) is checked before the engine sees it. */
+static int spec_check(enum dr_kind kind, const json_t *spec)
+{
+	static const char *const lists[] = {"paths", "excludes", "dumps"};
+	static const char *const strs[] = {"name", "repo", "password_file"};
+	for (int i = 0; i < 3; i++) {
+		const char *v = json_string_value(json_object_get(spec, strs[i]));
+		if (!v || !*v || strlen(v) > DR_PATH_MAX)
+			return err_set(-EINVAL, "the job's '%s' is missing or too long", strs[i]);
+	}
+	for (int i = 0; i < 3; i++) {
+		const json_t *a = json_object_get(spec, lists[i]), *e;
+		size_t k;
+		if (a && (!json_is_array(a) || json_array_size(a) > DR_PATHS_MAX))
+			return err_set(-EINVAL, "the job's '%s' is not a list of at most %d", lists[i], DR_PATHS_MAX);
+		json_array_foreach(
+		    a, k, e) if (!json_is_string(e) ||
+				 strlen(json_string_value(e)) >
+				     DR_PATH_MAX) return err_set(-EINVAL,
+								 "the job's '%s' holds something other than a path",
+								 lists[i]);
+	}
+	if (json_object_get(spec, "retention") && !json_is_object(json_object_get(spec, "retention")))
+		return err_set(-EINVAL, "the job's 'retention' is not an object");
+	if (kind == DR_DRILL && (!json_is_string(json_object_get(spec, "snapshot")) ||
+				 json_integer_value(json_object_get(spec, "rto")) < 1))
+		return err_set(-EINVAL, "a drill job needs 'snapshot' and 'rto'");
+	if (strchr(json_string_value(json_object_get(spec, "name")), '/'))
+		return err_set(-EINVAL, "the job's plan name holds '/'");
+	return 0;
+}
+
+int dr_exec(enum dr_kind kind, const json_t *spec, const char *work_dir, json_t **ret)
 {
 	struct outcome o = {.status = "failed", .details = json_object()};
-	json_t *run = NULL, *p = NULL;
 	int r;
 	if (!o.details)
 		return -ENOMEM;
+	if ((r = spec_check(kind, spec)) < 0) {
+		json_decref(o.details);
+		return r;
+	}
+	if (kind == DR_BACKUP)
+		run_backup(spec, work_dir, &o);
+	else
+		run_drill(spec, json_string_value(json_object_get(spec, "snapshot")),
+			  json_integer_value(json_object_get(spec, "snapshot_time")),
+			  json_integer_value(json_object_get(spec, "run")), work_dir, &o);
+	json_t *j = json_pack("{s:s, s:o, s:I, s:f, s:O, s:o}", "status", o.status, "snapshot",
+			      json_string_or_null(o.snapshot[0] ? o.snapshot : NULL), "snapshot_time",
+			      (json_int_t)o.snapshot_time, "seconds", o.seconds, "details", o.details, "error",
+			      json_string_or_null(o.error[0] ? o.error : NULL));
+	json_decref(o.details);
+	if (!j)
+		return -ENOMEM;
+	*ret = j;
+	return 0;
+}
+
+static bool is_hex64(const char *s)
+{
+	if (!s || strlen(s) != REPO_HEX_LEN - 1)
+		return false;
+	for (; *s; s++)
+		if (!strchr("0123456789abcdef", *s))
+			return false;
+	return true;
+}
+
+/* Records the outcome (as dr_exec gives it, from this process or from a host's agent)
+ * of a running run, and logs it by who asked, in one transaction. What an agent sent is
+ * checked: an unknown status is a failure, a malformed snapshot id is dropped. */
+static int record(struct store *s, const json_t *run, const json_t *out)
+{
+	const char *kind = json_string_value(json_object_get(run, "kind"));
+	const char *status = json_string_value(json_object_get(out, "status"));
+	const char *snapshot = json_string_value(json_object_get(out, "snapshot"));
+	const char *error = json_string_value(json_object_get(out, "error"));
+	const json_t *det = json_object_get(out, "details");
+	int64_t id = json_integer_value(json_object_get(run, "id"));
+	bool backup = kind && strcmp(kind, "backup") == 0;
+	char err[DR_ERROR_MAX], object[DR_NAME_MAX + 16];
+	double seconds = json_number_value(json_object_get(out, "seconds"));
+	if (!status ||
+	    !(backup ? strcmp(status, "ok") == 0 : strcmp(status, "passed") == 0 || strcmp(status, "slow") == 0)) {
+		if (!status || strcmp(status, "failed") != 0)
+			error = "the run reported no known outcome";
+		status = "failed";
+	}
+	if (!is_hex64(snapshot))
+		snapshot = NULL;
+	if (backup && strcmp(status, "ok") == 0 && !snapshot) {
+		status = "failed";
+		error = "the backup reported no snapshot";
+	}
+	snprintf(err, sizeof(err), "%s", error ? error : "");
+	snprintf(object, sizeof(object), "dr-plan:%s", json_string_value(json_object_get(run, "plan")));
+	char *details = json_dumps(json_is_object(det) ? det : json_object(), JSON_COMPACT);
+	if (!details)
+		return -ENOMEM;
+	int r = store_tx_begin(s);
+	if (r == 0) {
+		r = dr_store_run_finish(s, id, status, time_now(), seconds >= 0 ? seconds : 0, snapshot,
+					snapshot ? json_integer_value(json_object_get(out, "snapshot_time")) : 0,
+					details, err[0] ? err : NULL);
+		if (r == 0)
+			r = actlog_appendf(s, json_string_value(json_object_get(run, "actor")),
+					   backup ? "dr.backup" : "dr.drill", object, "{s:I, s:s, s:o, s:I, s:o}",
+					   "run", (json_int_t)id, "status", status, "snapshot",
+					   json_string_or_null(snapshot), "ms", (json_int_t)(seconds * 1000), "error",
+					   json_string_or_null(err[0] ? err : NULL));
+		r = store_tx_end(s, r);
+	}
+	free(details);
+	return r;
+}
+
+/* What a run needs: the plan's fields, and for a drill the snapshot of its newest good
+ * backup and the run's id (its scratch folder's name). */
+static int run_spec(struct store *s, const json_t *run, const json_t *p, json_t **ret)
+{
+	json_t *spec = json_deep_copy(p), *good = NULL;
+	int r = 0;
+	if (!spec)
+		return -ENOMEM;
+	json_object_set_new(spec, "run", json_integer(json_integer_value(json_object_get(run, "id"))));
+	if (strcmp(json_string_value(json_object_get(run, "kind")), "drill") == 0) {
+		if ((r = dr_store_run_last(s, json_integer_value(json_object_get(p, "id")), "backup", "ok", &good)) ==
+			0 &&
+		    !good)
+			r = err_set(-ENOENT, "recovery plan '%s' has no good backup to restore",
+				    json_string_value(json_object_get(p, "name")));
+		if (r == 0) {
+			json_object_set(spec, "snapshot", json_object_get(good, "snapshot"));
+			json_object_set(spec, "snapshot_time", json_object_get(good, "snapshot_at"));
+		}
+		json_decref(good);
+	}
+	if (r < 0) {
+		json_decref(spec);
+		return r;
+	}
+	*ret = spec;
+	return 0;
+}
+
+int dr_run_exec(struct store *s, int64_t run_id, json_t **ret)
+{
+	json_t *run = NULL, *p = NULL, *spec = NULL, *out = NULL;
+	int r;
 	if ((r = dr_store_run_get(s, run_id, &run)) < 0 ||
 	    (r = dr_store_plan_get_id(s, json_integer_value(json_object_get(run, "plan_id")), &p)) < 0)
 		goto out;
-	const char *kind = json_string_value(json_object_get(run, "kind"));
-	const char *name = json_string_value(json_object_get(p, "name"));
 	if (strcmp(json_string_value(json_object_get(run, "status")), "running") != 0) {
 		r = err_set(-EALREADY, "run %lld has ended already", (long long)run_id);
 		goto out;
 	}
-	if (strcmp(kind, "backup") == 0)
-		run_backup(p, run_id, &o);
-	else
-		run_drill(s, p, run_id, &o);
-	char *details = json_dumps(o.details, JSON_COMPACT);
-	char object[DR_NAME_MAX + 16];
-	snprintf(object, sizeof(object), "dr-plan:%s", name);
-	if (!details) {
+	enum dr_kind kind =
+	    strcmp(json_string_value(json_object_get(run, "kind")), "backup") == 0 ? DR_BACKUP : DR_DRILL;
+	if ((r = run_spec(s, run, p, &spec)) < 0) {
+		/* Nothing to restore: a failed drill, recorded as such. */
+		out = json_pack("{s:s, s:f, s:{}, s:s}", "status", "failed", "seconds", 0.0, "details", "error",
+				err_msg(r));
+		r = out ? 0 : -ENOMEM;
+	} else {
+		r = dr_exec(kind, spec, store_data_dir(), &out);
+	}
+	if (r == 0)
+		r = record(s, run, out);
+	if (r == 0 && ret)
+		r = dr_run_get(s, run_id, ret);
+out:
+	json_decref(run);
+	json_decref(p);
+	json_decref(spec);
+	json_decref(out);
+	return r;
+}
+
+/* --- runs on enrolled hosts: agent jobs --- */
+
+/* Queues the agent job for a run begun on a plan of an enrolled host. The job carries
+ * the plan's paths and the password file's path on that host, never the password. */
+static int queue_remote(struct store *s, const char *actor, const json_t *p, int64_t run_id)
+{
+	json_t *run = NULL, *spec = NULL, *params = NULL;
+	struct host h;
+	int64_t job;
+	int r;
+	if ((r = dr_store_run_get(s, run_id, &run)) < 0 || (r = run_spec(s, run, p, &spec)) < 0)
+		goto out;
+	if ((r = hosts_get(s, json_string_value(json_object_get(p, "machine")), &h)) < 0) {
+		r = err_set(r, "machine '%s' of plan '%s': %s", json_string_value(json_object_get(p, "machine")),
+			    json_string_value(json_object_get(p, "name")), err_msg(r));
+		goto out;
+	}
+	params = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "name", json_object_get(spec, "name"),
+			   "run", json_object_get(spec, "run"), "paths", json_object_get(spec, "paths"), "excludes",
+			   json_object_get(spec, "excludes"), "dumps", json_object_get(spec, "dumps"), "repo",
+			   json_object_get(spec, "repo"), "password_file", json_object_get(spec, "password_file"),
+			   "retention", json_object_get(spec, "retention"), "rto", json_object_get(spec, "rto"));
+	if (params && json_object_get(spec, "snapshot")) {
+		json_object_set(params, "snapshot", json_object_get(spec, "snapshot"));
+		json_object_set(params, "snapshot_time", json_object_get(spec, "snapshot_time"));
+	}
+	if (!params) {
 		r = -ENOMEM;
 		goto out;
 	}
-	/* The outcome and its log entry together, by the one who asked. */
-	if ((r = store_tx_begin(s)) == 0) {
-		r = dr_store_run_finish(s, run_id, o.status, time_now(), o.seconds, o.snapshot[0] ? o.snapshot : NULL,
-					o.snapshot_time, details, o.error[0] ? o.error : NULL);
-		if (r == 0)
-			r = actlog_appendf(s, json_string_value(json_object_get(run, "actor")),
-					   strcmp(kind, "backup") == 0 ? "dr.backup" : "dr.drill", object,
-					   "{s:I, s:s, s:o, s:I, s:o}", "run", (json_int_t)run_id, "status", o.status,
-					   "snapshot", json_string_or_null(o.snapshot[0] ? o.snapshot : NULL), "ms",
-					   (json_int_t)(o.seconds * 1000), "error",
-					   json_string_or_null(o.error[0] ? o.error : NULL));
-		r = store_tx_end(s, r);
+	if ((r = jobs_queue(s, actor, &h, json_string_value(json_object_get(run, "kind")), params, &job)) == 0)
+		r = dr_store_run_set_job(s, run_id, job);
+out:
+	json_decref(run);
+	json_decref(spec);
+	json_decref(params);
+	return r;
+}
+
+int dr_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result, const char *output)
+{
+	json_t *run = NULL, *out = NULL;
+	int r = dr_store_run_by_job(s, job_id, &run);
+	if (r < 0 || !run)
+		return r; /* not a recovery plan's job */
+	if (strcmp(json_string_value(json_object_get(run, "status")), "running") != 0) {
+		json_decref(run);
+		return 0; /* given up on already (dr_sweep) */
 	}
-	free(details);
-	if (r == 0 && ret) {
-		json_t *j;
-		if ((r = dr_store_run_get(s, run_id, &j)) == 0) {
-			json_object_del(j, "started");
-			json_object_del(j, "finished");
-			json_object_del(j, "snapshot_at");
-			json_object_del(j, "pid");
-			*ret = j;
-		}
+	if (json_is_object(result) && json_is_string(json_object_get(result, "status"))) {
+		out = json_incref((json_t *)result);
+	} else {
+		char msg[DR_ERROR_MAX];
+		snprintf(msg, sizeof(msg), "the host's agent did not run it (%s)%s%.900s", status ? status : "?",
+			 output && *output ? ": " : "", output ? output : "");
+		out = json_pack("{s:s, s:f, s:{}, s:s}", "status", "failed", "seconds", 0.0, "details", "error", msg);
+	}
+	r = out ? record(s, run, out) : -ENOMEM;
+	json_decref(run);
+	json_decref(out);
+	if (r == 0)
+		dr_changed();
+	return r;
+}
+
+/* Gives up on host runs with no result after DR_REMOTE_TIMEOUT. */
+int dr_reap(struct store *s, int64_t now)
+{
+	json_t *running = json_array(), *run;
+	size_t i;
+	int r;
+	if (!running)
+		return -ENOMEM;
+	if ((r = dr_store_runs_running(s, running)) < 0)
+		goto out;
+	json_array_foreach(running, i, run)
+	{
+		if (!json_is_integer(json_object_get(run, "job")) ||
+		    now - json_integer_value(json_object_get(run, "started")) < DR_REMOTE_TIMEOUT)
+			continue;
+		char msg[256];
+		snprintf(msg, sizeof(msg), "no result from the host within %d hours (job %lld): is its agent running?",
+			 DR_REMOTE_TIMEOUT / 3600, (long long)json_integer_value(json_object_get(run, "job")));
+		json_t *out =
+		    json_pack("{s:s, s:f, s:{}, s:s}", "status", "failed", "seconds", 0.0, "details", "error", msg);
+		r = out ? record(s, run, out) : -ENOMEM;
+		json_decref(out);
+		if (r < 0)
+			goto out;
 	}
 out:
-	json_decref(o.details);
-	json_decref(run);
-	json_decref(p);
+	json_decref(running);
 	return r;
 }
 
@@ -533,7 +775,24 @@ int dr_run_start(struct store *s, const char *actor, int64_t plan_id, enum dr_ki
 	pthread_attr_t attr;
 	pthread_t t;
 	sigset_t set, old;
-	int r;
+	json_t *p;
+	int r = dr_store_plan_get_id(s, plan_id, &p);
+	if (r < 0)
+		return r;
+	bool remote = strcmp(json_string_value(json_object_get(p, "machine")), DR_LOCAL) != 0;
+	if (remote) {
+		/* The run and its job together: both or neither. */
+		if ((r = store_tx_begin(s)) == 0) {
+			if ((r = dr_run_begin(s, actor, plan_id, kind, &run)) == 0)
+				r = queue_remote(s, actor, p, run);
+			r = store_tx_end(s, r);
+		}
+		json_decref(p);
+		if (r == 0)
+			*ret_run = run;
+		return r;
+	}
+	json_decref(p);
 	pthread_mutex_lock(&workers.mu);
 	if (workers.active >= DR_RUNNERS_MAX) {
 		pthread_mutex_unlock(&workers.mu);
@@ -602,6 +861,8 @@ int dr_recover(struct store *s)
 		pid_t pid = (pid_t)json_integer_value(json_object_get(run, "pid"));
 		int64_t id = json_integer_value(json_object_get(run, "id"));
 		char msg[128], object[DR_NAME_MAX + 16];
+		if (json_is_integer(json_object_get(run, "job")))
+			continue; /* on a host: its agent answers, or dr_reap gives up */
 		if (pid == getpid() || (pid > 0 && kill(pid, 0) == 0) || (pid > 0 && errno == EPERM))
 			continue;
 		snprintf(msg, sizeof(msg), "interrupted: the process running it (pid %d) is gone", (int)pid);
@@ -619,7 +880,7 @@ int dr_recover(struct store *s)
 		json_object_set_new(run, "ended", json_true());
 	}
 	/* Scratch folders of drills no process is running any more. */
-	if (data_path(dir, sizeof(dir), DR_SCRATCH_DIR, NULL) == 0) {
+	if (work_path(dir, sizeof(dir), store_data_dir(), DR_SCRATCH_DIR, NULL) == 0) {
 		DIR *d = opendir(dir);
 		struct dirent *e;
 		while (d && (e = readdir(d))) {

@@ -18,7 +18,7 @@
 
 #define RUN_COLS                                                                                                       \
 	"r.id, r.plan_id, p.name, r.kind, r.status, r.actor, r.started_at, r.finished_at, r.seconds, r.snapshot, "     \
-	"r.snapshot_time, r.details, r.error, r.pid"
+	"r.snapshot_time, r.details, r.error, r.pid, r.job_id"
 
 static const char *str(const json_t *plan, const char *key)
 {
@@ -253,6 +253,9 @@ static json_t *run_read(sqlite3_stmt *st)
 		      json_time(store_col_int(st, 10)), "details", parsed(store_col_text(st, 11), json_object()),
 		      "error", json_string_or_null(store_col_text(st, 12)), "pid", (json_int_t)store_col_int(st, 13));
 	if (r) {
+		json_object_set_new(r, "job",
+				    sqlite3_column_type(st, 14) == SQLITE_NULL ? json_null()
+									       : json_integer(store_col_int(st, 14)));
 		/* The raw times too, for the status rules. */
 		json_object_set_new(r, "started", json_integer(store_col_int(st, 6)));
 		json_object_set_new(r, "finished", json_integer(store_col_int(st, 7)));
@@ -325,6 +328,33 @@ int dr_store_run_last(struct store *s, int64_t plan_id, const char *kind, const 
 	sqlite3_bind_int64(st, 1, plan_id);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
+	int r = runs_each(s, st, out, 1);
+	if (r == 0)
+		*ret = json_incref(json_array_get(out, 0));
+	json_decref(out);
+	return r;
+}
+
+int dr_store_run_set_job(struct store *s, int64_t id, int64_t job_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE dr_runs SET job_id = ? WHERE id = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, job_id);
+	sqlite3_bind_int64(st, 2, id);
+	return store_step_done(s, st, "cannot record the run's job");
+}
+
+int dr_store_run_by_job(struct store *s, int64_t job_id, json_t **ret)
+{
+	json_t *out = json_array();
+	sqlite3_stmt *st = store_stmt(s, "SELECT " RUN_COLS " FROM dr_runs r JOIN dr_plans p ON p.id = r.plan_id "
+					 "WHERE r.job_id = ?");
+	if (!out || !st) {
+		json_decref(out);
+		return st ? -ENOMEM : -EIO;
+	}
+	sqlite3_bind_int64(st, 1, job_id);
 	int r = runs_each(s, st, out, 1);
 	if (r == 0)
 		*ret = json_incref(json_array_get(out, 0));

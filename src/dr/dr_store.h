@@ -1,6 +1,6 @@
 /*
  * dr_store.h: the recovery plans' SQL (dr_store.c); used only by dr.c and dr_run.c.
- * Plans cross this line as JSON objects shaped like dr_plan_json's (without status).
+ * Plans cross this line as JSON objects shaped like dr_plan_get's (without status).
  */
 #ifndef WARD_DR_STORE_H
 #define WARD_DR_STORE_H
@@ -36,6 +36,10 @@ int dr_store_runs(struct store *s, int64_t plan_id, const char *kind, int limit,
 /* The newest run of the plan of kind whose status is status ("running", "ok",
  * "finished" for any but running, "good" for ok or passed or slow) in *ret, or NULL. */
 int dr_store_run_last(struct store *s, int64_t plan_id, const char *kind, const char *status, json_t **ret);
+
+/* Records the agent job doing a run; the run whose job is job_id in *ret, or NULL. */
+int dr_store_run_set_job(struct store *s, int64_t id, int64_t job_id);
+int dr_store_run_by_job(struct store *s, int64_t job_id, json_t **ret);
 
 /* Every running run (with "pid"), appended to out. */
 int dr_store_runs_running(struct store *s, json_t *out);

@@ -112,6 +112,15 @@ fail:
 	return cli_fail(r);
 }
 
+/* The one jobs observer: the help desk's approved fixes, and recovery plans' runs on
+ * enrolled hosts. */
+static int serve_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result,
+			    const char *output)
+{
+	int r = helpdesk_job_result(s, job_id, status, result, output);
+	return r < 0 ? r : dr_job_result(s, job_id, status, result, output);
+}
+
 static void serve_ready(const char *url)
 {
 	log_infox("listening on %s", url);
@@ -163,7 +172,7 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	if ((r = dr_default_plan(s, "system", NULL)) < 0)
 		log_warnx("cannot make the default backup plan '%s': %s", DR_DEFAULT_PLAN, err_msg(r));
 	router_setup(server_routes, accounts_api_authenticate);
-	jobs_on_result(helpdesk_job_result);
+	jobs_on_result(serve_job_result);
 	if ((r = server_sched_start()) < 0)
 		return cli_fail(r);
 	r = http_serve(&cfg, serve_ready);

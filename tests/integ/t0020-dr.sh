@@ -72,7 +72,7 @@ expect_exit "bad name" 1 W dr plan add 'App One' --repo "$R" --password-file "$T
 expect_match "bad name: said" "$ERR" "plan name 'App One'"
 expect_exit "an enrolled host is not supported yet" 1 W dr plan add app --machine db01 --repo "$R" \
 	--password-file "$TMP/repo.pw" --rpo 2h --rto 10m --path "$F"
-expect_match "machine: said" "$ERR" "only 'local'"
+expect_match "machine: said" "$ERR" "machine 'db01' is neither 'local' nor an enrolled host"
 expect_eq "refusals wrote nothing" "$(count dr_plans)/$(log_count "$D")" "$before"
 expect_exit "drill before any backup" 1 W dr drill nosuch
 expect_match "unknown plan" "$ERR" "recovery plan 'nosuch' does not exist"
@@ -192,7 +192,7 @@ expect_error "no removal while running" 409 "has a drill running"
 sqlite3 "$D/ward.db" "DELETE FROM dr_runs WHERE status = 'running'"
 api POST /api/v1/dr/plans "${A[@]}" -d "$(jq -n --arg p "$TMP/web" --arg pw "$TMP/repo.pw" \
 	'{name: "remote", machine: "db01", paths: [$p], repo: "/r", password_file: $pw, rpo: "2h", rto: "1h", backup_schedule: "manual"}')"
-expect_error "another machine: not yet" 400 "only 'local'"
+expect_error "a machine that is not enrolled" 400 "machine 'db01' is neither 'local' nor an enrolled host"
 api PATCH /api/v1/dr/plans/web "${A[@]}" -d '{"rpo": "90m"}'
 expect_eq "admin edits" "$STATUS $(j .plan.rpo)" "200 5400"
 api PATCH /api/v1/dr/plans/web "${A[@]}" -d '{"name": "other"}'
@@ -217,6 +217,41 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 expect_eq "a new backup closes the finding (the scheduler's sweep)" "$(j '.findings | length')" 0
+
+# A plan on an enrolled host: its agent runs the backup and the drill as signed jobs with
+# the same engine, and the server records what it reports.
+cp -a "${WARD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/fixtures/debian12" "$TMP/root"
+agent() { "$WARD" agent "$@" --state "$TMP/state"; }
+agent enroll --server "$URL" --token "$(W host enroll-token | head -1)" --hostname db01 >/dev/null
+agent run --once --root "$TMP/root" >/dev/null 2>&1
+mkdir -p "$TMP/dbfiles" && echo "id,name" >"$TMP/dbfiles/table.csv"
+api POST /api/v1/dr/plans "${A[@]}" -d "$(jq -n --arg p "$TMP/dbfiles" --arg r "$TMP/dbrepo" --arg pw "$TMP/repo.pw" \
+	'{name: "db", machine: "db01", paths: [$p], repo: $r, password_file: $pw, rpo: "2h", rto: "10m",
+	  backup_schedule: "manual", drill_schedule: "manual"}')"
+expect_eq "a plan on db01" "$STATUS $(j .plan.machine)" "201 db01"
+api POST /api/v1/dr/plans/db/backup "${A[@]}"
+expect_eq "backup queued as a job" "$STATUS $(j .run.status) $(j '.run.job | type')" "202 running number"
+job=$(j .run.job)
+expect_eq "the job is the agent's" "$(W --json job show "$job" | jq -r '[.kind, .status, .params.name, (.params | has("password"))] | join(" ")')" \
+	"backup queued db false"
+expect_exit "agent runs the backup" 0 agent run --once --root "$TMP/root"
+api GET /api/v1/dr/plans/db "${S[@]}"
+expect_eq "the host's backup recorded" "$(j '.plan.status.last_good_backup | [.status, (.snapshot | length), .job] | join(" ")')" "ok 64 $job"
+expect_eq "the repository is on the host" "$(test -f "$TMP/dbrepo/config" && echo yes)" yes
+expect_exit "ward dr drill queues for the host" 0 W dr drill db
+expect_match "says so" "$OUT" "drill db: queued as job [0-9]+ for 'db01'"
+expect_exit "agent runs the drill" 0 agent run --once --root "$TMP/root"
+api GET /api/v1/dr/plans/db "${S[@]}"
+expect_eq "the host's drill passed and verified" "$(j '.plan.status | [.color, .last_drill.status, .last_drill.details.verified_files] | join(" ")')" \
+	"green passed 1"
+api GET /api/v1/dr/plans/db/snapshots "${S[@]}"
+expect_eq "snapshots as the host reported them" "$(j '.snapshots | [length, .[0].hostname] | join(" ")')" "1 db01"
+W dr plan edit db --password-file "$TMP/not-on-the-host.pw" >/dev/null
+W dr backup db >/dev/null
+agent run --once --root "$TMP/root" >/dev/null 2>&1
+api GET /api/v1/dr/plans/db "${S[@]}"
+expect_match "a failure on the host is recorded with why" "$(j '.plan.status | .color + " " + .last_backup.error')" \
+	"^red repository '$TMP/dbrepo': cannot read the password file '$TMP/not-on-the-host.pw'"
 
 # Remove: admin only; the repository stays.
 api DELETE /api/v1/dr/plans/web "${S[@]}"

@@ -32,7 +32,8 @@ CREATE TABLE dr_runs (
     kind            TEXT    NOT NULL CHECK (kind IN ('backup', 'drill')),
     status          TEXT    NOT NULL CHECK (status IN ('running', 'ok', 'passed', 'slow', 'failed')),
     actor           TEXT    NOT NULL,          -- who asked: a user, local:<user>, or 'scheduler'
-    pid             INTEGER NOT NULL,          -- the process doing it (a dead one: interrupted)
+    pid             INTEGER NOT NULL,          -- the process doing it (a dead one: interrupted); 0 for a job
+    job_id          INTEGER,                   -- on an enrolled host: the agent job doing it (src/jobs)
     started_at      INTEGER NOT NULL,
     finished_at     INTEGER,
     seconds         REAL,                      -- how long it took
@@ -42,6 +43,7 @@ CREATE TABLE dr_runs (
     error           TEXT                       -- why it failed
 );
 CREATE INDEX dr_runs_plan ON dr_runs (plan_id, kind, id);
+CREATE INDEX dr_runs_job ON dr_runs (job_id) WHERE job_id IS NOT NULL;
 
 -- Things the module remembers once: whether the default plan was made.
 CREATE TABLE dr_meta (
