@@ -8,7 +8,8 @@ import { request } from '../api.js';
 import { h, replace, messageArea, dataTable } from '../dom.js';
 import { timeNode, formatDuration, formatBytes } from '../format.js';
 
-const POLL_MS = 1500; // while a run is going on
+const POLL_MS = 1500; // while a run is going on here
+const POLL_HOST_MS = 10000; // while a host's agent has the run (it may be hours)
 const COLOR_LABELS = { green: 'Green', amber: 'Amber', red: 'Red' };
 const RUN_LABELS = { running: 'Running', ok: 'Succeeded', passed: 'Passed', slow: 'Slower than the RTO', failed: 'Failed' };
 
@@ -161,7 +162,7 @@ async function renderPlan(container, ctx, name) {
     drillButton.disabled = Boolean(running) || !st.last_good_backup;
     replace(head,
       h('div', { class: 'dr-status' }, h('span', null, 'Status: '), colorBadge(st.color),
-        running ? h('span', { class: 'status status-on' }, ` ${running.kind === 'drill' ? 'Restore drill' : 'Backup'} running…`) : null),
+        running ? h('span', { class: 'status status-on' }, ` ${running.kind === 'drill' ? 'Restore drill' : 'Backup'} ${running.job ? `queued for ${plan.machine} (job ${running.job})` : 'running…'}`) : null),
       st.reasons.length
         ? h('ul', { class: 'dr-reasons', 'aria-label': 'Why' }, st.reasons.map((r) => h('li', null, r)))
         : h('p', { class: 'muted' }, 'All objectives met: a recent good backup within the RPO, and a restore drill that passed within the RTO.'),
@@ -207,7 +208,7 @@ async function renderPlan(container, ctx, name) {
           ? h('p', { class: 'message message-error', role: 'alert' }, `Cannot read the repository: ${snaps.message}`)
           : snaps.length ? dataTable('Snapshot list', snapColumns, snaps) : h('p', { class: 'empty' }, 'The repository holds no snapshot yet.')));
     clearTimeout(timer);
-    if (running) timer = setTimeout(load, POLL_MS);
+    if (running) timer = setTimeout(load, running.job ? POLL_HOST_MS : POLL_MS);
   }
 
   await load();
