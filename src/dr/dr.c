@@ -724,8 +724,11 @@ static int sweep_rpo(struct store *s, const char *actor, const json_t *p, struct
 		}
 		if ((r = findings_open(s, actor, "dr", key, "high", subject, msg, now, &changed)) < 0)
 			return r;
-		if (changed)
+		if (changed) {
 			res->opened++;
+			json_array_append_new(res->alerts, json_pack("{s:s, s:s, s:O}", "plan", name, "message", msg,
+								     "owner", json_object_get(p, "owner")));
+		}
 	} else {
 		if ((r = findings_close(s, actor, "dr", key, "a good backup is within the RPO again", now, &changed)) <
 		    0)
@@ -738,13 +741,16 @@ static int sweep_rpo(struct store *s, const char *actor, const json_t *p, struct
 
 int dr_sweep(struct store *s, const char *actor, int64_t now, bool start_due, struct dr_sweep_result *ret)
 {
-	struct dr_sweep_result res = {0};
+	struct dr_sweep_result res = {.alerts = json_array()};
 	json_t *all = json_array(), *p;
 	bool full = false;
 	size_t i;
 	int r;
-	if (!all)
+	if (!all || !res.alerts) {
+		json_decref(all);
+		json_decref(res.alerts);
 		return -ENOMEM;
+	}
 	if ((r = dr_reap(s, now)) < 0 || (r = dr_store_plan_list(s, all)) < 0)
 		goto out;
 	json_array_foreach(all, i, p)
@@ -770,6 +776,8 @@ out:
 	json_decref(all);
 	if (r == 0 && ret)
 		*ret = res;
+	else
+		json_decref(res.alerts);
 	return r;
 }
 

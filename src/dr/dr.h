@@ -208,16 +208,26 @@ void dr_changed(void);
 int dr_recover(struct store *s);
 
 struct dr_sweep_result {
-	int started; /* runs started */
-	int opened;  /* findings opened (RPO missed) */
-	int closed;  /* findings closed (back within the RPO) */
-	int failed;  /* runs that were due but could not start (err_msg() names the last) */
+	int started;	/* runs started */
+	int opened;	/* findings opened (RPO missed) */
+	int closed;	/* findings closed (back within the RPO) */
+	int failed;	/* runs that were due but could not start (err_msg() names the last) */
+	json_t *alerts; /* the caller's: [{"plan", "message", "owner"}...] for the findings opened */
 };
 
 /* The scheduler's round, as actor: raises a finding for each plan whose newest
  * good backup is older than its RPO, closes those back within it, and with start_due
  * starts the backups and drills that are due (dr_run_start). */
 int dr_sweep(struct store *s, const char *actor, int64_t now, bool start_due, struct dr_sweep_result *ret);
+
+struct smtp_config;
+
+/* Mails each alert (a plan that missed its RPO, from dr_sweep) to every enabled admin
+ * with an e-mail address and to the plan's owner when that is a user with one; logged
+ * as dr.alert with who it went to and what failed, or why nothing was sent (smtp NULL:
+ * no mail server is configured). Outside any transaction. */
+int dr_alert_send(struct store *s, const json_t *alerts, const struct smtp_config *smtp, const char *from,
+		  int *ret_sent, int *ret_failed);
 
 /* Makes the default plan "ward" once per data directory (later runs do nothing, even
  * when an admin removed it): Ward's own database dumped through SQLite's online backup

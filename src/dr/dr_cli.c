@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 #include "dr/dr.h"
+#include "helpdesk/helpdesk.h"
 
 #define EXIT_SLOW 3 /* a drill restored and verified everything, but slower than the RTO */
 
@@ -543,6 +544,7 @@ int cmd_dr_check(struct cli *cli, int argc, char **argv)
 {
 	struct dr_sweep_result res;
 	struct store *s;
+	int sent = 0, failed = 0;
 	int r = simple(cli, argc, argv);
 	if (r >= 0)
 		return r;
@@ -550,10 +552,25 @@ int cmd_dr_check(struct cli *cli, int argc, char **argv)
 		return r;
 	if ((r = dr_sweep(s, actlog_local_actor(), time_now(), false, &res)) < 0)
 		return cli_fail(r);
+	/* The alerts go out over the help desk's mail settings, as the server sends them. */
+	struct helpdesk_mail_config mc;
+	int m = helpdesk_mail_config(s, &mc);
+	if (m < 0 && m != -ENOENT) {
+		json_decref(res.alerts);
+		return cli_fail(m);
+	}
+	r = dr_alert_send(s, res.alerts, m == 0 ? &mc.smtp : NULL, m == 0 ? mc.from_addr : NULL, &sent, &failed);
+	if (m == 0)
+		helpdesk_mail_config_free(&mc);
+	json_decref(res.alerts);
+	if (r < 0)
+		return cli_fail(r);
 	if (cli->json)
-		cli_print_json(json_pack("{s:i, s:i}", "opened", res.opened, "closed", res.closed));
+		cli_print_json(json_pack("{s:i, s:i, s:i, s:i}", "opened", res.opened, "closed", res.closed, "mailed",
+					 sent, "mail_failed", failed));
 	else
-		printf("RPO check: %d finding%s opened, %d closed\n", res.opened, res.opened == 1 ? "" : "s",
-		       res.closed);
+		printf("RPO check: %d finding%s opened, %d closed; %d alert%s mailed%s\n", res.opened,
+		       res.opened == 1 ? "" : "s", res.closed, sent, sent == 1 ? "" : "s",
+		       failed ? " (some failed: see 'ward log list --action dr.alert')" : "");
 	return EXIT_OK;
 }

@@ -76,6 +76,22 @@ static void sched_round(void)
 	if (r == 0 && dr.opened)
 		log_warnx("scheduler: recovery plans: %d plan%s missed the RPO (see 'ward finding list')", dr.opened,
 			  dr.opened == 1 ? "" : "s");
+	if (r == 0 && json_array_size(dr.alerts)) {
+		/* Over the help desk's mail settings, like training reminders. */
+		struct helpdesk_mail_config mc;
+		int m = helpdesk_mail_config(s, &mc), sent = 0, unsent = 0, e;
+		if (m < 0 && m != -ENOENT)
+			log_warnx("scheduler: mail settings: %s", err_msg(m));
+		if ((e = dr_alert_send(s, dr.alerts, m == 0 ? &mc.smtp : NULL, m == 0 ? mc.from_addr : NULL, &sent,
+				       &unsent)) < 0)
+			log_warnx("scheduler: recovery plan alerts: %s", err_msg(e));
+		else if (sent || unsent)
+			log_infox("scheduler: recovery plan alerts: %d mailed, %d failed", sent, unsent);
+		if (m == 0)
+			helpdesk_mail_config_free(&mc);
+	}
+	if (r == 0)
+		json_decref(dr.alerts);
 	if (r == 0 && (dr.started || dr.opened || dr.closed))
 		log_infox("scheduler: recovery plans: %d run%s started, %d RPO finding%s opened, %d closed", dr.started,
 			  dr.started == 1 ? "" : "s", dr.opened, dr.opened == 1 ? "" : "s", dr.closed);

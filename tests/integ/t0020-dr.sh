@@ -6,6 +6,7 @@
 # drill; an RPO miss (the run records backdated) turning the plan red and opening a
 # finding that a new backup closes; and every change in the activity log.
 . "$(dirname "$0")/lib.sh"
+WARD_SRC_DIR=${WARD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 export WARD_BACKUP_KDF=1:8192
 D=$(new_data)
 W() { "$WARD" --data "$D" "$@"; }
@@ -200,14 +201,35 @@ expect_error "renaming refused" 400 "cannot change"
 api PATCH /api/v1/dr/plans/web "${S[@]}" -d '{"rpo": "3h"}'
 expect_error "support cannot edit" 403 'admin'
 
-# An RPO miss: the records say the last backups were 3 hours ago.
+# An RPO miss: the records say the last backups were 3 hours ago. The admins with an
+# e-mail address and the owner, when a user, are mailed (a real SMTP server on loopback).
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || fail "python3-aiosmtpd is not installed (scripts/deps test installs it)"
+mkdir -p "$TMP/sink"
+/usr/bin/python3 "$WARD_SRC_DIR/tests/integ/smtp-sink.py" "$TMP/sink" "$TMP/sink.port" &
+SINK=$!
+trap 'kill $SINK 2>/dev/null; cleanup' EXIT
+for _ in $(seq 100); do [ -s "$TMP/sink.port" ] && break; sleep 0.05; done
+printf '{"from_addr": "ward@corp.example", "smtp_host": "127.0.0.1", "smtp_port": "%s", "tls": "none"}' \
+	"$(cat "$TMP/sink.port")" >"$TMP/mail.json"
+W helpdesk settings --mail "$TMP/mail.json" >/dev/null
+W user add ops --role admin --email ops@corp.example --password-file "$TMP/sup.pw" >/dev/null
+W user add bob --role support --email bob@corp.example --password-file "$TMP/sup.pw" >/dev/null
+W user add carl --role support --email carl@corp.example --password-file "$TMP/sup.pw" >/dev/null
 sqlite3 "$D/ward.db" "UPDATE dr_runs SET started_at = started_at - 10800, finished_at = finished_at - 10800,
 	snapshot_time = snapshot_time - 10800 WHERE plan_id = (SELECT id FROM dr_plans WHERE name = 'web')"
 api GET /api/v1/dr/plans/web "${S[@]}"
 expect_eq "RPO missed: red" "$(j .plan.status.color)" red
 expect_match "the reason" "$(j '.plan.status.reasons[0]')" 'RPO missed: the newest good backup is 3h 0m old'
 expect_exit "ward dr check opens a finding" 0 W dr check
-expect_match "one opened" "$OUT" '1 finding opened'
+expect_match "one opened, mailed to the admin and the owner" "$OUT" '1 finding opened, 0 closed; 2 alerts mailed$'
+expect_eq "to whom" "$(grep -h '^To: ' "$TMP"/sink/*.eml | sort | tr -d '\r' | tr '\n' ' ')" \
+	"To: bob@corp.example To: ops@corp.example "
+expect_match "what about" "$(cat "$TMP"/sink/*.eml)" 'Subject: Recovery plan web missed its RPO'
+expect_match "why" "$(cat "$TMP"/sink/*.eml)" "the newest good backup is 3h 0m old"
+expect_exit "ward dr check again" 0 W dr check
+expect_match "an open finding is not mailed again" "$OUT" '0 findings opened, 0 closed; 0 alerts mailed$'
+expect_eq "alert logged" "$(W --json log list --action dr.alert | jq -c '.[0].details | [.to, .sent, .unsent]')" \
+	'[["bob@corp.example","ops@corp.example"],2,null]'
 api GET /api/v1/findings "${S[@]}"
 expect_eq "finding listed" "$(j '[.findings[] | select(.source == "dr") | .subject + " " + .severity] | join(",")')" "dr-plan:web high"
 api POST /api/v1/dr/plans/web/backup "${A[@]}"
@@ -220,7 +242,7 @@ expect_eq "a new backup closes the finding (the scheduler's sweep)" "$(j '.findi
 
 # A plan on an enrolled host: its agent runs the backup and the drill as signed jobs with
 # the same engine, and the server records what it reports.
-cp -a "${WARD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/fixtures/debian12" "$TMP/root"
+cp -a "$WARD_SRC_DIR/tests/fixtures/debian12" "$TMP/root"
 agent() { "$WARD" agent "$@" --state "$TMP/state"; }
 agent enroll --server "$URL" --token "$(W host enroll-token | head -1)" --hostname db01 >/dev/null
 agent run --once --root "$TMP/root" >/dev/null 2>&1
@@ -263,7 +285,7 @@ stop_ward
 
 # Everything is in the activity log.
 acts=$(W --json log list --limit 500 | jq -r '[.[].action | select(startswith("dr.") or startswith("finding."))] | unique | join(",")')
-expect_eq "logged" "$acts" "dr.backup,dr.drill,dr.plan.create,dr.plan.edit,dr.plan.remove,finding.close,finding.open"
+expect_eq "logged" "$acts" "dr.alert,dr.backup,dr.drill,dr.plan.create,dr.plan.edit,dr.plan.remove,finding.close,finding.open"
 expect_eq "the scheduler's runs are logged as its own" \
 	"$(W --json log list --limit 500 | jq -r '[.[] | select(.action == "dr.drill" and .object == "dr-plan:web") | .actor] | unique | join(",")')" scheduler
 expect_exit "log verify" 0 W log verify
