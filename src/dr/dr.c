@@ -44,7 +44,7 @@ int dr_schedule_parse(const char *text, struct dr_schedule *ret)
 	if (strcmp(text, "manual") == 0) {
 		sc.kind = DR_SCHED_MANUAL;
 	} else if (strncmp(text, "every ", 6) == 0) {
-		if (time_parse_duration(text + 6, &v) < 0 || v < DR_EVERY_MIN || v > DR_OBJECTIVE_MAX)
+		if (time_parse_duration(text + 6, &v) < 0 || v < DR_EVERY_MIN || v > WARD_DR_OBJECTIVE_MAX)
 			return err_set(-EINVAL, "schedule '%s': give 'every DURATION' from 5m to 366d", text);
 		sc.kind = DR_SCHED_EVERY;
 		sc.every = v;
@@ -206,7 +206,7 @@ static int check_text(const char *field, const json_t *v, size_t max, bool one_l
 
 static int check_name(const json_t *v)
 {
-	int r = check_text("name", v, DR_NAME_MAX, true);
+	int r = check_text("name", v, WARD_DR_NAME_MAX, true);
 	if (r < 0)
 		return r;
 	const char *n = json_string_value(v);
@@ -228,7 +228,7 @@ static int check_name(const json_t *v)
 
 static int check_abs_path(const char *field, const json_t *v)
 {
-	int r = check_text(field, v, DR_PATH_MAX, true);
+	int r = check_text(field, v, WARD_DR_PATH_MAX, true);
 	if (r < 0)
 		return r;
 	if (json_string_value(v)[0] != '/')
@@ -252,7 +252,7 @@ static int check_list(const char *field, const json_t *v, size_t max, char kind)
 		if (kind == 'p')
 			r = check_abs_path(field, e);
 		else
-			r = check_text(field, e, kind == 's' ? DR_STEP_MAX : DR_PATH_MAX, kind != 's');
+			r = check_text(field, e, kind == 's' ? WARD_DR_STEP_MAX : WARD_DR_PATH_MAX, kind != 's');
 		if (r < 0)
 			return r;
 		if (!*json_string_value(e))
@@ -280,7 +280,7 @@ static int check_duration(json_t *plan, const char *field)
 	} else {
 		return err_set(-EINVAL, "field '%s' must be a duration such as \"26h\"", field);
 	}
-	if (secs < 60 || secs > DR_OBJECTIVE_MAX)
+	if (secs < 60 || secs > WARD_DR_OBJECTIVE_MAX)
 		return err_set(-EINVAL, "field '%s' must be between 1m and 366d", field);
 	json_object_set_new(plan, field, json_integer(secs));
 	return 0;
@@ -334,14 +334,14 @@ static int plan_check(struct store *s, json_t *p)
 	struct dr_schedule bs, ds;
 	int r;
 	if ((r = check_name(json_object_get(p, "name"))) < 0 ||
-	    (r = check_text("description", json_object_get(p, "description"), DR_TEXT_MAX, false)) < 0 ||
-	    (r = check_text("owner", json_object_get(p, "owner"), DR_TEXT_MAX, true)) < 0 ||
-	    (r = check_text("contacts", json_object_get(p, "contacts"), DR_TEXT_MAX, false)) < 0 ||
-	    (r = check_text("machine", json_object_get(p, "machine"), DR_NAME_MAX, true)) < 0 ||
-	    (r = check_list("paths", json_object_get(p, "paths"), DR_PATHS_MAX, 'p')) < 0 ||
-	    (r = check_list("excludes", json_object_get(p, "excludes"), DR_PATHS_MAX, 'e')) < 0 ||
-	    (r = check_list("dumps", json_object_get(p, "dumps"), DR_PATHS_MAX, 'd')) < 0 ||
-	    (r = check_list("steps", json_object_get(p, "steps"), DR_STEPS_MAX, 's')) < 0 ||
+	    (r = check_text("description", json_object_get(p, "description"), WARD_DR_TEXT_MAX, false)) < 0 ||
+	    (r = check_text("owner", json_object_get(p, "owner"), WARD_DR_TEXT_MAX, true)) < 0 ||
+	    (r = check_text("contacts", json_object_get(p, "contacts"), WARD_DR_TEXT_MAX, false)) < 0 ||
+	    (r = check_text("machine", json_object_get(p, "machine"), WARD_DR_NAME_MAX, true)) < 0 ||
+	    (r = check_list("paths", json_object_get(p, "paths"), WARD_DR_PATHS_MAX, 'p')) < 0 ||
+	    (r = check_list("excludes", json_object_get(p, "excludes"), WARD_DR_PATHS_MAX, 'e')) < 0 ||
+	    (r = check_list("dumps", json_object_get(p, "dumps"), WARD_DR_PATHS_MAX, 'd')) < 0 ||
+	    (r = check_list("steps", json_object_get(p, "steps"), WARD_DR_STEPS_MAX, 's')) < 0 ||
 	    (r = check_retention(json_object_get(p, "retention"))) < 0)
 		return r;
 	const char *machine = json_string_value(json_object_get(p, "machine"));
@@ -439,7 +439,7 @@ int dr_plan_create(struct store *s, const char *actor, const json_t *fields, int
 	else if (r == -ENOENT)
 		r = dr_store_plan_insert(s, p, actor, time_now(), &id);
 	if (r == 0) {
-		char object[DR_NAME_MAX + 16];
+		char object[WARD_DR_NAME_MAX + 16];
 		snprintf(object, sizeof(object), "dr-plan:%s", json_string_value(json_object_get(p, "name")));
 		r = actlog_appendf(s, actor, "dr.plan.create", object, "{s:I, s:O, s:O, s:O, s:O, s:O, s:O}", "id",
 				   (json_int_t)id, "repo", json_object_get(p, "repo"), "rpo", json_object_get(p, "rpo"),
@@ -480,7 +480,7 @@ int dr_plan_edit(struct store *s, const char *actor, int64_t id, const json_t *f
 	if (json_object_size(changed) == 0)
 		goto out;
 	if ((r = dr_store_plan_update(s, id, p, time_now())) == 0) {
-		char object[DR_NAME_MAX + 16];
+		char object[WARD_DR_NAME_MAX + 16];
 		snprintf(object, sizeof(object), "dr-plan:%s", json_string_value(json_object_get(p, "name")));
 		r = actlog_appendf(s, actor, "dr.plan.edit", object, "{s:I, s:O}", "id", (json_int_t)id, "changed",
 				   changed);
@@ -513,13 +513,13 @@ int dr_plan_remove(struct store *s, const char *actor, int64_t id)
 		goto out;
 	}
 	if ((r = dr_store_plan_delete(s, id)) == 0) {
-		char object[DR_NAME_MAX + 16];
+		char object[WARD_DR_NAME_MAX + 16];
 		snprintf(object, sizeof(object), "dr-plan:%s", json_string_value(json_object_get(p, "name")));
 		r = actlog_appendf(s, actor, "dr.plan.remove", object, "{s:I, s:O}", "id", (json_int_t)id, "repo",
 				   json_object_get(p, "repo"));
 	}
 	if (r == 0) {
-		char key[DR_NAME_MAX + 16];
+		char key[WARD_DR_NAME_MAX + 16];
 		snprintf(key, sizeof(key), "rpo:%s", json_string_value(json_object_get(p, "name")));
 		r = findings_close(s, actor, "dr", key, "the plan was removed", time_now(), NULL);
 	}
@@ -677,7 +677,8 @@ int dr_runs(struct store *s, int64_t plan_id, const char *kind, int limit, json_
 		json_decref(out);
 		return err_set(-EINVAL, "kind must be 'backup' or 'drill'");
 	}
-	int r = dr_store_runs(s, plan_id, kind, limit < 1 || limit > DR_RUNS_MAX ? DR_RUNS_DEFAULT : limit, out);
+	int r =
+	    dr_store_runs(s, plan_id, kind, limit < 1 || limit > WARD_DR_RUNS_MAX ? WARD_DR_RUNS_DEFAULT : limit, out);
 	if (r < 0) {
 		json_decref(out);
 		return r;
@@ -706,7 +707,7 @@ static int sweep_rpo(struct store *s, const char *actor, const json_t *p, struct
 	const char *name = json_string_value(json_object_get(p, "name"));
 	int64_t age = json_is_integer(json_object_get(st, "backup_age")) ? jint(st, "backup_age") : -1;
 	bool missed = age > jint(p, "rpo") || (age < 0 && now - jint(p, "created_at") > jint(p, "rpo"));
-	char key[DR_NAME_MAX + 8], subject[DR_NAME_MAX + 16], msg[512], a[32], b[32];
+	char key[WARD_DR_NAME_MAX + 8], subject[WARD_DR_NAME_MAX + 16], msg[512], a[32], b[32];
 	bool changed = false;
 	int r;
 	snprintf(key, sizeof(key), "rpo:%s", name);

@@ -23,24 +23,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "core/store.h"
 
-/* Limits (they move to core/limits.h once the module is merged). */
-#define DR_NAME_MAX 64		       /* bytes of a plan name */
-#define DR_TEXT_MAX 4096	       /* bytes of a description, owner or contacts */
-#define DR_PATH_MAX 1024	       /* bytes of a path (backed up, repository, password file) */
-#define DR_PATHS_MAX 32		       /* paths, excludes or dumps of a plan */
-#define DR_STEPS_MAX 64		       /* restore steps */
-#define DR_STEP_MAX 2048	       /* bytes of one step */
-#define DR_OBJECTIVE_MAX (366 * 86400) /* an RPO or RTO, seconds */
-#define DR_RUNS_DEFAULT 20	       /* runs in a listing */
-#define DR_RUNS_MAX 200
-#define DR_RUNNERS_MAX 2	      /* backups and drills running at once in the server */
-#define DR_RETRY_AFTER (30 * 60)      /* a failed scheduled run is tried again after, seconds */
-#define DR_AMBER_PERCENT 80	      /* backup age above this share of the RPO: amber */
-#define DR_DRILL_STALE_FACTOR 2	      /* a drill older than this many drill intervals: amber */
-#define DR_ERROR_MAX 1024	      /* bytes of a run's error kept */
-#define DR_REMOTE_TIMEOUT (24 * 3600) /* a run on a host with no result after this has failed, seconds */
+/* The rules of the status and the schedules (the limits are in core/limits.h). */
+#define DR_RETRY_AFTER (30 * 60) /* a failed scheduled run is tried again after, seconds */
+#define DR_AMBER_PERCENT 80	 /* backup age above this share of the RPO: amber */
+#define DR_DRILL_STALE_FACTOR 2	 /* a drill older than this many drill intervals: amber */
 
 #define DR_DEFAULT_PLAN "ward"	    /* the plan `ward init` makes for Ward's own database */
 #define DR_LOCAL "local"	    /* the machine name of the Ward server itself */
@@ -98,7 +87,7 @@ enum dr_color dr_status_eval(const struct dr_status_in *in, json_t *reasons);
 /* --- plans --- */
 
 /* Fields of a plan, as the API and the CLI give them:
- *   name (create only)      [a-z0-9][a-z0-9._-]*, at most DR_NAME_MAX bytes
+ *   name (create only)      [a-z0-9][a-z0-9._-]*, at most WARD_DR_NAME_MAX bytes
  *   description, owner, contacts   text
  *   machine                 "local" (the default: the Ward server), or an enrolled host's name
  *                           (its agent runs the backups and drills; paths, repo and password
@@ -181,7 +170,7 @@ int dr_run_exec(struct store *s, int64_t run_id, json_t **ret);
 int dr_exec(enum dr_kind kind, const json_t *spec, const char *work_dir, json_t **ret);
 
 /* dr_run_begin, then the work: for a plan on this machine dr_run_exec in a worker
- * thread of this process (at most DR_RUNNERS_MAX at once: -EAGAIN beyond); for a plan on
+ * thread of this process (at most WARD_DR_RUNNERS_MAX at once: -EAGAIN beyond); for a plan on
  * an enrolled host a "backup" or "drill" job for its agent, queued in the same
  * transaction as the run (the run records the job). */
 int dr_run_start(struct store *s, const char *actor, int64_t plan_id, enum dr_kind kind, int64_t *ret_run);
@@ -191,7 +180,7 @@ int dr_run_start(struct store *s, const char *actor, int64_t plan_id, enum dr_ki
  * 0 and nothing done for other jobs. Inside the transaction storing the job's result. */
 int dr_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result, const char *output);
 
-/* Records runs on hosts with no result after DR_REMOTE_TIMEOUT as failed (dr_sweep
+/* Records runs on hosts with no result after WARD_DR_REMOTE_TIMEOUT as failed (dr_sweep
  * does this every round). */
 int dr_reap(struct store *s, int64_t now);
 

@@ -32,7 +32,7 @@ static void rcpt_add(const char **rcpt, size_t *n, const char *addr)
 static int send_one(const json_t *alert, const char *to, const struct smtp_config *smtp, const char *from)
 {
 	const char *plan = json_string_value(json_object_get(alert, "plan"));
-	char subject[DR_NAME_MAX + 64], *text = NULL, *msg = NULL, id[MAIL_MSGID_SIZE];
+	char subject[WARD_DR_NAME_MAX + 64], *text = NULL, *msg = NULL, id[MAIL_MSGID_SIZE];
 	size_t len = 0;
 	snprintf(subject, sizeof(subject), "Recovery plan %s missed its RPO", plan);
 	if (asprintf(&text,
@@ -98,7 +98,7 @@ int dr_alert_send(struct store *s, const json_t *alerts, const struct smtp_confi
 		}
 		sent += ok;
 		failed += (int)json_array_size(errors);
-		char object[DR_NAME_MAX + 16];
+		char object[WARD_DR_NAME_MAX + 16];
 		snprintf(object, sizeof(object), "dr-plan:%s", json_string_value(json_object_get(alert, "plan")));
 		r = actlog_appendf(s, "scheduler", "dr.alert", object, "{s:s, s:o, s:i, s:o, s:o}", "about", "rpo",
 				   "to", to, "sent", ok, "errors", errors, "unsent", json_string_or_null(why));

@@ -141,11 +141,12 @@ int dr_api_snapshots(struct http_req *req)
 
 static int runs(struct http_req *req, const char *kind)
 {
-	int64_t id, limit = DR_RUNS_DEFAULT;
+	int64_t id, limit = WARD_DR_RUNS_DEFAULT;
 	json_t *list;
 	int r;
 	STORE_OR_FAIL(s);
-	if ((r = route_plan(req, s, NULL, &id)) < 0 || (r = http_query_int(req, "limit", 1, DR_RUNS_MAX, &limit)) < 0 ||
+	if ((r = route_plan(req, s, NULL, &id)) < 0 ||
+	    (r = http_query_int(req, "limit", 1, WARD_DR_RUNS_MAX, &limit)) < 0 ||
 	    (r = dr_runs(s, id, kind, (int)limit, &list)) < 0)
 		return r;
 	return http_reply_json(req, 200, json_pack("{s:o}", "runs", list));

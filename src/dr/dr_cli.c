@@ -501,7 +501,7 @@ int cmd_dr_runs(struct cli *cli, int argc, char **argv)
 	static const char *const headers[] = {"RUN",	  "KIND", "STATUS", "STARTED", "SECONDS",
 					      "SNAPSHOT", "BY",	  "ERROR",  NULL};
 	const char *kind = NULL;
-	int64_t limit = DR_RUNS_DEFAULT, id;
+	int64_t limit = WARD_DR_RUNS_DEFAULT, id;
 	struct store *s;
 	json_t *runs, *run;
 	size_t i;
@@ -510,8 +510,8 @@ int cmd_dr_runs(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'k': kind = optarg; break;
 		case 'l':
-			if (parse_int64(optarg, 1, DR_RUNS_MAX, &limit) < 0)
-				return cli_usage_error(cli, "--limit must be between 1 and %d", DR_RUNS_MAX);
+			if (parse_int64(optarg, 1, WARD_DR_RUNS_MAX, &limit) < 0)
+				return cli_usage_error(cli, "--limit must be between 1 and %d", WARD_DR_RUNS_MAX);
 			break;
 		case 'h': return cli_help(cli);
 		default: return EXIT_USAGE;

@@ -200,7 +200,7 @@ struct outcome {
 	int64_t snapshot_time;
 	double seconds;
 	json_t *details;
-	char error[DR_ERROR_MAX];
+	char error[WARD_DR_ERROR_MAX];
 };
 
 static void fail(struct outcome *o, int r, const char *what)
@@ -257,7 +257,7 @@ static void run_backup(const json_t *p, const char *work_dir, struct outcome *o)
 	struct backup_summary sum;
 	struct repo *repo = NULL;
 	json_t *report = NULL, *snap = NULL, *v;
-	char dumpdir[PATH_MAX], tag[DR_NAME_MAX + 8];
+	char dumpdir[PATH_MAX], tag[WARD_DR_NAME_MAX + 8];
 	bool created;
 	size_t i;
 	int r;
@@ -420,7 +420,7 @@ int dr_snapshots(struct store *s, int64_t plan_id, json_t **ret)
 		json_t *runs = json_array(), *run;
 		size_t i;
 		if (!(rev = json_array()) || !runs ||
-		    (r = dr_store_runs(s, plan_id, "backup", DR_RUNS_MAX, runs)) < 0) {
+		    (r = dr_store_runs(s, plan_id, "backup", WARD_DR_RUNS_MAX, runs)) < 0) {
 			json_decref(runs);
 			json_decref(rev);
 			json_decref(p);
@@ -469,20 +469,22 @@ static int spec_check(enum dr_kind kind, const json_t *spec)
 	static const char *const strs[] = {"name", "repo", "password_file"};
 	for (int i = 0; i < 3; i++) {
 		const char *v = json_string_value(json_object_get(spec, strs[i]));
-		if (!v || !*v || strlen(v) > DR_PATH_MAX)
+		if (!v || !*v || strlen(v) > WARD_DR_PATH_MAX)
 			return err_set(-EINVAL, "the job's '%s' is missing or too long", strs[i]);
 	}
 	for (int i = 0; i < 3; i++) {
 		const json_t *a = json_object_get(spec, lists[i]), *e;
 		size_t k;
-		if (a && (!json_is_array(a) || json_array_size(a) > DR_PATHS_MAX))
-			return err_set(-EINVAL, "the job's '%s' is not a list of at most %d", lists[i], DR_PATHS_MAX);
+		if (a && (!json_is_array(a) || json_array_size(a) > WARD_DR_PATHS_MAX))
+			return err_set(-EINVAL, "the job's '%s' is not a list of at most %d", lists[i],
+				       WARD_DR_PATHS_MAX);
 		json_array_foreach(
-		    a, k, e) if (!json_is_string(e) ||
-				 strlen(json_string_value(e)) >
-				     DR_PATH_MAX) return err_set(-EINVAL,
-								 "the job's '%s' holds something other than a path",
-								 lists[i]);
+		    a, k,
+		    e) if (!json_is_string(e) ||
+			   strlen(json_string_value(e)) >
+			       WARD_DR_PATH_MAX) return err_set(-EINVAL,
+								"the job's '%s' holds something other than a path",
+								lists[i]);
 	}
 	if (json_object_get(spec, "retention") && !json_is_object(json_object_get(spec, "retention")))
 		return err_set(-EINVAL, "the job's 'retention' is not an object");
@@ -543,7 +545,7 @@ static int record(struct store *s, const json_t *run, const json_t *out)
 	const json_t *det = json_object_get(out, "details");
 	int64_t id = json_integer_value(json_object_get(run, "id"));
 	bool backup = kind && strcmp(kind, "backup") == 0;
-	char err[DR_ERROR_MAX], object[DR_NAME_MAX + 16];
+	char err[WARD_DR_ERROR_MAX], object[WARD_DR_NAME_MAX + 16];
 	double seconds = json_number_value(json_object_get(out, "seconds"));
 	if (!status ||
 	    !(backup ? strcmp(status, "ok") == 0 : strcmp(status, "passed") == 0 || strcmp(status, "slow") == 0)) {
@@ -693,7 +695,7 @@ int dr_job_result(struct store *s, int64_t job_id, const char *status, const jso
 	if (json_is_object(result) && json_is_string(json_object_get(result, "status"))) {
 		out = json_incref((json_t *)result);
 	} else {
-		char msg[DR_ERROR_MAX];
+		char msg[WARD_DR_ERROR_MAX];
 		snprintf(msg, sizeof(msg), "the host's agent did not run it (%s)%s%.900s", status ? status : "?",
 			 output && *output ? ": " : "", output ? output : "");
 		out = json_pack("{s:s, s:f, s:{}, s:s}", "status", "failed", "seconds", 0.0, "details", "error", msg);
@@ -706,7 +708,7 @@ int dr_job_result(struct store *s, int64_t job_id, const char *status, const jso
 	return r;
 }
 
-/* Gives up on host runs with no result after DR_REMOTE_TIMEOUT. */
+/* Gives up on host runs with no result after WARD_DR_REMOTE_TIMEOUT. */
 int dr_reap(struct store *s, int64_t now)
 {
 	json_t *running = json_array(), *run;
@@ -719,11 +721,11 @@ int dr_reap(struct store *s, int64_t now)
 	json_array_foreach(running, i, run)
 	{
 		if (!json_is_integer(json_object_get(run, "job")) ||
-		    now - json_integer_value(json_object_get(run, "started")) < DR_REMOTE_TIMEOUT)
+		    now - json_integer_value(json_object_get(run, "started")) < WARD_DR_REMOTE_TIMEOUT)
 			continue;
 		char msg[256];
 		snprintf(msg, sizeof(msg), "no result from the host within %d hours (job %lld): is its agent running?",
-			 DR_REMOTE_TIMEOUT / 3600, (long long)json_integer_value(json_object_get(run, "job")));
+			 WARD_DR_REMOTE_TIMEOUT / 3600, (long long)json_integer_value(json_object_get(run, "job")));
 		json_t *out =
 		    json_pack("{s:s, s:f, s:{}, s:s}", "status", "failed", "seconds", 0.0, "details", "error", msg);
 		r = out ? record(s, run, out) : -ENOMEM;
@@ -794,10 +796,10 @@ int dr_run_start(struct store *s, const char *actor, int64_t plan_id, enum dr_ki
 	}
 	json_decref(p);
 	pthread_mutex_lock(&workers.mu);
-	if (workers.active >= DR_RUNNERS_MAX) {
+	if (workers.active >= WARD_DR_RUNNERS_MAX) {
 		pthread_mutex_unlock(&workers.mu);
 		return err_set(-EAGAIN, "%d backups or drills are running already; try again when one ends",
-			       DR_RUNNERS_MAX);
+			       WARD_DR_RUNNERS_MAX);
 	}
 	workers.active++;
 	pthread_mutex_unlock(&workers.mu);
@@ -860,7 +862,7 @@ int dr_recover(struct store *s)
 	{
 		pid_t pid = (pid_t)json_integer_value(json_object_get(run, "pid"));
 		int64_t id = json_integer_value(json_object_get(run, "id"));
-		char msg[128], object[DR_NAME_MAX + 16];
+		char msg[128], object[WARD_DR_NAME_MAX + 16];
 		if (json_is_integer(json_object_get(run, "job")))
 			continue; /* on a host: its agent answers, or dr_reap gives up */
 		if (pid == getpid() || (pid > 0 && kill(pid, 0) == 0) || (pid > 0 && errno == EPERM))

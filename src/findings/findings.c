@@ -25,8 +25,8 @@ static int text_ok(const char *what, const char *v)
 {
 	if (!v || !*v)
 		return err_set(-EINVAL, "a finding needs a %s", what);
-	if (strlen(v) > FINDINGS_TEXT_MAX)
-		return err_set(-EINVAL, "a finding's %s is longer than %d bytes", what, FINDINGS_TEXT_MAX);
+	if (strlen(v) > WARD_FINDINGS_TEXT_MAX)
+		return err_set(-EINVAL, "a finding's %s is longer than %d bytes", what, WARD_FINDINGS_TEXT_MAX);
 	return 0;
 }
 
@@ -69,7 +69,7 @@ int findings_close(struct store *s, const char *actor, const char *source, const
 	if ((r = store_tx_begin(s)) < 0)
 		return r;
 	if ((r = findings_store_open_id(s, source, key, &id)) == 0 && id) {
-		char object[FINDINGS_TEXT_MAX + 16];
+		char object[WARD_FINDINGS_TEXT_MAX + 16];
 		snprintf(object, sizeof(object), "finding:%lld", (long long)id);
 		if ((r = findings_store_close(s, id, now)) == 0)
 			r = actlog_appendf(s, actor, "finding.close", object, "{s:s, s:s, s:s}", "source", source,
@@ -85,8 +85,8 @@ int findings_list(struct store *s, bool open_only, const char *source, int limit
 	json_t *out = json_array();
 	if (!out)
 		return -ENOMEM;
-	if (limit < 1 || limit > FINDINGS_PAGE_MAX)
-		limit = FINDINGS_PAGE_DEFAULT;
+	if (limit < 1 || limit > WARD_FINDINGS_PAGE_MAX)
+		limit = WARD_FINDINGS_PAGE_DEFAULT;
 	int r = findings_store_list(s, open_only, source, limit, out);
 	if (r < 0) {
 		json_decref(out);

@@ -13,11 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "core/store.h"
-
-#define FINDINGS_TEXT_MAX 1024	  /* bytes of a key, subject or message */
-#define FINDINGS_PAGE_DEFAULT 100 /* findings in a listing */
-#define FINDINGS_PAGE_MAX 500
 
 /* Opens the finding (source, key), or refreshes it when open. severity is "low",
  * "medium", "high" or "critical". *ret_new (may be NULL) tells whether it was opened

@@ -28,7 +28,7 @@ int cmd_finding_list(struct cli *cli, int argc, char **argv)
 	}
 	if ((r = cli_positionals(cli, argc, argv, 0)) || (r = cli_store(cli, &s)))
 		return r;
-	if ((r = findings_list(s, !all, source, FINDINGS_PAGE_MAX, &list)) < 0)
+	if ((r = findings_list(s, !all, source, WARD_FINDINGS_PAGE_MAX, &list)) < 0)
 		return cli_fail(r);
 	if (cli->json) {
 		cli_print_json(list);
