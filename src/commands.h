@@ -103,6 +103,17 @@ int cmd_vercmp(struct cli *cli, int argc, char **argv);
 int cmd_upgrades(struct cli *cli, int argc, char **argv);
 int cmd_needrestart(struct cli *cli, int argc, char **argv);
 
+/* dr/dr_cli.c */
+int cmd_dr_plan(struct cli *cli, int argc, char **argv);
+int cmd_dr_backup(struct cli *cli, int argc, char **argv);
+int cmd_dr_drill(struct cli *cli, int argc, char **argv);
+int cmd_dr_status(struct cli *cli, int argc, char **argv);
+int cmd_dr_runs(struct cli *cli, int argc, char **argv);
+int cmd_dr_check(struct cli *cli, int argc, char **argv);
+
+/* findings/findings_cli.c */
+int cmd_finding_list(struct cli *cli, int argc, char **argv);
+
 /* actlog/actlog_cli.c */
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);

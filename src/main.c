@@ -157,6 +157,26 @@ static const struct cli_cmd commands[] = {
 	 "apt-get upgrade keeps back; no apt run."},
 	{"needrestart", NULL, cmd_needrestart, "[--root DIR]",
 	 "Whether this machine needs a reboot, and which services still use deleted libraries."},
+	{"dr", "plan", cmd_dr_plan,
+	 "add NAME --repo R --password-file F --rpo 26h --rto 4h [--path P]... [--dump SPEC]... [--exclude P]... "
+	 "[--backup-schedule 'daily 02:00'|'every 6h'|manual] [--drill-schedule 'every 7d'] [--keep-daily N]... "
+	 "[--step TEXT]... [--owner O] [--contacts C] [--description D] | list | show PLAN | edit PLAN [options] "
+	 "[--no-paths|--no-dumps|--no-excludes|--no-steps|--no-retention] | remove PLAN",
+	 "Recovery plans: what a service needs backed up, where, its RPO and RTO, schedules, retention, restore "
+	 "steps, owner and contacts."},
+	{"dr", "backup", cmd_dr_backup, "PLAN",
+	 "Back up a plan now: dump its databases, back up its paths, apply its retention. Exit 1 when it failed."},
+	{"dr", "drill", cmd_dr_drill, "PLAN",
+	 "Restore drill now: restore the newest good backup to a scratch folder, verify every file, time it against "
+	 "the RTO. Exit 1 failed, 3 slower than the RTO."},
+	{"dr", "status", cmd_dr_status, "",
+	 "Every plan's status: green, amber or red, and why (docs/dr.md). Exit 1 when any plan is red."},
+	{"dr", "runs", cmd_dr_runs, "PLAN [--kind backup|drill] [--limit N]", "A plan's backups and drills, newest first."},
+	{"dr", "check", cmd_dr_check, "",
+	 "Raise a finding for each plan whose newest good backup is older than its RPO, close those back within it "
+	 "(the server does this every minute)."},
+	{"finding", "list", cmd_finding_list, "[--all] [--source S]",
+	 "Problems Ward found that need a person: open ones, or --all with the closed ones."},
 	{"version", NULL, cmd_version, "", "Print the version."},
 	{"help", NULL, cmd_help, "[NOUN]", "Show the commands, or one noun's commands."},
 	{NULL, NULL, NULL, NULL, NULL},

@@ -12,6 +12,7 @@ import * as machinesPage from './pages/machines.js';
 import * as helpdeskPage from './pages/helpdesk.js';
 import * as kbPage from './pages/kb.js';
 import * as trainingPage from './pages/training.js';
+import * as recoveryPage from './pages/recovery.js';
 import * as laterPage from './pages/later.js';
 import * as missingPage from './pages/missing.js';
 
@@ -29,8 +30,7 @@ const ROUTES = [
   { path: 'training', label: 'Training', page: trainingPage, sub: true, group: 'ops' },
   { path: 'security', label: 'Security', page: laterPage, group: 'ops',
     blurb: 'Network scans against a baseline, file integrity, intrusion detection, antivirus and incidents.' },
-  { path: 'backups', label: 'Backups', page: laterPage, group: 'ops',
-    blurb: 'Encrypted, deduplicated, verified backups, recovery plans and restore drills.' },
+  { path: 'backups', label: 'Backups', page: recoveryPage, role: 'support', sub: true, group: 'ops' },
   { path: 'monitoring', label: 'Monitoring', page: laterPage, group: 'ops',
     blurb: 'Availability checks of machines and services, with alerts and maintenance windows.' },
   { path: 'maintenance', label: 'Maintenance', page: laterPage, group: 'ops',

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/proc.h"
 #include "core/timeutil.h"
+#include "dr/dr.h"
 #include "inventory/inventory.h"
 #include "jobs/jobs.h"
 
@@ -37,6 +38,30 @@ struct job_run {
 	bool has_exit;
 	bool failed;
 };
+
+/* backup, drill: a recovery plan's run on this host, with the same engine calls as the
+ * server's (src/dr/dr_run.c); dumps and drill scratch folders live in the state dir. */
+static int kind_dr(struct job_run *j, enum dr_kind kind)
+{
+	json_t *out;
+	int r = dr_exec(kind, j->params, j->state_dir, &out);
+	if (r < 0)
+		return r;
+	const char *status = json_string_value(json_object_get(out, "status"));
+	j->failed = !status || strcmp(status, "failed") == 0;
+	j->result = out;
+	return 0;
+}
+
+static int kind_backup(struct job_run *j)
+{
+	return kind_dr(j, DR_BACKUP);
+}
+
+static int kind_drill(struct job_run *j)
+{
+	return kind_dr(j, DR_DRILL);
+}
 
 /* inventory: report now. */
 static int kind_inventory(struct job_run *j)
@@ -210,6 +235,8 @@ static const struct {
 	{"inventory", kind_inventory},
 	{"diagnostics", kind_diagnostics},
 	{"command", kind_command},
+	{"backup", kind_backup},
+	{"drill", kind_drill},
 };
 
 /* Seen nonces with their expiry; expired ones are forgotten. */

@@ -81,4 +81,23 @@
 #define WARD_REBOOT_PROCS_MAX 100000           /* processes scanned for deleted libraries */
 #define WARD_REBOOT_MAPS_MAX (16 * 1024 * 1024) /* bytes of one /proc/PID/maps read */
 
+/* recovery plans (src/dr/, docs/dr.md) */
+#define WARD_DR_NAME_MAX 64                     /* bytes of a plan name */
+#define WARD_DR_TEXT_MAX 4096                   /* bytes of a description, owner or contacts */
+#define WARD_DR_PATH_MAX 1024                   /* bytes of a path (backed up, repository, password file) */
+#define WARD_DR_PATHS_MAX 32                    /* paths, excludes or dumps of a plan */
+#define WARD_DR_STEPS_MAX 64                    /* restore steps */
+#define WARD_DR_STEP_MAX 2048                   /* bytes of one step */
+#define WARD_DR_OBJECTIVE_MAX (366 * 86400)     /* an RPO or RTO, seconds */
+#define WARD_DR_RUNS_DEFAULT 20                 /* runs in a listing */
+#define WARD_DR_RUNS_MAX 200
+#define WARD_DR_RUNNERS_MAX 2                   /* backups and drills running at once in the server */
+#define WARD_DR_ERROR_MAX 1024                  /* bytes of a run's error kept */
+#define WARD_DR_REMOTE_TIMEOUT (24 * 3600)      /* a run on a host with no result after this has failed, seconds */
+
+/* findings (src/findings/) */
+#define WARD_FINDINGS_TEXT_MAX 1024             /* bytes of a key, subject or message */
+#define WARD_FINDINGS_PAGE_DEFAULT 100          /* findings in a listing */
+#define WARD_FINDINGS_PAGE_MAX 500
+
 #endif

@@ -71,14 +71,22 @@ int jobs_public_key(char out[65])
 
 static bool kind_known(const char *kind)
 {
-	return strcmp(kind, "inventory") == 0 || strcmp(kind, "diagnostics") == 0 || strcmp(kind, "command") == 0;
+	return strcmp(kind, "inventory") == 0 || strcmp(kind, "diagnostics") == 0 || strcmp(kind, "command") == 0 ||
+	       strcmp(kind, "backup") == 0 || strcmp(kind, "drill") == 0;
 }
 
-/* Checks params for kind; command needs {"command": non-empty string, "timeout"?: s}. */
+/* Checks params for kind; command needs {"command": non-empty string, "timeout"?: s};
+ * backup and drill a recovery plan's fields (dr_exec in src/dr/dr.h). */
 static int params_check(const char *kind, const json_t *params)
 {
 	if (!json_is_object(params))
 		return err_set(-EINVAL, "job parameters must be an object");
+	/* A recovery plan's backup or drill: the plan as src/dr built it (the agent checks
+	 * every field again before the engine sees it). */
+	if (strcmp(kind, "backup") == 0 || strcmp(kind, "drill") == 0)
+		return json_is_string(json_object_get(params, "name")) && json_is_string(json_object_get(params, "repo"))
+			   ? 0
+			   : err_set(-EINVAL, "a %s job needs the plan's name and repository", kind);
 	if (strcmp(kind, "command") != 0)
 		return json_object_size(params) ? err_set(-EINVAL, "a %s job takes no parameters", kind) : 0;
 	static const char *const fields[] = {"command", "timeout", NULL};

@@ -25,13 +25,15 @@
 /* The server's signing public key as 64 hex digits (made on first use). */
 int jobs_public_key(char out[65]);
 
-/* Queues a job: kind "inventory", "diagnostics" or "command" (params {"command":
- * "...", "timeout": s}). *ret_id is the job id. */
+/* Queues a job: kind "inventory", "diagnostics", "command" (params {"command":
+ * "...", "timeout": s}), or "backup" or "drill" (params: a recovery plan's fields, as
+ * src/dr queues them). *ret_id is the job id. */
 int jobs_queue(struct store *s, const char *actor, const struct host *h, const char *kind, const json_t *params,
 	       int64_t *ret_id);
 
 /* Called inside the transaction that stores a job's result (status "done", "failed"
- * or "refused"); a failure rolls the result back. One observer: the help desk. */
+ * or "refused"); a failure rolls the result back. One observer: the server's, which
+ * hands it to the help desk and to recovery plans (server_cli.c). */
 typedef int (*jobs_result_hook)(struct store *s, int64_t job_id, const char *status, const json_t *result,
 				const char *output);
 void jobs_on_result(jobs_result_hook fn);

@@ -20,6 +20,7 @@
 #include "core/http.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "dr/dr.h"
 #include "helpdesk/helpdesk.h"
 #include "jobs/jobs.h"
 #include "jobs/jobs_api.h"
@@ -83,8 +84,14 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 				unlink(path);
 		goto fail;
 	}
+	/* Ward's own database is backed up from the start. A failure here leaves a working
+	 * Ward: `ward serve` tries again. */
+	bool plan = false;
+	if ((r = dr_default_plan(s, actlog_local_actor(), &plan)) < 0)
+		log_warnx("cannot make the default backup plan '%s': %s", DR_DEFAULT_PLAN, err_msg(r));
 	if (cli->json) {
-		json_t *j = json_pack("{s:s, s:b, s:s}", "data", cli->data_dir, "created", 1, "admin", admin);
+		json_t *j = json_pack("{s:s, s:b, s:s, s:o}", "data", cli->data_dir, "created", 1, "admin", admin,
+				      "backup_plan", plan ? json_string(DR_DEFAULT_PLAN) : json_null());
 		if (!pwfile)
 			json_object_set_new(j, "password", json_string(password));
 		cli_print_json(j);
@@ -93,12 +100,25 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 		if (!pwfile)
 			printf("admin password: %s\n(shown once: keep it safe; change it with 'ward user passwd %s')\n",
 			       password, admin);
+		if (plan)
+			printf("backup plan '%s': Ward's database is backed up daily at 02:00 below '%s/backups'; keep a copy "
+			       "of its password file somewhere else (see 'ward dr plan show %s')\n",
+			       DR_DEFAULT_PLAN, cli->data_dir, DR_DEFAULT_PLAN);
 	}
 	sodium_memzero(password, sizeof(password));
 	return EXIT_OK;
 fail:
 	sodium_memzero(password, sizeof(password));
 	return cli_fail(r);
+}
+
+/* The one jobs observer: the help desk's approved fixes, and recovery plans' runs on
+ * enrolled hosts. */
+static int serve_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result,
+			    const char *output)
+{
+	int r = helpdesk_job_result(s, job_id, status, result, output);
+	return r < 0 ? r : dr_job_result(s, job_id, status, result, output);
 }
 
 static void serve_ready(const char *url)
@@ -148,8 +168,11 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 		if (cfg.access_log_fd < 0)
 			return cli_fail(err_set(-errno, "cannot open access log '%s': %s", access_log, strerror(errno)));
 	}
+	/* A data directory from before recovery plans gets its default plan once. */
+	if ((r = dr_default_plan(s, "system", NULL)) < 0)
+		log_warnx("cannot make the default backup plan '%s': %s", DR_DEFAULT_PLAN, err_msg(r));
 	router_setup(server_routes, accounts_api_authenticate);
-	jobs_on_result(helpdesk_job_result);
+	jobs_on_result(serve_job_result);
 	if ((r = server_sched_start()) < 0)
 		return cli_fail(r);
 	r = http_serve(&cfg, serve_ready);

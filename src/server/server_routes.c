@@ -5,6 +5,8 @@
  */
 #include "accounts/accounts_api.h"
 #include "actlog/actlog_api.h"
+#include "dr/dr_api.h"
+#include "findings/findings_api.h"
 #include "helpdesk/tickets_api.h"
 #include "hosts/hosts.h"
 #include "hosts/hosts_api.h"
@@ -93,6 +95,21 @@ const struct route server_routes[] = {
 	{"GET", "/api/v1/training/me", ROLE_EMPLOYEE, training_api_me},
 	{"GET", "/api/v1/training/assignments", ROLE_ADMIN, training_api_assignments},
 	{"POST", "/api/v1/training/notices", ROLE_ADMIN, training_api_notice},
+
+	/* disaster recovery: support staff read plans and their history, admins change and run them */
+	{"GET", "/api/v1/dr/plans", ROLE_SUPPORT, dr_api_list},
+	{"POST", "/api/v1/dr/plans", ROLE_ADMIN, dr_api_create},
+	{"GET", "/api/v1/dr/plans/{plan}", ROLE_SUPPORT, dr_api_show},
+	{"PATCH", "/api/v1/dr/plans/{plan}", ROLE_ADMIN, dr_api_update},
+	{"DELETE", "/api/v1/dr/plans/{plan}", ROLE_ADMIN, dr_api_remove},
+	{"POST", "/api/v1/dr/plans/{plan}/backup", ROLE_ADMIN, dr_api_backup},
+	{"POST", "/api/v1/dr/plans/{plan}/drill", ROLE_ADMIN, dr_api_drill},
+	{"GET", "/api/v1/dr/plans/{plan}/snapshots", ROLE_SUPPORT, dr_api_snapshots},
+	{"GET", "/api/v1/dr/plans/{plan}/runs", ROLE_SUPPORT, dr_api_runs},
+	{"GET", "/api/v1/dr/plans/{plan}/drills", ROLE_SUPPORT, dr_api_drills},
+
+	/* findings raised by any module */
+	{"GET", "/api/v1/findings", ROLE_SUPPORT, findings_api_list},
 
 	{NULL, NULL, ROLE_PUBLIC, NULL},
 };

@@ -1,30 +1,35 @@
 /*
  * server_sched.c: the server's clock: work that runs every minute whether or not
- * anyone asks (the help desk's SLA sweep; later scans, checks, backups, drills). One
- * thread with its own store connection; a failed round is logged and retried on the
- * next tick.
+ * anyone asks (the help desk's SLA sweep, recovery plans' RPO checks and their due
+ * backups and drills; later scans and checks). One thread with its own store
+ * connection; a failed round is logged and retried on the next tick. Backups and
+ * drills run in dr's worker threads, which wake this one when they end.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "core/err.h"
 #include "core/log.h"
 #include "core/store.h"
 #include "core/timeutil.h"
+#include "dr/dr.h"
 #include "helpdesk/helpdesk.h"
 #include "server/server.h"
 #include "training/training.h"
 
 #define SCHED_TICK_S 60
+#define SCHED_TICK_MAX 3600 /* WARD_SCHED_TICK at most, seconds */
 
 static struct {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
-	bool running, stop;
+	bool running, stop, woken;
+	int64_t tick; /* seconds between rounds: SCHED_TICK_S, or WARD_SCHED_TICK (tests) */
 } sched = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Hourly: training assignments from role and package rules, and reminders. */
@@ -62,6 +67,34 @@ static void sched_round(void)
 		last_hourly = time_now();
 		sched_hourly(s);
 	}
+	struct dr_sweep_result dr;
+	if ((r = dr_sweep(s, "scheduler", time_now(), true, &dr)) < 0)
+		log_warnx("scheduler: recovery plans: %s", err_msg(r));
+	if (r == 0 && dr.failed)
+		log_warnx("scheduler: recovery plans: %d due run%s could not start: %s", dr.failed, dr.failed == 1 ? "" : "s",
+			  err_msg(-EIO));
+	if (r == 0 && dr.opened)
+		log_warnx("scheduler: recovery plans: %d plan%s missed the RPO (see 'ward finding list')", dr.opened,
+			  dr.opened == 1 ? "" : "s");
+	if (r == 0 && json_array_size(dr.alerts)) {
+		/* Over the help desk's mail settings, like training reminders. */
+		struct helpdesk_mail_config mc;
+		int m = helpdesk_mail_config(s, &mc), sent = 0, unsent = 0, e;
+		if (m < 0 && m != -ENOENT)
+			log_warnx("scheduler: mail settings: %s", err_msg(m));
+		if ((e = dr_alert_send(s, dr.alerts, m == 0 ? &mc.smtp : NULL, m == 0 ? mc.from_addr : NULL, &sent,
+				       &unsent)) < 0)
+			log_warnx("scheduler: recovery plan alerts: %s", err_msg(e));
+		else if (sent || unsent)
+			log_infox("scheduler: recovery plan alerts: %d mailed, %d failed", sent, unsent);
+		if (m == 0)
+			helpdesk_mail_config_free(&mc);
+	}
+	if (r == 0)
+		json_decref(dr.alerts);
+	if (r == 0 && (dr.started || dr.opened || dr.closed))
+		log_infox("scheduler: recovery plans: %d run%s started, %d RPO finding%s opened, %d closed", dr.started,
+			  dr.started == 1 ? "" : "s", dr.opened, dr.opened == 1 ? "" : "s", dr.closed);
 	int sent = 0, failed = 0;
 	if ((r = helpdesk_mail_send(s, time_now(), &sent, &failed)) < 0)
 		log_warnx("scheduler: mail: %s", err_msg(r));
@@ -78,19 +111,40 @@ static void *sched_main(void *arg)
 		pthread_mutex_lock(&sched.lock);
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += SCHED_TICK_S;
-		while (!sched.stop && pthread_cond_timedwait(&sched.wake, &sched.lock, &until) != ETIMEDOUT)
+		until.tv_sec += sched.tick;
+		while (!sched.stop && !sched.woken && pthread_cond_timedwait(&sched.wake, &sched.lock, &until) != ETIMEDOUT)
 			;
+		sched.woken = false;
 	}
 	pthread_mutex_unlock(&sched.lock);
 	store_release();
 	return NULL;
 }
 
+/* A round now, not at the next tick: a plan changed or a backup ended. */
+static void sched_wake(void)
+{
+	pthread_mutex_lock(&sched.lock);
+	sched.woken = true;
+	pthread_cond_signal(&sched.wake);
+	pthread_mutex_unlock(&sched.lock);
+}
+
 int server_sched_start(void)
 {
 	pthread_condattr_t ca;
 	sigset_t set, old;
+	const char *tick = getenv("WARD_SCHED_TICK");
+	int64_t v;
+	struct store *s = store_get();
+	int r;
+	sched.tick = SCHED_TICK_S;
+	if (tick && *tick && parse_int64(tick, 1, SCHED_TICK_MAX, &v) == 0)
+		sched.tick = v;
+	/* Runs that a stopped server left behind are marked failed before any new one. */
+	if (s && (r = dr_recover(s)) < 0)
+		log_warnx("scheduler: recovery plans: %s", err_msg(r));
+	dr_on_change(sched_wake);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&sched.wake, &ca);
@@ -101,7 +155,7 @@ int server_sched_start(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	int r = pthread_create(&sched.thread, NULL, sched_main, NULL);
+	r = pthread_create(&sched.thread, NULL, sched_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r != 0)
 		return err_set(-r, "cannot start the scheduler thread");
@@ -118,6 +172,10 @@ void server_sched_stop(void)
 	pthread_cond_signal(&sched.wake);
 	pthread_mutex_unlock(&sched.lock);
 	pthread_join(sched.thread, NULL);
+	dr_on_change(NULL);
+	/* Backups and drills in flight finish: a half-taken backup is worth less than a
+	 * short wait, and their outcome is recorded. */
+	dr_run_wait();
 	pthread_cond_destroy(&sched.wake);
 	sched.running = false;
 }

@@ -11,7 +11,7 @@ before(async () => { env = await setup(); });
 after(async () => { await env?.teardown(); });
 
 const ALWAYS = ['Dashboard', 'Help desk', 'Knowledge base', 'Training', 'Security',
-  'Backups', 'Monitoring', 'Maintenance', 'Reports'];
+  'Monitoring', 'Maintenance', 'Reports'];
 
 for (const role of ['employee', 'support']) {
   test(`${role === 'employee' ? 'an' : 'a'} ${role} does not see Users or Activity${role === 'employee' ? ' or Machines' : ''}`, async () => {
@@ -32,6 +32,10 @@ for (const role of ['employee', 'support']) {
     const machines = nav.getByRole('link', { name: /^Machines/ });
     if (role === 'employee') assert.equal(await machines.count(), 0);
     else assert.equal(await machines.textContent(), 'Machines');
+    // Backups (the recovery plans) likewise.
+    const backups = nav.getByRole('link', { name: /^Backups/ });
+    if (role === 'employee') assert.equal(await backups.count(), 0);
+    else assert.equal(await backups.textContent(), 'Backups');
     assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Activity' }).count(), 0);
 
@@ -42,8 +46,8 @@ for (const role of ['employee', 'support']) {
 
     // Typing the address of an admin page shows why not, and asks the server nothing.
     const asked = [];
-    page.on('request', (r) => { if (/\/api\/v1\/(users|log|hosts)/.test(r.url())) asked.push(r.url()); });
-    for (const path of role === 'employee' ? ['users', 'activity', 'machines'] : ['users', 'activity']) {
+    page.on('request', (r) => { if (/\/api\/v1\/(users|log|hosts|dr)/.test(r.url())) asked.push(r.url()); });
+    for (const path of role === 'employee' ? ['users', 'activity', 'machines', 'backups'] : ['users', 'activity']) {
       await page.goto(`${env.ward.url}/#/${path}`);
       await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
       assert.equal(await page.locator('main table').count(), 0);

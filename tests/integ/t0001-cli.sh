@@ -93,7 +93,7 @@ expect_exit "name reusable after revoke" 0 "$WARD" --data "$D" token create ci -
 
 # Every change above is in the activity log, by the local actor.
 acts=$("$WARD" --data "$D" --json log list --limit 500 | jq -r '[.[].action] | unique | join(",")')
-expect_eq "actions logged" "$acts" "system.init,token.create,token.revoke,user.create,user.disable,user.enable,user.password"
+expect_eq "actions logged" "$acts" "dr.plan.create,system.init,token.create,token.revoke,user.create,user.disable,user.enable,user.password"
 expect_match "actor is local" "$("$WARD" --data "$D" --json log list --limit 1 | jq -r '.[0].actor')" '^local:'
 expect_exit "log verify" 0 "$WARD" --data "$D" log verify
 

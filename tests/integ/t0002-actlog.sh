@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The activity log's hash chain: `ward log verify` catches an edited, a deleted, an
 # inserted and a reordered entry, a truncated log and a missing head file, each made
-# behind Ward's back with the sqlite3 CLI. Also `ward log list` filters.
+# behind Ward's back with the sqlite3 CLI. Also `ward log list` filters. (`ward init`
+# writes three entries: system.init, the admin's user.create and the default backup
+# plan's dr.plan.create.)
 . "$(dirname "$0")/lib.sh"
 
 D=$(new_data base)
@@ -11,7 +13,7 @@ for u in ann ben cat dan eve; do
 done
 "$WARD" --data "$D" user disable ben >/dev/null
 expect_exit "intact log verifies" 0 "$WARD" --data "$D" log verify
-expect_match "intact log counted" "$OUT" 'intact: 8 entries'
+expect_match "intact log counted" "$OUT" 'intact: 9 entries'
 
 # copy NAME: a fresh copy of the data directory to tamper with.
 copy() { rm -rf "$TMP/$1"; cp -a "$D" "$TMP/$1"; echo "$TMP/$1"; }
@@ -58,9 +60,9 @@ expect_match "reordered entry named" "$ERR" 'entry 4 does not follow entry 3'
 
 C=$(copy insert)
 sql "$C" "INSERT INTO activity (id, at, actor, action, object, details, prev_hash, hash)
-          SELECT 9, at, 'mallory', 'user.create', 'user:mallory', '{}', hash, hash FROM activity WHERE id = 8"
+          SELECT 10, at, 'mallory', 'user.create', 'user:mallory', '{}', hash, hash FROM activity WHERE id = 9"
 expect_exit "appended entry caught" 1 "$WARD" --data "$C" log verify
-expect_match "appended entry named" "$ERR" 'entry 9 was altered'
+expect_match "appended entry named" "$ERR" 'entry 10 was altered'
 
 C=$(copy insert-mid)
 # Shift entries 4.. up by one and put a forged entry at 4, chained to entry 3.
@@ -74,7 +76,7 @@ expect_match "inserted entry named" "$ERR" 'entry 4 was altered'
 C=$(copy truncate)
 sql "$C" "DELETE FROM activity WHERE id >= 7"
 expect_exit "truncated log caught" 1 "$WARD" --data "$C" log verify
-expect_match "truncation explained" "$ERR" 'truncated: the head file records entry 8 but the log ends at 6'
+expect_match "truncation explained" "$ERR" 'truncated: the head file records entry 9 but the log ends at 6'
 
 C=$(copy truncate-all)
 sql "$C" "DELETE FROM activity"
@@ -96,12 +98,12 @@ expect_exit "still intact after a rolled-back change" 0 "$WARD" --data "$D" log 
 
 # Listing and filters.
 expect_exit "log list --json" 0 "$WARD" --data "$D" --json log list
-expect_eq "newest first" "$(printf '%s' "$OUT" | jq -c '[.[0].id, .[-1].id]')" '[8,1]'
+expect_eq "newest first" "$(printf '%s' "$OUT" | jq -c '[.[0].id, .[-1].id]')" '[9,1]'
 expect_eq "filter by action" "$("$WARD" --data "$D" --json log list --action user.disable | jq -r '.[].object')" user:ben
 expect_eq "filter by prefix" "$("$WARD" --data "$D" --json log list --action 'user.*' | jq length)" 7
 expect_eq "filter by actor" "$("$WARD" --data "$D" --json log list --actor nobody | jq length)" 0
 expect_eq "limit" "$("$WARD" --data "$D" --json log list --limit 2 | jq length)" 2
-expect_eq "since an age" "$("$WARD" --data "$D" --json log list --since 1h | jq length)" 8
+expect_eq "since an age" "$("$WARD" --data "$D" --json log list --since 1h | jq length)" 9
 expect_eq "since the future" "$("$WARD" --data "$D" --json log list --since 2999-01-01 | jq length)" 0
 expect_exit "bad since is a usage error" 2 "$WARD" --data "$D" log list --since yesterday-ish
 expect_exit "bad limit is a usage error" 2 "$WARD" --data "$D" log list --limit 0

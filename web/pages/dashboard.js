@@ -1,5 +1,6 @@
-// pages/dashboard.js — GET /api/v1/dashboard: a greeting, and for admins the user
-// counts by role and the most recent activity.
+// pages/dashboard.js — GET /api/v1/dashboard: a greeting; for support staff and admins
+// the recovery plans' colours and the open findings; for admins the user counts by role
+// and the most recent activity.
 
 import { api } from '../api.js';
 import { h, replace, messageArea, dataTable } from '../dom.js';
@@ -24,11 +25,49 @@ export async function render(container, ctx) {
   }
 
   const sections = [];
+  if (data.findings) sections.push(findingsSection(data.findings));
+  if (data.recovery) sections.push(recoverySection(data.recovery));
   if (data.users) sections.push(usersSection(data.users));
   if (data.activity) sections.push(activitySection(data.activity));
   if (!data.users && !data.activity) sections.push(welcomeSection(data.user || ctx.user));
   sections.push(h('p', { class: 'muted small version' }, `Ward ${data.version || ''}`.trim()));
   replace(body, sections);
+}
+
+function findingsSection(findings) {
+  const recent = Array.isArray(findings.recent) ? findings.recent : [];
+  const columns = [
+    { label: 'Opened', cell: (f) => timeNode(f.opened_at), class: 'nowrap' },
+    { label: 'Severity', cell: (f) => h('span', { class: `badge badge-severity badge-severity-${f.severity}` }, f.severity) },
+    { label: 'Subject', class: 'wrap', cell: (f) => f.subject },
+    { label: 'Finding', class: 'wrap', cell: (f) => f.message },
+  ];
+  return h('section', { class: 'card', 'aria-labelledby': 'dash-findings' },
+    h('div', { class: 'card-head' }, h('h2', { id: 'dash-findings' }, 'Open findings'),
+      h('span', { class: 'count muted' }, `${findings.open ?? recent.length} open`)),
+    recent.length
+      ? dataTable('Open findings', columns, recent)
+      : h('p', { class: 'empty' }, 'Nothing needs looking at.'));
+}
+
+function recoverySection(rec) {
+  const stat = (label, value, extra) => h('li', { class: 'stat' + (extra ? ' ' + extra : '') },
+    h('span', { class: 'stat-value' }, String(value ?? 0)),
+    h('span', { class: 'stat-label' }, label));
+  const attention = Array.isArray(rec.attention) ? rec.attention : [];
+  return h('section', { class: 'card', 'aria-labelledby': 'dash-recovery' },
+    h('div', { class: 'card-head' },
+      h('h2', { id: 'dash-recovery' }, 'Recovery plans'),
+      h('a', { href: '#/backups' }, 'All plans')),
+    h('ul', { class: 'stats', 'aria-label': 'Recovery plan status' },
+      stat('Plans', rec.plans, 'stat-total'),
+      stat('Green', rec.green),
+      stat('Amber', rec.amber, rec.amber ? 'stat-warn' : ''),
+      stat('Red', rec.red, rec.red ? 'stat-warn' : '')),
+    attention.length
+      ? h('ul', { class: 'dr-reasons' }, attention.map((p) => h('li', null,
+        h('a', { href: '#/backups/' + encodeURIComponent(p.name) }, p.name), ` (${p.color}): ${p.reason || ''}`)))
+      : null);
 }
 
 function usersSection(users) {
