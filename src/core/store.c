@@ -451,7 +451,8 @@ static void batch_fail(struct batch_req *list, int r)
 }
 
 /* Runs the queued changes in list in one transaction on s and commits, leaving the
- * sync to the caller: *ret_seq is the commit to wait for (0: nothing to wait for). */
+ * sync (and the checkpoint) to the caller: *ret_seq is the commit to wait for (0:
+ * nothing to wait for). */
 static int batch_run(struct store *s, struct batch_req *list, uint64_t *ret_seq)
 {
 	*ret_seq = 0;
@@ -470,7 +471,6 @@ static int batch_run(struct store *s, struct batch_req *list, uint64_t *ret_seq)
 	}
 	*ret_seq = s->unsynced;
 	s->unsynced = 0;
-	store_checkpoint(s);
 	return 0;
 }
 
@@ -524,11 +524,17 @@ int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
 		if (!batch_conn && store_connect(false, &batch_conn) == 0)
 			atexit(batch_conn_close);
 		uint64_t seq = 0;
-		int r = batch_run(batch_conn ? batch_conn : s, list, &seq);
+		struct store *conn = batch_conn ? batch_conn : s;
+		int r = batch_run(conn, list, &seq), wal_pages = conn->wal_pages;
+		conn->wal_pages = 0;
 		pthread_mutex_lock(&batch_lock);
 		batch_leading = false;
 		pthread_cond_broadcast(&batch_cond);
 		pthread_mutex_unlock(&batch_lock);
+		/* A long WAL is checkpointed on this thread's own connection, after the lead is
+		 * handed on: a checkpoint syncs the database file, which may take a while. */
+		if (wal_pages >= WARD_DB_CHECKPOINT_PAGES)
+			sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		/* The sync is by name: the batch connection is the next leader's now. */
 		if (r == 0 && seq && (r = sync_upto(NULL, seq)) < 0)
 			batch_fail(list, r);
