@@ -74,7 +74,7 @@ struct repo_blob_location {
 
 /* Creates a repository at path (a new or empty directory): the folders, a random master
  * key wrapped by password in keys/, and config. The argon2id cost is opslimit 3 and
- * 256 MiB unless WARD_BACKUP_KDF="OPS:MEMBYTES" says otherwise (tests use "1:8192").
+ * 64 MiB unless WARD_BACKUP_KDF="OPS:MEMBYTES" says otherwise (tests use "1:8192").
  * -EEXIST when path holds a repository or other files. On success *ret is open. */
 int repo_init(const char *path, const char *password, struct repo **ret);
 
