@@ -476,6 +476,38 @@ int tree_decode(const char *text, size_t len, struct tree *ret)
 
 /* --- restoring metadata --- */
 
+/* Floor division, so times before 1970 keep 0 <= tv_nsec < 10^9. */
+static void node_times(const struct node *n, struct timespec ts[2])
+{
+	int64_t t2[2] = {n->atime_ns, n->mtime_ns};
+	for (int i = 0; i < 2; i++) {
+		int64_t sec = t2[i] / 1000000000, ns = t2[i] % 1000000000;
+		if (ns < 0) {
+			sec--;
+			ns += 1000000000;
+		}
+		ts[i] = (struct timespec){.tv_sec = sec, .tv_nsec = ns};
+	}
+}
+
+int node_apply_fd(int fd, const char *path, const struct node *n, bool as_root)
+{
+	struct timespec ts[2];
+	if (as_root && fchown(fd, n->uid, n->gid) < 0)
+		return err_set(-errno, "cannot set the owner of '%s': %s", path, strerror(errno));
+	if (fchmod(fd, n->mode) < 0)
+		return err_set(-errno, "cannot set the mode of '%s': %s", path, strerror(errno));
+	for (size_t i = 0; i < n->nxattrs; i++)
+		if (fsetxattr(fd, n->xattrs[i].name, n->xattrs[i].value, n->xattrs[i].len, 0) < 0 &&
+		    !(errno == EPERM && !as_root) && errno != ENOTSUP)
+			return err_set(-errno, "cannot set attribute '%s' on '%s': %s", n->xattrs[i].name, path,
+				       strerror(errno));
+	node_times(n, ts);
+	if (futimens(fd, ts) < 0)
+		return err_set(-errno, "cannot set the times of '%s': %s", path, strerror(errno));
+	return 0;
+}
+
 int node_apply(int dirfd, const char *name, const struct node *n, bool as_root)
 {
 	char proc[64 + 4096];
@@ -497,16 +529,7 @@ int node_apply(int dirfd, const char *name, const struct node *n, bool as_root)
 				    strerror(errno));
 	}
 	struct timespec ts[2];
-	int64_t t2[2] = {n->atime_ns, n->mtime_ns};
-	for (int i = 0; i < 2; i++) {
-		/* Floor division, so times before 1970 keep 0 <= tv_nsec < 10^9. */
-		int64_t sec = t2[i] / 1000000000, ns = t2[i] % 1000000000;
-		if (ns < 0) {
-			sec--;
-			ns += 1000000000;
-		}
-		ts[i] = (struct timespec){.tv_sec = sec, .tv_nsec = ns};
-	}
+	node_times(n, ts);
 	if (r == 0 && utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		r = err_set(-errno, "cannot set the times of '%s': %s", name, strerror(errno));
 	return r;

@@ -77,6 +77,9 @@ int tree_decode(const char *text, size_t len, struct tree *ret);
  * as a non-root user are ignored; other failures are returned. */
 int node_apply(int dirfd, const char *name, const struct node *n, bool as_root);
 
+/* node_apply on a regular file open as fd (path for messages): no path lookups. */
+int node_apply_fd(int fd, const char *path, const struct node *n, bool as_root);
+
 const char *node_type_name(enum node_type t);
 
 #endif
