@@ -31,7 +31,8 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 
-#define QUEUE_MAX 256 /* files waiting for a worker */
+#define QUEUE_MAX 256		     /* files waiting for a worker */
+#define SPARE_MAX (4 * 1024 * 1024) /* chunk copies up to this size are reused */
 
 struct ctx {
 	struct repo *r;
@@ -48,6 +49,7 @@ struct ctx {
 		blobs_new, bytes_stored, errors;
 	atomic_int fatal; /* the first error that must stop the backup */
 	struct repo_pack_writer *trees; /* the walking thread's writer, for trees */
+	struct repo_reader *rd;		/* the walking thread's, for the parent snapshot's trees */
 	atomic_uint_fast64_t scan_bytes;  /* the progress line's estimate of the total to read */
 	atomic_bool scan_done;
 	bool progress;
@@ -68,6 +70,7 @@ struct worker {
 	uint8_t *buf;
 	size_t cap;
 	struct chunker ch;
+	struct chunk_job *spare; /* chunk jobs done with, buffers and all: no malloc per chunk */
 };
 
 /* A file for a worker to read (a normal job). */
@@ -82,11 +85,12 @@ struct file_job {
  * reads the file owns it: the job only fills id and e. */
 struct chunk_job {
 	struct workq_job job;
-	struct chunk_job *next; /* the file's chunks, in order */
-	uint8_t *data;		/* a copy, freed once stored */
-	size_t len;
+	struct chunk_job *next; /* the file's chunks in flight, in order; or the free ones */
+	uint8_t *data;		/* a copy of the chunk; kept for the next one */
+	size_t len, cap;
 	uint8_t id[REPO_ID_LEN];
 	int e;
+	atomic_bool done; /* id and e are set */
 };
 
 /* Stores one chunk through wk's pack writer. */
@@ -110,8 +114,7 @@ static void chunk_run(struct workq_job *job, void *worker)
 	struct chunk_job *cj = (struct chunk_job *)job;
 	struct worker *wk = worker;
 	cj->e = atomic_load(&wk->c->fatal) ? -ECANCELED : chunk_store(wk, cj->data, cj->len, cj->id);
-	free(cj->data);
-	cj->data = NULL;
+	atomic_store_explicit(&cj->done, true, memory_order_release);
 }
 
 static int add_content(struct node *n, const uint8_t id[REPO_ID_LEN], size_t *cap)
@@ -128,10 +131,32 @@ static int add_content(struct node *n, const uint8_t id[REPO_ID_LEN], size_t *ca
 	return 0;
 }
 
+/* Takes the finished chunks at the head of the in-flight list into n's content list,
+ * in order, and keeps their jobs as spares; with all, waits for every one first. */
+static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chunk_job ***tail, struct node *n,
+			  size_t *cap, int e)
+{
+	struct chunk_job *cj;
+	while ((cj = *head) && atomic_load_explicit(&cj->done, memory_order_acquire)) {
+		if (e == 0 && (e = cj->e) == 0)
+			e = add_content(n, cj->id, cap);
+		if (!(*head = cj->next))
+			*tail = head;
+		if (cj->cap > SPARE_MAX) { /* a rare large chunk: not kept in memory */
+			free(cj->data);
+			cj->data = NULL;
+			cj->cap = 0;
+		}
+		cj->next = wk->spare;
+		wk->spare = cj;
+	}
+	return e;
+}
+
 /*
  * Reads, chunks and stores one file into its node's content list. A file of one
  * chunk is stored here; the chunks of a longer one go to every worker as urgent jobs
- * (a copy each, at most nthreads + 1 in flight), so a large file does not keep one
+ * (a copy each, at most nthreads in flight), so a large file does not keep one
  * core busy while the others wait. This worker runs them too when it is ahead.
  */
 static int file_store(struct worker *wk, const char *path, struct node *n)
@@ -198,28 +223,42 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 			off += cut;
 			continue;
 		}
-		struct chunk_job *cj = calloc(1, sizeof(*cj));
-		if (!cj || !(cj->data = malloc(cut))) {
-			free(cj);
+		struct chunk_job *cj = wk->spare;
+		if (cj)
+			wk->spare = cj->next;
+		else if (!(cj = calloc(1, sizeof(*cj)))) {
 			e = -ENOMEM;
 			break;
+		}
+		if (cj->cap < cut) {
+			/* Spare copies have room for SPARE_MAX, so they grow once. */
+			size_t want = cut > SPARE_MAX ? cut : SPARE_MAX;
+			free(cj->data);
+			cj->cap = 0;
+			if (!(cj->data = malloc(want))) {
+				cj->next = wk->spare;
+				wk->spare = cj;
+				e = -ENOMEM;
+				break;
+			}
+			cj->cap = want;
 		}
 		memcpy(cj->data, wk->buf + off, cut);
 		cj->len = cut;
 		cj->job.fn = chunk_run;
+		cj->next = NULL;
+		atomic_store(&cj->done, false);
 		*last = cj;
 		last = &cj->next;
-		workq_wait(&c->q, &g, (size_t)c->nthreads, wk);
 		workq_submit_urgent(&c->q, &cj->job, &g);
 		off += cut;
+		workq_wait(&c->q, &g, (size_t)c->nthreads - 1, wk);
+		e = chunks_collect(wk, &first, &last, n, &cap, e);
+		if (e < 0)
+			break;
 	}
 	workq_wait(&c->q, &g, 0, wk);
-	for (struct chunk_job *cj = first, *next; cj; cj = next) {
-		next = cj->next;
-		if (e == 0 && (e = cj->e) == 0)
-			e = add_content(n, cj->id, &cap);
-		free(cj);
-	}
+	e = chunks_collect(wk, &first, &last, n, &cap, e);
 	struct stat st;
 	if (e == 0 && fstat(fd, &st) == 0 &&
 	    ((uint64_t)st.st_size != total ||
@@ -295,18 +334,22 @@ static const struct node *parent_node(const struct tree *pt, const char *name)
 /* The parent snapshot's subtree of a directory node, or an empty tree. */
 static void parent_subtree(struct ctx *c, const struct node *old, struct tree *ret)
 {
-	uint8_t *text = NULL;
+	const uint8_t *text = NULL;
 	size_t len = 0;
 	memset(ret, 0, sizeof(*ret));
-	if (!old || old->type != NODE_DIR)
+	if (!old || old->type != NODE_DIR || !c->rd)
 		return;
-	if (repo_blob_read(c->r, REPO_BLOB_TREE, old->subtree, &text, &len) == 0)
-		tree_decode((const char *)text, len, ret);
-	free(text);
+	if (repo_reader_read(c->rd, REPO_BLOB_TREE, old->subtree, &text, &len) == 0 &&
+	    tree_decode((const char *)text, len, ret) == 0)
+		ret->id = old->subtree;
 }
 
-/* Saves t as a tree blob; its id into id. Drops the nodes marked in dropped. */
-static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, uint8_t id[REPO_ID_LEN])
+/* Saves t as a tree blob; its id into id. Drops the nodes marked in dropped. When t
+ * equals the parent snapshot's tree pt (nothing in the directory changed, the usual
+ * case) it would encode the same: pt's id is taken without encoding, hashing or
+ * sealing it again. */
+static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, const struct tree *pt,
+		      uint8_t id[REPO_ID_LEN])
 {
 	size_t k = 0;
 	for (size_t i = 0; i < t->n; i++) {
@@ -316,6 +359,10 @@ static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, uint8_
 			t->nodes[k++] = t->nodes[i];
 	}
 	t->n = k;
+	if (pt && pt->id && tree_equal(t, pt)) {
+		memcpy(id, pt->id, REPO_ID_LEN);
+		return 0;
+	}
 	char *text = NULL;
 	size_t len = 0;
 	bool fresh = false;
@@ -363,7 +410,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 		if (excluded(c, sub, de->d_name))
 			continue;
 		struct node n = {0};
-		int se = node_stat(dirfd, de->d_name, sub, &n);
+		int se = node_stat_since(dirfd, de->d_name, sub, parent_node(pt, de->d_name), &n);
 		if (se == 0 && !(n.name = strdup(de->d_name)))
 			se = -ENOMEM;
 		if (se == -ENOMEM) {
@@ -420,7 +467,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 		struct tree empty = {0};
 		if (c->o->one_file_system && n->device != root_dev) {
 			/* Another file system: its mount point, empty. */
-			e = tree_store(c, &empty, NULL, n->subtree);
+			e = tree_store(c, &empty, NULL, NULL, n->subtree);
 			continue;
 		}
 		int sfd = openat(dirfd, n->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -444,7 +491,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 	if (e == 0 && atomic_load(&c->fatal))
 		e = atomic_load(&c->fatal);
 	if (e == 0)
-		e = tree_store(c, &t, dropped, self->subtree);
+		e = tree_store(c, &t, dropped, pt, self->subtree);
 	free(dropped);
 	tree_free(&t);
 	return e;
@@ -521,7 +568,7 @@ static int vdir_children(struct ctx *c, struct vdir *v, const char *path, const 
 	}
 	tree_sort(&t);
 	if (e == 0)
-		e = tree_store(c, &t, NULL, id);
+		e = tree_store(c, &t, NULL, pt, id);
 	tree_free(&t);
 	return e;
 }
@@ -694,6 +741,7 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 	char host[256] = "", abs[PATH_MAX], pid[REPO_HEX_LEN] = "";
 	struct node rootnode = {0};
 	struct tree pt = {0};
+	uint8_t pt_id[REPO_ID_LEN];
 	pthread_t prog;
 	bool prog_started = false;
 	int e = 0;
@@ -722,14 +770,15 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 	if ((e = find_parent(r, o, host, paths, &parent)) < 0)
 		goto out;
 	if (parent) {
-		uint8_t tid[REPO_ID_LEN];
-		uint8_t *text = NULL;
+		const uint8_t *text = NULL;
 		size_t len = 0;
 		snprintf(pid, sizeof(pid), "%s", json_string_value(json_object_get(parent, "id")) ?: "");
-		if (repo_id_parse(json_string_value(json_object_get(parent, "tree")), tid) == 0 &&
-		    repo_blob_read(r, REPO_BLOB_TREE, tid, &text, &len) == 0)
-			tree_decode((const char *)text, len, &pt);
-		free(text);
+		if (repo_id_parse(json_string_value(json_object_get(parent, "tree")), pt_id) == 0 &&
+		    (e = repo_reader_new(r, &c.rd)) == 0 && repo_reader_read(c.rd, REPO_BLOB_TREE, pt_id, &text, &len) == 0 &&
+		    tree_decode((const char *)text, len, &pt) == 0)
+			pt.id = pt_id;
+		if (e < 0)
+			goto out;
 	}
 	c.nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (c.nthreads < 1)
@@ -835,9 +884,15 @@ out:
 			repo_pack_writer_free(workers[i].w);
 		free(workers[i].buf);
 		chunker_release(&workers[i].ch);
+		for (struct chunk_job *cj = workers[i].spare, *next; cj; cj = next) {
+			next = cj->next;
+			free(cj->data);
+			free(cj);
+		}
 	}
 	if (c.trees)
 		repo_pack_writer_free(c.trees);
+	repo_reader_free(c.rd);
 	free(workers);
 	vdir_free(&root);
 	tree_free(&pt);
