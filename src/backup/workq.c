@@ -32,9 +32,9 @@ static void run(struct workq *q, struct workq_job *j, void *worker)
 	struct workq_group *g = j->group;
 	j->fn(j, worker); /* j is gone */
 	pthread_mutex_lock(&q->mu);
-	if (g)
-		g->pending--;
-	pthread_cond_broadcast(&q->done);
+	/* Only a waiter whose mark is reached is woken: not the walker at every file. */
+	if (g && --g->pending <= g->wake_at && g->waiting)
+		pthread_cond_broadcast(&q->done);
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -118,7 +118,8 @@ void workq_submit_urgent(struct workq *q, struct workq_job *j, struct workq_grou
 		q->uhead = j;
 	q->utail = j;
 	pthread_cond_signal(&q->have);
-	pthread_cond_broadcast(&q->done); /* a waiting worker may take it */
+	if (q->helpers > 0)
+		pthread_cond_broadcast(&q->done); /* a waiting worker may take it */
 	pthread_mutex_unlock(&q->mu);
 }
 
@@ -128,7 +129,12 @@ void workq_wait(struct workq *q, struct workq_group *g, size_t most, void *worke
 	while (g->pending > most) {
 		struct workq_job *j = worker ? take(q, false) : NULL;
 		if (!j) {
+			g->waiting = true;
+			g->wake_at = most;
+			q->helpers += worker != NULL;
 			pthread_cond_wait(&q->done, &q->mu);
+			q->helpers -= worker != NULL;
+			g->waiting = false;
 			continue;
 		}
 		pthread_mutex_unlock(&q->mu);

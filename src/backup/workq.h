@@ -25,19 +25,22 @@ struct workq_job {
 	struct workq_job *next;
 };
 
-/* Jobs handed out and not yet done. Guarded by its queue's mutex. */
+/* Jobs handed out and not yet done. Guarded by its queue's mutex; zero it to start. */
 struct workq_group {
 	size_t pending;
+	size_t wake_at; /* a waiter wants to know when pending is down to this */
+	bool waiting;
 };
 
 struct workq {
 	pthread_mutex_t mu;
 	pthread_cond_t have;  /* a job was queued, or stop */
 	pthread_cond_t space; /* a normal job was taken */
-	pthread_cond_t done;  /* a job finished, or an urgent one was queued: group waiters */
+	pthread_cond_t done;  /* a waiter's group is down to its mark, or an urgent job came */
 	struct workq_job *head, *tail;	 /* normal jobs, bounded by max */
 	struct workq_job *uhead, *utail; /* urgent jobs */
 	size_t queued, max;
+	int helpers; /* waiters that run urgent jobs */
 	bool stop;
 	pthread_t *threads;
 	void **workers; /* each thread's context */
