@@ -34,9 +34,9 @@ struct workq_group {
 
 struct workq {
 	pthread_mutex_t mu;
-	pthread_cond_t have;  /* a job was queued, or stop */
-	pthread_cond_t space; /* a normal job was taken */
-	pthread_cond_t done;  /* a waiter's group is down to its mark, or an urgent job came */
+	pthread_cond_t have;		 /* a job was queued, or stop */
+	pthread_cond_t space;		 /* a normal job was taken */
+	pthread_cond_t done;		 /* a waiter's group is down to its mark, or an urgent job came */
 	struct workq_job *head, *tail;	 /* normal jobs, bounded by max */
 	struct workq_job *uhead, *utail; /* urgent jobs */
 	size_t queued, max;

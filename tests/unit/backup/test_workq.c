@@ -26,8 +26,8 @@ struct job {
 	atomic_int *counter;
 	int *order, *n; /* where it records its tag, in run order (one worker only) */
 	int tag;
-	struct workq *q;   /* for the splitting job */
-	int children;	   /* urgent jobs it hands out and waits for */
+	struct workq *q; /* for the splitting job */
+	int children;	 /* urgent jobs it hands out and waits for */
 };
 
 static void count_run(struct workq_job *j, void *worker)
