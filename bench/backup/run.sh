@@ -56,7 +56,8 @@ Environment:
               temporary directory first
   CC          C compiler for the generator (default: cc)
   TMPDIR      where the temporary directory is made (default /tmp): it needs
-              about 3 x N GiB free (the tree, a repository, a restore)
+              about (2 + tools x runs) x N GiB free (the tree, a repository,
+              and every restore, kept to the end; see bench/README.md)
 
 Exit status: 0 when every step of every tool succeeded and every restore
 matched the tree (also when ward has no backup command yet), 1 otherwise.
@@ -319,18 +320,12 @@ mbs() {
     awk -v b="$bytes" -v s="$3" 'BEGIN { if (s > 0) printf "%.1f", b / 1e6 / s; else print "nan" }'
 }
 
-# ext4 without a journal (as on the development VM) avoids reusing an inode freed in
-# the last 60 seconds: after a restored tree of 50,000 files was removed, every file
-# the next restore creates first scans past the freed inodes of its group (the
-# kernel's recently_deleted()), which made a restore right after a removal two to three
-# times slower, whichever tool it was. So a restore starts (untimed) at least 61 s
-# after the last removal of a restored tree.
-RM_AT=0
-removed() { RM_AT=$(date +%s); }
-settle() {
-    local left=$(( RM_AT + 61 - $(date +%s) ))
-    if (( left > 0 )); then sleep "$left"; fi
-}
+# Restored trees are kept (renamed) until the end, not removed: ext4 without a journal
+# (as on the development VM) avoids reusing an inode freed in the last minute, or six
+# while its inode table block is dirty, and every file created meanwhile first scans
+# past the freed inodes of its group (the kernel's recently_deleted()). A restore soon
+# after another tool's restored tree was removed ran two to six times slower, and the
+# later a tool came in a run the worse it did.
 
 # One tool's whole sequence on a fresh repository.
 run_tool() {
@@ -345,7 +340,6 @@ run_tool() {
     run_step "$tool" nochange "$r" || return 0
     mutate
     run_step "$tool" change "$r" || { revert; return 0; }
-    settle
     if run_step "$tool" restore "$r"; then
         listing "$(restored_root "$restore")" >"$TMP/listing-$tool"
         if ! cmp -s "$TMP/listing-changed" "$TMP/listing-$tool"; then
@@ -353,9 +347,7 @@ run_tool() {
             (( KEEP )) && cp "$TMP/listing-$tool" "$TMP/listing-$tool-run$r"
         fi
     fi
-    rm -rf -- "$restore"
-    sync
-    removed
+    if [[ -e $restore ]]; then mv -- "$restore" "$TMP/restored-$tool-$r"; fi
     run_step "$tool" check "$r" || true
     revert
     rm -rf -- "$(repo_of "$tool")" "$TMP/cache-$tool"
