@@ -2,8 +2,9 @@
  * restore.c: putting a snapshot back. The calling thread walks the snapshot's trees,
  * creating directories, links and special files, and hands regular files to worker
  * threads (workq.h) that fetch, check and write their chunks; a large file is cut
- * into ranges that several workers write at once. A directory's own metadata is set
- * once everything in it is done, so its times stay as they were. Every chunk is
+ * into ranges that several workers write at once. The walk never waits for the
+ * workers: the directories' own metadata is set at the end, once every file is
+ * written, so their times stay as they were. Every chunk is
  * checked against its id before it is written: damaged data fails the file, which is
  * removed, never left holding garbage. Chunks of zeros in files that had holes are
  * skipped over, so sparse files come back sparse. Nothing is fsynced: a restore that
@@ -47,8 +48,17 @@ struct rctx {
 	pthread_mutex_t mu;	/* guards links */
 	struct link *links;
 	size_t nlinks, caplinks;
+	struct workq_group fjobs; /* every file job */
+	struct rdir *later;	  /* directories whose metadata waits for the end, innermost first */
+	size_t nlater, caplater;
 	atomic_uint_fast64_t files, dirs, others, bytes, errors;
 	atomic_int fatal;
+};
+
+/* A directory restored, its metadata set once everything is written. */
+struct rdir {
+	char *path;
+	struct node node;
 };
 
 /* A worker's context. */
@@ -83,7 +93,7 @@ static void rwarn(struct rctx *c, const char *path, int e)
 
 static void note_fatal(struct rctx *c, int e)
 {
-	if (e == -ENOSPC || e == -EDQUOT || e == -EROFS || e == -ENOMEM || e == -EIO)
+	if (e == -ENOSPC || e == -EDQUOT || e == -EROFS || e == -ENOMEM)
 		atomic_store(&c->fatal, e);
 }
 
@@ -354,6 +364,42 @@ static bool inside_include(const struct rctx *c, const char *snap_path)
 static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const char *dst, const char *snap_path,
 			bool whole);
 
+/* Keeps a restored directory for dir_finish; takes n's contents. */
+static int dir_later(struct rctx *c, const char *path, struct node *n)
+{
+	if (c->nlater == c->caplater) {
+		size_t cap = c->caplater ? c->caplater * 2 : 256;
+		struct rdir *p = realloc(c->later, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		c->later = p;
+		c->caplater = cap;
+	}
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	c->later[c->nlater++] = (struct rdir){copy, *n};
+	memset(n, 0, sizeof(*n));
+	return 0;
+}
+
+/* Sets the directories' metadata once every file is written: creating the files in a
+ * directory changes its times, and its mode may forbid writing in it. Innermost first,
+ * though setting a directory's metadata changes nothing in its parent. */
+static void dirs_finish(struct rctx *c)
+{
+	for (size_t i = 0; i < c->nlater; i++) {
+		int e = node_apply(AT_FDCWD, c->later[i].path, &c->later[i].node, c->root);
+		if (e < 0)
+			rwarn(c, c->later[i].path, e);
+		node_free(&c->later[i].node);
+		free(c->later[i].path);
+	}
+	free(c->later);
+	c->later = NULL;
+	c->nlater = c->caplater = 0;
+}
+
 static int restore_node(struct rctx *c, struct node *n, const char *dst, const char *snap_path,
 			struct workq_group *w, bool whole)
 {
@@ -370,8 +416,9 @@ static int restore_node(struct rctx *c, struct node *n, const char *dst, const c
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
 			return err_set(-errno, "cannot create '%s': %s", path, strerror(errno));
 		atomic_fetch_add(&c->dirs, 1);
+		/* Its files are still being written: its metadata comes at the end. */
 		if ((e = restore_tree(c, n->subtree, path, sp, in)) == 0)
-			e = node_apply(AT_FDCWD, path, n, c->root);
+			e = dir_later(c, path, n);
 		return e;
 	case NODE_FILE:
 		if (n->links > 1) {
@@ -417,14 +464,13 @@ static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const cha
 	const uint8_t *text = NULL;
 	size_t len = 0;
 	struct tree t;
-	struct workq_group w = {0};
 	int e = repo_reader_read(c->rd, REPO_BLOB_TREE, id, &text, &len);
 	if (e < 0)
 		return e;
 	if ((e = tree_decode((const char *)text, len, &t)) < 0)
 		return e;
 	for (size_t i = 0; i < t.n && !atomic_load(&c->fatal); i++) {
-		int ne = restore_node(c, &t.nodes[i], dst, snap_path, &w, whole);
+		int ne = restore_node(c, &t.nodes[i], dst, snap_path, &c->fjobs, whole);
 		if (ne == -ENOMEM) {
 			e = ne;
 			break;
@@ -435,7 +481,6 @@ static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const cha
 			rwarn(c, p, ne);
 		}
 	}
-	workq_wait(&c->q, &w, 0, NULL);
 	tree_free(&t);
 	return e;
 }
@@ -480,7 +525,8 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 		e = err_set(e, "cannot start restore threads");
 	if (e == 0)
 		e = restore_tree(&c, tree, target, "", false);
-	workq_stop(&c.q);
+	workq_stop(&c.q); /* every file written */
+	dirs_finish(&c);
 	if (e == 0 && atomic_load(&c.fatal))
 		e = atomic_load(&c.fatal);
 	ret->files = atomic_load(&c.files);
