@@ -90,7 +90,8 @@ struct chunk_job {
 	size_t len, cap;
 	uint8_t id[REPO_ID_LEN];
 	int e;
-	atomic_bool done; /* id and e are set */
+	char msg[256];	  /* e's message: it was set in the thread that ran the job */
+	atomic_bool done; /* id, e and msg are set */
 };
 
 /* Stores one chunk through wk's pack writer. */
@@ -115,6 +116,8 @@ static void chunk_run(struct workq_job *job, void *worker)
 	struct chunk_job *cj = (struct chunk_job *)job;
 	struct worker *wk = worker;
 	cj->e = atomic_load(&wk->c->fatal) ? -ECANCELED : chunk_store(wk, cj->data, cj->len, cj->id);
+	if (cj->e < 0)
+		snprintf(cj->msg, sizeof(cj->msg), "%s", err_msg(cj->e));
 	atomic_store_explicit(&cj->done, true, memory_order_release);
 }
 
@@ -133,13 +136,15 @@ static int add_content(struct node *n, const uint8_t id[REPO_ID_LEN], size_t *ca
 }
 
 /* Takes the finished chunks at the head of the in-flight list into n's content list,
- * in order, and keeps their jobs as spares; with all, waits for every one first. */
+ * in order, and keeps their jobs as spares. Returns e, or the first chunk's error. */
 static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chunk_job ***tail, struct node *n,
 			  size_t *cap, int e)
 {
 	struct chunk_job *cj;
 	while ((cj = *head) && atomic_load_explicit(&cj->done, memory_order_acquire)) {
-		if (e == 0 && (e = cj->e) == 0)
+		if (e == 0 && cj->e < 0)
+			e = err_set(cj->e, "%s", cj->msg); /* said again in this thread */
+		else if (e == 0)
 			e = add_content(n, cj->id, cap);
 		if (!(*head = cj->next))
 			*tail = head;
@@ -281,7 +286,7 @@ static void file_run(struct workq_job *job, void *worker)
 	int e = atomic_load(&c->fatal) ? 0 : file_store(wk, j->path, j->node);
 	if (e == -ENOMEM || e == -ENOSPC || e == -EIO || e == -EROFS || e == -EDQUOT)
 		atomic_store(&c->fatal, e); /* the repository side failed: stop */
-	else if (e < 0) {
+	else if (e < 0 && e != -ECANCELED) { /* cancelled: the backup is failing anyway */
 		warn_file(c, j->path, e);
 		*j->dropped = true;
 	}
