@@ -130,7 +130,7 @@ static const struct cli_cmd commands[] = {
 	{"backup", "unlock", cmd_backup_unlock, "--repo PATH [--password-file F] [--all]",
 	 "Remove stale locks (from a dead process of this host, or not refreshed for 30 minutes); --all: every lock."},
 	{"backup", "run", cmd_backup_run,
-	 "--repo R PATH... [--exclude P]... [--exclude-file F] [--one-file-system] [--tag T]... [--compression 0-19] "
+	 "--repo R PATH... [--exclude P]... [--exclude-file F] [--one-file-system] [--tag T]... [--compression auto|0-19] "
 	 "[--threads N] [--parent SNAP] [--dump sqlite:DB|postgres:DB|mariadb:DB]...",
 	 "Back up files into the repository: only what changed is read and stored. Exit 3 when some files could not "
 	 "be read."},

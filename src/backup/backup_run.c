@@ -25,45 +25,31 @@
 #include "backup/backup.h"
 #include "backup/chunker.h"
 #include "backup/tree.h"
+#include "backup/workq.h"
 #include "core/err.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 
-#define QUEUE_MAX 256 /* files waiting for a worker */
-
-struct dirwait {
-	pthread_mutex_t mu;
-	pthread_cond_t done;
-	int pending;
-};
-
-struct job {
-	char *path;
-	struct node *node;
-	bool *dropped; /* set when the file could not be read */
-	struct dirwait *dw;
-	struct job *next;
-};
+#define QUEUE_MAX 256		     /* files waiting for a worker */
+#define SPARE_MAX (4 * 1024 * 1024) /* chunk copies up to this size are reused */
 
 struct ctx {
 	struct repo *r;
 	const struct backup_opts *o;
 	struct chunker_params params;
-	/* the queue */
-	pthread_mutex_t mu;
-	pthread_cond_t have, space;
-	pthread_cond_t tick; /* the progress line's own: a worker's wake-up must never go to it */
-	struct job *head, *tail;
-	int queued;
-	bool stop;
-	pthread_t *threads;
+	struct workq q;
 	int nthreads;
+	/* the progress line's wake-up: its own, so a worker's is never taken by it */
+	pthread_mutex_t pmu;
+	pthread_cond_t tick;
+	bool stop; /* under pmu; read without it by the scanner, as a hint */
 	/* counters, shared */
 	atomic_uint_fast64_t files_new, files_changed, files_unchanged, dirs, others, bytes_read, bytes_total,
 		blobs_new, bytes_stored, errors;
 	atomic_int fatal; /* the first error that must stop the backup */
 	struct repo_pack_writer *trees; /* the walking thread's writer, for trees */
+	struct repo_reader *rd;		/* the walking thread's, for the parent snapshot's trees */
 	atomic_uint_fast64_t scan_bytes;  /* the progress line's estimate of the total to read */
 	atomic_bool scan_done;
 	bool progress;
@@ -84,7 +70,56 @@ struct worker {
 	uint8_t *buf;
 	size_t cap;
 	struct chunker ch;
+	struct chunk_job *spare; /* chunk jobs done with, buffers and all: no malloc per chunk */
 };
+
+/* A file for a worker to read (a normal job). */
+struct file_job {
+	struct workq_job job;
+	char *path;
+	struct node *node;
+	bool *dropped; /* set when the file could not be read */
+};
+
+/* One chunk of a file being split among the workers (an urgent job). The worker that
+ * reads the file owns it: the job only fills id and e. */
+struct chunk_job {
+	struct workq_job job;
+	struct chunk_job *next; /* the file's chunks in flight, in order; or the free ones */
+	uint8_t *data;		/* a copy of the chunk; kept for the next one */
+	size_t len, cap;
+	uint8_t id[REPO_ID_LEN];
+	int e;
+	char msg[256];	  /* e's message: it was set in the thread that ran the job */
+	atomic_bool done; /* id, e and msg are set */
+};
+
+/* Stores one chunk through wk's pack writer. */
+static int chunk_store(struct worker *wk, const uint8_t *data, size_t len, uint8_t id[REPO_ID_LEN])
+{
+	struct ctx *c = wk->c;
+	bool fresh = false;
+	uint64_t before = repo_pack_writer_size(wk->w);
+	int level = c->o->zstd_level != BACKUP_ZSTD_AUTO ? c->o->zstd_level : len < BACKUP_ZSTD_SMALL ? 3 : 1;
+	int e = repo_blob_save(wk->w, REPO_BLOB_DATA, data, len, level, id, &fresh);
+	if (e == 0 && fresh) {
+		/* What the pack grew by (it may have been finished and started anew). */
+		uint64_t after = repo_pack_writer_size(wk->w);
+		atomic_fetch_add(&c->blobs_new, 1);
+		atomic_fetch_add(&c->bytes_stored, after >= before ? after - before : after);
+	}
+	return e;
+}
+
+static void chunk_run(struct workq_job *job, void *worker)
+{
+	struct chunk_job *cj = (struct chunk_job *)job;
+	struct worker *wk = worker;
+	cj->e = atomic_load(&wk->c->fatal) ? -ECANCELED : chunk_store(wk, cj->data, cj->len, cj->id);
+	if (cj->e < 0)
+		snprintf(cj->msg, sizeof(cj->msg), "%s", err_msg(cj->e));
+	atomic_store_explicit(&cj->done, true, memory_order_release);
+}
 
 static int add_content(struct node *n, const uint8_t id[REPO_ID_LEN], size_t *cap)
 {
@@ -100,7 +135,36 @@ static int add_content(struct node *n, const uint8_t id[REPO_ID_LEN], size_t *ca
 	return 0;
 }
 
-/* Reads, chunks and stores one file into its node's content list. */
+/* Takes the finished chunks at the head of the in-flight list into n's content list,
+ * in order, and keeps their jobs as spares. Returns e, or the first chunk's error. */
+static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chunk_job ***tail, struct node *n,
+			  size_t *cap, int e)
+{
+	struct chunk_job *cj;
+	while ((cj = *head) && atomic_load_explicit(&cj->done, memory_order_acquire)) {
+		if (e == 0 && cj->e < 0)
+			e = err_set(cj->e, "%s", cj->msg); /* said again in this thread */
+		else if (e == 0)
+			e = add_content(n, cj->id, cap);
+		if (!(*head = cj->next))
+			*tail = head;
+		if (cj->cap > SPARE_MAX) { /* a rare large chunk: not kept in memory */
+			free(cj->data);
+			cj->data = NULL;
+			cj->cap = 0;
+		}
+		cj->next = wk->spare;
+		wk->spare = cj;
+	}
+	return e;
+}
+
+/*
+ * Reads, chunks and stores one file into its node's content list. A file of one
+ * chunk is stored here; the chunks of a longer one go to every worker as urgent jobs
+ * (a copy each, at most nthreads in flight), so a large file does not keep one
+ * core busy while the others wait. This worker runs them too when it is ahead.
+ */
 static int file_store(struct worker *wk, const char *path, struct node *n)
 {
 	struct ctx *c = wk->c;
@@ -112,9 +176,12 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 	size_t len = 0, off = 0, cap = 0;
 	uint64_t total = 0;
 	bool eof = false;
+	struct workq_group g = {0};
+	struct chunk_job *first = NULL, **last = &first;
 	int e = 0;
 	n->ncontent = 0;
 	chunker_reset(&wk->ch);
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	for (;;) {
 		if (!eof && len < wk->cap) {
 			if (off > 0) {
@@ -154,20 +221,50 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 			off = 0;
 			continue;
 		}
-		uint8_t id[REPO_ID_LEN];
-		bool fresh = false;
-		uint64_t before = repo_pack_writer_size(wk->w);
-		if ((e = repo_blob_save(wk->w, REPO_BLOB_DATA, wk->buf + off, cut, c->o->zstd_level, id, &fresh)) < 0 ||
-		    (e = add_content(n, id, &cap)) < 0)
-			break;
-		if (fresh) {
-			/* What the pack grew by (it may have been finished and started anew). */
-			uint64_t after = repo_pack_writer_size(wk->w);
-			atomic_fetch_add(&c->blobs_new, 1);
-			atomic_fetch_add(&c->bytes_stored, after >= before ? after - before : after);
+		if (eof && !first && off + cut == len) {
+			/* The whole file is one chunk: no hand-off. */
+			uint8_t id[REPO_ID_LEN];
+			if ((e = chunk_store(wk, wk->buf + off, cut, id)) < 0 || (e = add_content(n, id, &cap)) < 0)
+				break;
+			off += cut;
+			continue;
 		}
+		struct chunk_job *cj = wk->spare;
+		if (cj)
+			wk->spare = cj->next;
+		else if (!(cj = calloc(1, sizeof(*cj)))) {
+			e = -ENOMEM;
+			break;
+		}
+		if (cj->cap < cut) {
+			/* Spare copies have room for SPARE_MAX, so they grow once. */
+			size_t want = cut > SPARE_MAX ? cut : SPARE_MAX;
+			free(cj->data);
+			cj->cap = 0;
+			if (!(cj->data = malloc(want))) {
+				cj->next = wk->spare;
+				wk->spare = cj;
+				e = -ENOMEM;
+				break;
+			}
+			cj->cap = want;
+		}
+		memcpy(cj->data, wk->buf + off, cut);
+		cj->len = cut;
+		cj->job.fn = chunk_run;
+		cj->next = NULL;
+		atomic_store(&cj->done, false);
+		*last = cj;
+		last = &cj->next;
+		workq_submit_urgent(&c->q, &cj->job, &g);
 		off += cut;
+		workq_wait(&c->q, &g, (size_t)c->nthreads - 1, wk);
+		e = chunks_collect(wk, &first, &last, n, &cap, e);
+		if (e < 0)
+			break;
 	}
+	workq_wait(&c->q, &g, 0, wk);
+	e = chunks_collect(wk, &first, &last, n, &cap, e);
 	struct stat st;
 	if (e == 0 && fstat(fd, &st) == 0 &&
 	    ((uint64_t)st.st_size != total ||
@@ -181,76 +278,34 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 	return e;
 }
 
-static void *worker_main(void *arg)
+static void file_run(struct workq_job *job, void *worker)
 {
-	struct worker *wk = arg;
+	struct file_job *j = (struct file_job *)job;
+	struct worker *wk = worker;
 	struct ctx *c = wk->c;
-	for (;;) {
-		pthread_mutex_lock(&c->mu);
-		while (!c->head && !c->stop)
-			pthread_cond_wait(&c->have, &c->mu);
-		struct job *j = c->head;
-		if (!j) {
-			pthread_mutex_unlock(&c->mu);
-			break;
-		}
-		c->head = j->next;
-		if (!c->head)
-			c->tail = NULL;
-		c->queued--;
-		pthread_cond_signal(&c->space);
-		pthread_mutex_unlock(&c->mu);
-
-		int e = atomic_load(&c->fatal) ? 0 : file_store(wk, j->path, j->node);
-		if (e == -ENOMEM || e == -ENOSPC || e == -EIO || e == -EROFS || e == -EDQUOT)
-			atomic_store(&c->fatal, e); /* the repository side failed: stop */
-		else if (e < 0) {
-			warn_file(c, j->path, e);
-			*j->dropped = true;
-		}
-		pthread_mutex_lock(&j->dw->mu);
-		if (--j->dw->pending == 0)
-			pthread_cond_broadcast(&j->dw->done);
-		pthread_mutex_unlock(&j->dw->mu);
-		free(j->path);
-		free(j);
+	int e = atomic_load(&c->fatal) ? 0 : file_store(wk, j->path, j->node);
+	if (e == -ENOMEM || e == -ENOSPC || e == -EIO || e == -EROFS || e == -EDQUOT)
+		atomic_store(&c->fatal, e); /* the repository side failed: stop */
+	else if (e < 0 && e != -ECANCELED) { /* cancelled: the backup is failing anyway */
+		warn_file(c, j->path, e);
+		*j->dropped = true;
 	}
-	return NULL;
+	free(j->path);
+	free(j);
 }
 
-static int submit(struct ctx *c, const char *path, struct node *n, bool *dropped, struct dirwait *dw)
+static int submit(struct ctx *c, const char *path, struct node *n, bool *dropped, struct workq_group *g)
 {
-	struct job *j = calloc(1, sizeof(*j));
+	struct file_job *j = calloc(1, sizeof(*j));
 	if (!j || !(j->path = strdup(path))) {
 		free(j);
 		return -ENOMEM;
 	}
+	j->job.fn = file_run;
 	j->node = n;
 	j->dropped = dropped;
-	j->dw = dw;
-	pthread_mutex_lock(&dw->mu);
-	dw->pending++;
-	pthread_mutex_unlock(&dw->mu);
-	pthread_mutex_lock(&c->mu);
-	while (c->queued >= QUEUE_MAX)
-		pthread_cond_wait(&c->space, &c->mu);
-	if (c->tail)
-		c->tail->next = j;
-	else
-		c->head = j;
-	c->tail = j;
-	c->queued++;
-	pthread_cond_signal(&c->have);
-	pthread_mutex_unlock(&c->mu);
+	workq_submit(&c->q, &j->job, g);
 	return 0;
-}
-
-static void dirwait_wait(struct dirwait *dw)
-{
-	pthread_mutex_lock(&dw->mu);
-	while (dw->pending > 0)
-		pthread_cond_wait(&dw->done, &dw->mu);
-	pthread_mutex_unlock(&dw->mu);
 }
 
 /* --- the walk --- */
@@ -285,18 +340,22 @@ static const struct node *parent_node(const struct tree *pt, const char *name)
 /* The parent snapshot's subtree of a directory node, or an empty tree. */
 static void parent_subtree(struct ctx *c, const struct node *old, struct tree *ret)
 {
-	uint8_t *text = NULL;
+	const uint8_t *text = NULL;
 	size_t len = 0;
 	memset(ret, 0, sizeof(*ret));
-	if (!old || old->type != NODE_DIR)
+	if (!old || old->type != NODE_DIR || !c->rd)
 		return;
-	if (repo_blob_read(c->r, REPO_BLOB_TREE, old->subtree, &text, &len) == 0)
-		tree_decode((const char *)text, len, ret);
-	free(text);
+	if (repo_reader_read(c->rd, REPO_BLOB_TREE, old->subtree, &text, &len) == 0 &&
+	    tree_decode((const char *)text, len, ret) == 0)
+		ret->id = old->subtree;
 }
 
-/* Saves t as a tree blob; its id into id. Drops the nodes marked in dropped. */
-static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, uint8_t id[REPO_ID_LEN])
+/* Saves t as a tree blob; its id into id. Drops the nodes marked in dropped. When t
+ * equals the parent snapshot's tree pt (nothing in the directory changed, the usual
+ * case) it would encode the same: pt's id is taken without encoding, hashing or
+ * sealing it again. */
+static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, const struct tree *pt,
+		      uint8_t id[REPO_ID_LEN])
 {
 	size_t k = 0;
 	for (size_t i = 0; i < t->n; i++) {
@@ -306,6 +365,10 @@ static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, uint8_
 			t->nodes[k++] = t->nodes[i];
 	}
 	t->n = k;
+	if (pt && pt->id && tree_equal(t, pt)) {
+		memcpy(id, pt->id, REPO_ID_LEN);
+		return 0;
+	}
 	char *text = NULL;
 	size_t len = 0;
 	bool fresh = false;
@@ -333,7 +396,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 		    struct node *self)
 {
 	struct tree t = {0};
-	struct dirwait dw = {.mu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+	struct workq_group dw = {0};
 	bool *dropped = NULL;
 	char sub[PATH_MAX];
 	int e = 0, fd = dup(dirfd);
@@ -353,7 +416,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 		if (excluded(c, sub, de->d_name))
 			continue;
 		struct node n = {0};
-		int se = node_stat(dirfd, de->d_name, sub, &n);
+		int se = node_stat_since(dirfd, de->d_name, sub, parent_node(pt, de->d_name), &n);
 		if (se == 0 && !(n.name = strdup(de->d_name)))
 			se = -ENOMEM;
 		if (se == -ENOMEM) {
@@ -410,7 +473,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 		struct tree empty = {0};
 		if (c->o->one_file_system && n->device != root_dev) {
 			/* Another file system: its mount point, empty. */
-			e = tree_store(c, &empty, NULL, n->subtree);
+			e = tree_store(c, &empty, NULL, NULL, n->subtree);
 			continue;
 		}
 		int sfd = openat(dirfd, n->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -430,11 +493,11 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 			e = 0;
 		}
 	}
-	dirwait_wait(&dw);
+	workq_wait(&c->q, &dw, 0, NULL);
 	if (e == 0 && atomic_load(&c->fatal))
 		e = atomic_load(&c->fatal);
 	if (e == 0)
-		e = tree_store(c, &t, dropped, self->subtree);
+		e = tree_store(c, &t, dropped, pt, self->subtree);
 	free(dropped);
 	tree_free(&t);
 	return e;
@@ -511,7 +574,7 @@ static int vdir_children(struct ctx *c, struct vdir *v, const char *path, const 
 	}
 	tree_sort(&t);
 	if (e == 0)
-		e = tree_store(c, &t, NULL, id);
+		e = tree_store(c, &t, NULL, pt, id);
 	tree_free(&t);
 	return e;
 }
@@ -543,11 +606,11 @@ static int vdir_store(struct ctx *c, struct vdir *v, const char *path, const str
 			close(fd);
 		}
 	} else if (e == 0 && v->path && n->type == NODE_FILE) {
-		struct dirwait dw = {.mu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+		struct workq_group dw = {0};
 		bool dropped = false;
 		count_file(c, NULL, n);
 		if ((e = submit(c, path, n, &dropped, &dw)) == 0)
-			dirwait_wait(&dw);
+			workq_wait(&c->q, &dw, 0, NULL);
 		if (e == 0 && dropped)
 			e = err_set(-EIO, "'%s' could not be read", path);
 		if (e == 0 && atomic_load(&c->fatal))
@@ -623,13 +686,13 @@ static void *progress_main(void *arg)
 	pthread_t scanner;
 	bool scanning = pthread_create(&scanner, NULL, scan_main, c) == 0;
 	for (;;) {
-		pthread_mutex_lock(&c->mu);
+		pthread_mutex_lock(&c->pmu);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 1;
-		pthread_cond_timedwait(&c->tick, &c->mu, &until);
+		pthread_cond_timedwait(&c->tick, &c->pmu, &until);
 		bool stop = c->stop;
-		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(&c->pmu);
 		if (stop)
 			break;
 		double s = (double)(time_mono_us() - c->start_us) / 1e6;
@@ -675,8 +738,8 @@ static int find_parent(struct repo *r, const struct backup_opts *o, const char *
 
 int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summary *ret, char ret_snapshot[REPO_HEX_LEN])
 {
-	struct ctx c = {.r = r, .o = o, .mu = PTHREAD_MUTEX_INITIALIZER, .have = PTHREAD_COND_INITIALIZER,
-			.space = PTHREAD_COND_INITIALIZER, .tick = PTHREAD_COND_INITIALIZER, .start_us = time_mono_us()};
+	struct ctx c = {.r = r, .o = o, .pmu = PTHREAD_MUTEX_INITIALIZER, .tick = PTHREAD_COND_INITIALIZER,
+			.start_us = time_mono_us()};
 	const struct repo_config *cfg = repo_config(r);
 	struct worker *workers = NULL;
 	struct vdir root = {0};
@@ -684,6 +747,7 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 	char host[256] = "", abs[PATH_MAX], pid[REPO_HEX_LEN] = "";
 	struct node rootnode = {0};
 	struct tree pt = {0};
+	uint8_t pt_id[REPO_ID_LEN];
 	pthread_t prog;
 	bool prog_started = false;
 	int e = 0;
@@ -712,38 +776,42 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 	if ((e = find_parent(r, o, host, paths, &parent)) < 0)
 		goto out;
 	if (parent) {
-		uint8_t tid[REPO_ID_LEN];
-		uint8_t *text = NULL;
+		const uint8_t *text = NULL;
 		size_t len = 0;
 		snprintf(pid, sizeof(pid), "%s", json_string_value(json_object_get(parent, "id")) ?: "");
-		if (repo_id_parse(json_string_value(json_object_get(parent, "tree")), tid) == 0 &&
-		    repo_blob_read(r, REPO_BLOB_TREE, tid, &text, &len) == 0)
-			tree_decode((const char *)text, len, &pt);
-		free(text);
+		if (repo_id_parse(json_string_value(json_object_get(parent, "tree")), pt_id) == 0 &&
+		    (e = repo_reader_new(r, &c.rd)) == 0 && repo_reader_read(c.rd, REPO_BLOB_TREE, pt_id, &text, &len) == 0 &&
+		    tree_decode((const char *)text, len, &pt) == 0)
+			pt.id = pt_id;
+		if (e < 0)
+			goto out;
 	}
 	c.nthreads = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (c.nthreads < 1)
 		c.nthreads = 1;
+	void **ctxs = NULL;
 	if (!(workers = calloc((size_t)c.nthreads, sizeof(*workers))) ||
-	    !(c.threads = calloc((size_t)c.nthreads, sizeof(*c.threads)))) {
+	    !(ctxs = calloc((size_t)c.nthreads, sizeof(*ctxs)))) {
+		free(ctxs);
 		e = -ENOMEM;
 		goto out;
 	}
-	if ((e = repo_pack_writer_new(r, &c.trees)) < 0)
+	if ((e = repo_pack_writer_new(r, &c.trees)) < 0) {
+		free(ctxs);
 		goto out;
-	int started = 0;
+	}
 	for (int i = 0; i < c.nthreads && e == 0; i++) {
 		struct worker *wk = &workers[i];
 		wk->c = &c;
 		wk->cap = 2 * (size_t)cfg->chunk_max;
+		ctxs[i] = wk;
 		if (!(wk->buf = malloc(wk->cap)))
 			e = -ENOMEM;
-		else if ((e = chunker_init(&wk->ch, repo_chunker_key(r), &c.params)) < 0 ||
-			 (e = repo_pack_writer_new(r, &wk->w)) < 0)
-			break;
-		else if ((e = -pthread_create(&c.threads[i], NULL, worker_main, wk)) == 0)
-			started++;
+		else if ((e = chunker_init(&wk->ch, repo_chunker_key(r), &c.params)) == 0)
+			e = repo_pack_writer_new(r, &wk->w);
 	}
+	if (e == 0)
+		e = workq_start(&c.q, c.nthreads, QUEUE_MAX, ctxs);
 	if (e == 0 && o->progress && isatty(STDERR_FILENO) && pthread_create(&prog, NULL, progress_main, &c) == 0)
 		prog_started = true;
 	if (e == 0) {
@@ -752,13 +820,12 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 		if (e == 0)
 			memcpy(rootnode.subtree, root_id, REPO_ID_LEN);
 	}
-	pthread_mutex_lock(&c.mu);
+	workq_stop(&c.q);
+	free(ctxs);
+	pthread_mutex_lock(&c.pmu);
 	__atomic_store_n(&c.stop, true, __ATOMIC_RELAXED);
-	pthread_cond_broadcast(&c.have);
 	pthread_cond_broadcast(&c.tick);
-	pthread_mutex_unlock(&c.mu);
-	for (int i = 0; i < started; i++)
-		pthread_join(c.threads[i], NULL);
+	pthread_mutex_unlock(&c.pmu);
 	if (prog_started) {
 		pthread_join(prog, NULL);
 		fprintf(stderr, "\r\033[K");
@@ -823,11 +890,16 @@ out:
 			repo_pack_writer_free(workers[i].w);
 		free(workers[i].buf);
 		chunker_release(&workers[i].ch);
+		for (struct chunk_job *cj = workers[i].spare, *next; cj; cj = next) {
+			next = cj->next;
+			free(cj->data);
+			free(cj);
+		}
 	}
 	if (c.trees)
 		repo_pack_writer_free(c.trees);
+	repo_reader_free(c.rd);
 	free(workers);
-	free(c.threads);
 	vdir_free(&root);
 	tree_free(&pt);
 	json_decref(paths);

@@ -68,7 +68,7 @@ int cmd_backup_run(struct cli *cli, int argc, char **argv)
 		{0, 0, 0, 0}};
 	static struct dump_spec specs[DUMP_MAX];
 	int ndumps = 0;
-	struct backup_opts o = {.zstd_level = 3, .progress = true};
+	struct backup_opts o = {.zstd_level = BACKUP_ZSTD_AUTO, .progress = true};
 	struct backup_summary s;
 	const char *repo_path = NULL, *pwfile = NULL, *exfile = NULL;
 	char *keep = NULL, id[REPO_HEX_LEN];
@@ -92,9 +92,12 @@ int cmd_backup_run(struct cli *cli, int argc, char **argv)
 			o.tags[o.ntags++] = optarg;
 			break;
 		case 'c':
-			if (parse_int64(optarg, 0, 19, &v) < 0)
-				return cli_usage_error(cli, "--compression is 0 (none) to 19 (zstd levels)");
-			o.zstd_level = (int)v;
+			if (!strcmp(optarg, "auto"))
+				o.zstd_level = BACKUP_ZSTD_AUTO;
+			else if (parse_int64(optarg, 0, 19, &v) < 0)
+				return cli_usage_error(cli, "--compression is auto, 0 (none) or 1 to 19 (zstd levels)");
+			else
+				o.zstd_level = (int)v;
 			break;
 		case 'j':
 			if (parse_int64(optarg, 1, 64, &v) < 0)

@@ -74,7 +74,7 @@ struct repo_blob_location {
 
 /* Creates a repository at path (a new or empty directory): the folders, a random master
  * key wrapped by password in keys/, and config. The argon2id cost is opslimit 3 and
- * 256 MiB unless WARD_BACKUP_KDF="OPS:MEMBYTES" says otherwise (tests use "1:8192").
+ * 64 MiB unless WARD_BACKUP_KDF="OPS:MEMBYTES" says otherwise (tests use "1:8192").
  * -EEXIST when path holds a repository or other files. On success *ret is open. */
 int repo_init(const char *path, const char *password, struct repo **ret);
 
@@ -148,6 +148,18 @@ int repo_blob_open(const struct repo *r, enum repo_blob_type type, const uint8_t
  * in a pack still being written. */
 int repo_blob_read(struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t **ret,
 		   size_t *ret_len);
+
+/* A reader: one thread's cache of open packs (at most WARD_BACKUP_READER_PACKS) and
+ * buffers, for reading many blobs without an open, a close and three allocations
+ * each (restore, the parent trees of a backup). Belongs to one thread. */
+struct repo_reader;
+int repo_reader_new(struct repo *r, struct repo_reader **ret);
+void repo_reader_free(struct repo_reader *rd); /* NULL is fine */
+
+/* repo_blob_read through rd, with the same checks: *ret points into rd's buffers and
+ * stays valid until its next read (not NUL-terminated). */
+int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+		     const uint8_t **ret, size_t *ret_len);
 
 /* Stores data as a blob of type unless the repository has it or another writer is
  * storing it: computes the id, seals it and adds it to w, finishing w's pack when it

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,132 @@ out:
 	free(stored);
 	close(fd);
 	return code;
+}
+
+/* --- the reader --- */
+
+struct reader_pack {
+	uint8_t id[REPO_ID_LEN];
+	int fd;		   /* -1: free */
+	uint64_t last_use; /* for evicting the least recently used */
+};
+
+struct repo_reader {
+	struct repo *r;
+	struct reader_pack packs[WARD_BACKUP_READER_PACKS];
+	uint64_t clock;
+	uint8_t *stored; /* the blob as stored, decrypted in place */
+	size_t stored_cap;
+	uint8_t *raw; /* decompressed */
+	size_t raw_cap;
+};
+
+int repo_reader_new(struct repo *r, struct repo_reader **ret)
+{
+	struct repo_reader *rd = calloc(1, sizeof(*rd));
+	if (!rd)
+		return -ENOMEM;
+	rd->r = r;
+	for (size_t i = 0; i < WARD_BACKUP_READER_PACKS; i++)
+		rd->packs[i].fd = -1;
+	*ret = rd;
+	return 0;
+}
+
+void repo_reader_free(struct repo_reader *rd)
+{
+	if (!rd)
+		return;
+	for (size_t i = 0; i < WARD_BACKUP_READER_PACKS; i++)
+		if (rd->packs[i].fd >= 0)
+			close(rd->packs[i].fd);
+	free(rd->stored);
+	free(rd->raw);
+	free(rd);
+}
+
+/* An open descriptor of the pack, from the cache or opened now (evicting the least
+ * recently used). Pack files never change once named, so a cached one stays right. */
+static int reader_pack_fd(struct repo_reader *rd, enum repo_blob_type type, const char *blob_hex,
+			  const uint8_t pack[REPO_ID_LEN], int *ret)
+{
+	struct reader_pack *victim = &rd->packs[0];
+	char path[4096], pack_hex[REPO_HEX_LEN];
+	for (size_t i = 0; i < WARD_BACKUP_READER_PACKS; i++) {
+		struct reader_pack *p = &rd->packs[i];
+		if (p->fd >= 0 && memcmp(p->id, pack, REPO_ID_LEN) == 0) {
+			p->last_use = ++rd->clock;
+			*ret = p->fd;
+			return 0;
+		}
+		if (p->fd < 0 || (victim->fd >= 0 && p->last_use < victim->last_use))
+			victim = p;
+	}
+	int code = repo_pack_path(rd->r, pack, path, sizeof(path));
+	if (code < 0)
+		return code;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		repo_id_hex(pack, pack_hex);
+		if (errno == ENOENT)
+			return err_set(-ENOENT, "%s blob %s: its pack %s is missing", type_name(type), blob_hex,
+				       pack_hex);
+		return err_set(-errno, "cannot open pack %s: %s", pack_hex, strerror(errno));
+	}
+	if (victim->fd >= 0)
+		close(victim->fd);
+	memcpy(victim->id, pack, REPO_ID_LEN);
+	victim->fd = fd;
+	victim->last_use = ++rd->clock;
+	*ret = fd;
+	return 0;
+}
+
+int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+		     const uint8_t **ret, size_t *ret_len)
+{
+	struct repo_blob_location loc;
+	char hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
+	uint8_t aad[1 + REPO_ID_LEN], check[REPO_ID_LEN];
+	const uint8_t *plain;
+	const char *why = "";
+	size_t got, len;
+	int fd, code = repo_index_lookup(rd->r, type, id, &loc);
+	if (code < 0)
+		return code;
+	repo_id_hex(id, hex);
+	if ((code = reader_pack_fd(rd, type, hex, loc.pack, &fd)) < 0)
+		return code;
+	repo_id_hex(loc.pack, pack_hex);
+	if (rd->stored_cap < loc.stored_len) {
+		free(rd->stored);
+		rd->stored_cap = 0;
+		if (!(rd->stored = malloc(loc.stored_len)))
+			return -ENOMEM;
+		rd->stored_cap = loc.stored_len;
+	}
+	if ((code = repo_pread_all(fd, rd->stored, loc.stored_len, loc.offset, &got)) < 0)
+		return err_set(code, "cannot read pack %s: %s", pack_hex, strerror(-code));
+	if (got != loc.stored_len)
+		return err_set(-EBADMSG, "%s blob %s is damaged: its pack %s is truncated", type_name(type), hex,
+			       pack_hex);
+	blob_aad(type, id, aad);
+	code = repo_payload_open_in_place(rd->r, aad, sizeof(aad), rd->stored, got, WARD_BACKUP_BLOB_MAX, loc.raw_len,
+					  &rd->raw, &rd->raw_cap, &plain, &len, &why);
+	if (code == -EBADMSG)
+		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why,
+			       pack_hex);
+	if (code < 0)
+		return code;
+	/* As repo_blob_open_expect: the tag proves a key holder sealed it, this that it is
+	 * the content the id names. */
+	repo_blob_id(rd->r, plain, len, check);
+	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0)
+		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id (in pack %s)",
+			       type_name(type), hex, pack_hex);
+	*ret = plain;
+	*ret_len = len;
+	return 0;
 }
 
 int repo_blob_save(struct repo_pack_writer *w, enum repo_blob_type type, const void *data, size_t len, int zstd_level,

@@ -175,11 +175,69 @@ int repo_payload_seal(const struct repo *r, const void *aad, size_t aad_len, con
 	return 0;
 }
 
+/* Checks and, when compressed, decompresses a payload's decrypted body (its
+ * compression byte comp, then blen bytes at body) into *raw (grown to *raw_cap as
+ * needed, one byte more for a NUL). *ret is body or *raw. */
+static int payload_finish(uint8_t comp, const uint8_t *body, size_t blen, size_t max, size_t expect, uint8_t **raw,
+			  size_t *raw_cap, const uint8_t **ret, size_t *ret_len, const char **why, const struct repo *r)
+{
+	if (comp == 0) {
+		if (blen > max) {
+			*why = "it is too long";
+			return -EBADMSG;
+		}
+		if (expect != SIZE_MAX && blen != expect) {
+			*why = "its length is not the one the index gives";
+			return -EBADMSG;
+		}
+		*ret = body;
+		*ret_len = blen;
+		return 0;
+	}
+	if (comp != 1) {
+		*why = "it names an unknown compression";
+		return -EBADMSG;
+	}
+	unsigned long long size = ZSTD_getFrameContentSize(body, blen);
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) {
+		*why = "its zstd frame is malformed";
+		return -EBADMSG;
+	}
+	if (size > max) {
+		*why = "it is too long";
+		return -EBADMSG;
+	}
+	if (expect != SIZE_MAX && size != expect) {
+		*why = "its length is not the one the index gives";
+		return -EBADMSG;
+	}
+	struct repo_tls *t = repo_tls_get(r);
+	if (!t || (!t->zd && !(t->zd = ZSTD_createDCtx())))
+		return -ENOMEM;
+	if (*raw_cap < (size_t)size + 1) {
+		uint8_t *p = realloc(*raw, (size_t)size + 1);
+		if (!p)
+			return -ENOMEM;
+		*raw = p;
+		*raw_cap = (size_t)size + 1;
+	}
+	size_t got = ZSTD_decompressDCtx(t->zd, *raw, (size_t)size, body, blen);
+	if (ZSTD_isError(got) || got != size) {
+		*why = "it does not decompress";
+		return -EBADMSG;
+	}
+	*ret = *raw;
+	*ret_len = (size_t)size;
+	return 0;
+}
+
 int repo_payload_open(const struct repo *r, const void *aad, size_t aad_len, const uint8_t *in, size_t in_len,
 		      size_t max, size_t expect, uint8_t **ret, size_t *ret_len, const char **why)
 {
 	uint8_t comp, *body = NULL, *raw = NULL;
-	int code = -EBADMSG;
+	size_t raw_cap = 0, len;
+	const uint8_t *plain;
+	int code;
 	if (in_len < REPO_BLOB_OVERHEAD) {
 		*why = "it is too short";
 		return -EBADMSG;
@@ -192,67 +250,45 @@ int repo_payload_open(const struct repo *r, const void *aad, size_t aad_len, con
 	if (!(body = malloc(blen + 1)))
 		return err_set(-ENOMEM, "out of memory");
 	code = repo_aead_open(r, aad, aad_len, in, in_len, &comp, 1, body);
-	if (code == -EBADMSG) {
+	if (code == -EBADMSG)
 		*why = "authentication failed";
-		goto out;
+	if (code == 0)
+		code = payload_finish(comp, body, blen, max, expect, &raw, &raw_cap, &plain, &len, why, r);
+	if (code == 0) {
+		uint8_t *out = plain == body ? body : raw;
+		out[len] = '\0';
+		if (out == body)
+			body = NULL;
+		else
+			raw = NULL;
+		*ret = out;
+		*ret_len = len;
 	}
-	if (code < 0)
-		goto out;
-	code = -EBADMSG;
-	if (comp == 0) {
-		if (blen > max) {
-			*why = "it is too long";
-			goto out;
-		}
-		if (expect != SIZE_MAX && blen != expect) {
-			*why = "its length is not the one the index gives";
-			goto out;
-		}
-		body[blen] = '\0';
-		*ret = body;
-		*ret_len = blen;
-		body = NULL;
-		code = 0;
-		goto out;
-	}
-	if (comp != 1) {
-		*why = "it names an unknown compression";
-		goto out;
-	}
-	unsigned long long size = ZSTD_getFrameContentSize(body, blen);
-	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) {
-		*why = "its zstd frame is malformed";
-		goto out;
-	}
-	if (size > max) {
-		*why = "it is too long";
-		goto out;
-	}
-	if (expect != SIZE_MAX && size != expect) {
-		*why = "its length is not the one the index gives";
-		goto out;
-	}
-	struct repo_tls *t = repo_tls_get(r);
-	if (!t || (!t->zd && !(t->zd = ZSTD_createDCtx()))) {
-		code = -ENOMEM;
-		goto out;
-	}
-	if (!(raw = malloc((size_t)size + 1))) {
-		code = -ENOMEM;
-		goto out;
-	}
-	size_t got = ZSTD_decompressDCtx(t->zd, raw, (size_t)size, body, blen);
-	if (ZSTD_isError(got) || got != size) {
-		*why = "it does not decompress";
-		goto out;
-	}
-	raw[size] = '\0';
-	*ret = raw;
-	*ret_len = (size_t)size;
-	raw = NULL;
-	code = 0;
-out:
 	free(body);
 	free(raw);
 	return code;
+}
+
+int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
+			       size_t max, size_t expect, uint8_t **raw, size_t *raw_cap, const uint8_t **ret,
+			       size_t *ret_len, const char **why)
+{
+	uint8_t comp;
+	if (in_len < REPO_BLOB_OVERHEAD) {
+		*why = "it is too short";
+		return -EBADMSG;
+	}
+	size_t blen = in_len - REPO_BLOB_OVERHEAD;
+	if (blen > max + max / 8 + 1024) {
+		*why = "it is too long";
+		return -EBADMSG;
+	}
+	/* GCM decrypts in place: the body lands where its ciphertext was. */
+	uint8_t *body = in + REPO_NONCE_LEN + 1;
+	int code = repo_aead_open(r, aad, aad_len, in, in_len, &comp, 1, body);
+	if (code == -EBADMSG)
+		*why = "authentication failed";
+	if (code < 0)
+		return code;
+	return payload_finish(comp, body, blen, max, expect, raw, raw_cap, ret, ret_len, why, r);
 }

@@ -95,6 +95,13 @@ int repo_payload_seal(const struct repo *r, const void *aad, size_t aad_len, con
 int repo_payload_open(const struct repo *r, const void *aad, size_t aad_len, const uint8_t *in, size_t in_len,
 		      size_t max, size_t expect, uint8_t **ret, size_t *ret_len, const char **why);
 
+/* repo_payload_open without allocating: decrypts in (nonce, ciphertext, tag) in place
+ * and decompresses into *raw (grown with realloc; *raw_cap its size; the caller frees).
+ * *ret points into in or *raw; in holds garbage after a failure. */
+int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
+			       size_t max, size_t expect, uint8_t **raw, size_t *raw_cap, const uint8_t **ret,
+			       size_t *ret_len, const char **why);
+
 /* repo_blob_open with the plaintext length the index gives (SIZE_MAX: unknown). */
 int repo_blob_open_expect(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
 			  const void *stored, size_t stored_len, size_t expect, uint8_t **ret, size_t *ret_len);

@@ -1,11 +1,14 @@
 /*
  * restore.c: putting a snapshot back. The calling thread walks the snapshot's trees,
  * creating directories, links and special files, and hands regular files to worker
- * threads that fetch, check and write their chunks; a directory's own metadata is set
- * once everything in it is done, so its times stay as they were. Every chunk is
+ * threads (workq.h) that fetch, check and write their chunks; a large file is cut
+ * into ranges that several workers write at once. The walk never waits for the
+ * workers: the directories' own metadata is set at the end, once every file is
+ * written, so their times stay as they were. Every chunk is
  * checked against its id before it is written: damaged data fails the file, which is
  * removed, never left holding garbage. Chunks of zeros in files that had holes are
- * skipped over, so sparse files come back sparse.
+ * skipped over, so sparse files come back sparse. Nothing is fsynced: a restore that
+ * is cut short is run again, and the caller syncs when it needs the files durable.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,24 +24,14 @@
 
 #include "backup/backup.h"
 #include "backup/tree.h"
+#include "backup/workq.h"
 #include "core/err.h"
 #include "core/timeutil.h"
 
-#define RESTORE_QUEUE_MAX 128
-#define SPARSE_BLOCK 65536 /* zeros are looked for in pieces of this size */
-
-struct rwait {
-	pthread_mutex_t mu;
-	pthread_cond_t done;
-	int pending;
-};
-
-struct rjob {
-	char *path; /* absolute, under the target */
-	struct node node;
-	struct rwait *wait;
-	struct rjob *next;
-};
+#define RESTORE_QUEUE_MAX 128		   /* jobs waiting for a worker */
+#define SPARSE_BLOCK 65536		   /* zeros are looked for in pieces of this size */
+#define RANGE_BYTES (8 * 1024 * 1024)	   /* a large file goes to the workers in pieces of about this */
+#define SPLIT_MIN (2 * (uint64_t)RANGE_BYTES) /* files from this size on are split */
 
 /* Paths of files with several links, by (device, inode): the first one restored. */
 struct link {
@@ -50,21 +43,58 @@ struct rctx {
 	struct repo *r;
 	const struct restore_opts *o;
 	bool root;
-	pthread_mutex_t mu;
-	pthread_cond_t have, space;
-	struct rjob *head, *tail;
-	int queued;
-	bool stop;
+	struct workq q;
+	struct repo_reader *rd; /* the walking thread's */
+	pthread_mutex_t mu;	/* guards links */
 	struct link *links;
 	size_t nlinks, caplinks;
+	struct workq_group fjobs; /* every file job */
+	struct rdir *later;	  /* directories whose metadata waits for the end, innermost first */
+	size_t nlater, caplater;
 	atomic_uint_fast64_t files, dirs, others, bytes, errors;
 	atomic_int fatal;
+};
+
+/* A directory restored, its metadata set once everything is written. */
+struct rdir {
+	char *path;
+	struct node node;
+};
+
+/* A worker's context. */
+struct rworker {
+	struct rctx *c;
+	struct repo_reader *rd;
+};
+
+/* A file being written, by one job or (a large one) by several at once. */
+struct rfile {
+	char *path; /* absolute, under the target */
+	struct node node;
+	int fd;			      /* -1 until created */
+	atomic_size_t left;	      /* jobs not yet done; the last one finishes the file */
+	atomic_int e;		      /* the first error writing it (already said) */
+	atomic_uint_fast64_t written; /* bytes of content */
+};
+
+/* Chunks from..to-1 of a file, the first at offset. */
+struct rjob {
+	struct workq_job job;
+	struct rfile *f;
+	size_t from, to;
+	uint64_t offset;
 };
 
 static void rwarn(struct rctx *c, const char *path, int e)
 {
 	atomic_fetch_add(&c->errors, 1);
 	fprintf(stderr, "ward: error: %s (restoring '%s')\n", err_msg(e), path);
+}
+
+static void note_fatal(struct rctx *c, int e)
+{
+	if (e == -ENOSPC || e == -EDQUOT || e == -EROFS || e == -ENOMEM)
+		atomic_store(&c->fatal, e);
 }
 
 static bool all_zero(const uint8_t *p, size_t n)
@@ -85,123 +115,200 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n, const char *path)
+static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, const char *path)
 {
 	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = pwrite(fd, p, n, (off_t)off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
 			return err_set(-errno, "cannot write '%s': %s", path, strerror(errno));
 		p += w;
+		off += (uint64_t)w;
 		n -= (size_t)w;
 	}
 	return 0;
 }
 
-static int file_restore(struct rctx *c, const char *path, const struct node *n)
+static int file_create(struct rfile *f)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return err_set(-errno, "cannot create '%s': %s", path, strerror(errno));
-	uint64_t written = 0;
+	f->fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return f->fd < 0 ? err_set(-errno, "cannot create '%s': %s", f->path, strerror(errno)) : 0;
+}
+
+/* Writes chunks from..to-1 of f at offset: fetched, checked against their ids, holes
+ * skipped in a sparse file. */
+static int range_write(struct rctx *c, struct repo_reader *rd, struct rfile *f, size_t from, size_t to, uint64_t off)
+{
+	const struct node *n = &f->node;
 	int e = 0;
-	for (size_t i = 0; i < n->ncontent && e == 0; i++) {
-		uint8_t *data = NULL;
-		size_t len = 0;
-		if ((e = repo_blob_read(c->r, REPO_BLOB_DATA, n->content[i], &data, &len)) < 0)
+	if (f->fd < 0 && (e = file_create(f)) < 0)
+		return e;
+	for (size_t i = from; i < to && e == 0; i++) {
+		const uint8_t *data;
+		size_t len;
+		if (atomic_load(&f->e) || atomic_load(&c->fatal))
+			return -ECANCELED;
+		if ((e = repo_reader_read(rd, REPO_BLOB_DATA, n->content[i], &data, &len)) < 0)
 			break;
 		if (n->sparse) {
 			/* Holes come back as holes: runs of zeros are skipped, not written. */
 			for (size_t at = 0; at < len && e == 0; at += SPARSE_BLOCK) {
 				size_t k = len - at < SPARSE_BLOCK ? len - at : SPARSE_BLOCK;
 				if (!all_zero(data + at, k))
-					e = write_all(fd, data + at, k, path);
-				else if (lseek(fd, (off_t)k, SEEK_CUR) < 0)
-					e = err_set(-errno, "cannot seek in '%s': %s", path, strerror(errno));
+					e = pwrite_all(f->fd, data + at, k, off + at, f->path);
 			}
 		} else {
-			e = write_all(fd, data, len, path);
+			e = pwrite_all(f->fd, data, len, off, f->path);
 		}
-		written += len;
-		free(data);
+		off += len;
+		atomic_fetch_add(&f->written, len);
 	}
-	if (e == 0 && written != n->size)
-		e = err_set(-EBADMSG, "the snapshot's chunks of '%s' add up to %llu bytes, not %llu", path,
-			    (unsigned long long)written, (unsigned long long)n->size);
-	/* Holes at the end are not written: the length makes them. */
-	if (e == 0 && ftruncate(fd, (off_t)n->size) < 0)
-		e = err_set(-errno, "cannot size '%s': %s", path, strerror(errno));
-	close(fd);
-	if (e < 0) {
-		unlink(path); /* never leave a file holding part of the data */
-		return e;
-	}
-	atomic_fetch_add(&c->bytes, written);
-	return node_apply(AT_FDCWD, path, n, c->root);
+	return e;
 }
 
-static void *rworker(void *arg)
+/* The last job of f: checks the length, sets the metadata, or removes the file when
+ * its data could not be written (never left holding part of it). Frees f. */
+static void file_finish(struct rctx *c, struct rfile *f)
 {
-	struct rctx *c = arg;
-	for (;;) {
-		pthread_mutex_lock(&c->mu);
-		while (!c->head && !c->stop)
-			pthread_cond_wait(&c->have, &c->mu);
-		struct rjob *j = c->head;
-		if (!j) {
-			pthread_mutex_unlock(&c->mu);
-			break;
-		}
-		c->head = j->next;
-		if (!c->head)
-			c->tail = NULL;
-		c->queued--;
-		pthread_cond_signal(&c->space);
-		pthread_mutex_unlock(&c->mu);
-		int e = file_restore(c, j->path, &j->node);
-		if (e == -ENOSPC || e == -EDQUOT || e == -EROFS || e == -ENOMEM)
-			atomic_store(&c->fatal, e);
-		if (e < 0)
-			rwarn(c, j->path, e);
-		else
-			atomic_fetch_add(&c->files, 1);
-		pthread_mutex_lock(&j->wait->mu);
-		if (--j->wait->pending == 0)
-			pthread_cond_broadcast(&j->wait->done);
-		pthread_mutex_unlock(&j->wait->mu);
-		node_free(&j->node);
-		free(j->path);
-		free(j);
+	const struct node *n = &f->node;
+	int e = atomic_load(&f->e), me = 0;
+	uint64_t written = atomic_load(&f->written);
+	if (e == 0 && written != n->size) {
+		e = err_set(-EBADMSG, "the snapshot's chunks of '%s' add up to %llu bytes, not %llu", f->path,
+			    (unsigned long long)written, (unsigned long long)n->size);
+		rwarn(c, f->path, e);
 	}
-	return NULL;
+	/* Holes at the end are not written: the length makes them. */
+	if (e == 0 && n->sparse && ftruncate(f->fd, (off_t)n->size) < 0) {
+		e = err_set(-errno, "cannot size '%s': %s", f->path, strerror(errno));
+		rwarn(c, f->path, e);
+		note_fatal(c, e);
+	}
+	if (e == 0 && (me = node_apply_fd(f->fd, f->path, n, c->root)) < 0)
+		rwarn(c, f->path, me);
+	if (f->fd >= 0)
+		close(f->fd);
+	if (e < 0 && f->fd >= 0)
+		unlink(f->path);
+	if (e == 0 && me == 0) {
+		atomic_fetch_add(&c->files, 1);
+		atomic_fetch_add(&c->bytes, written);
+	}
+	node_free(&f->node);
+	free(f->path);
+	free(f);
 }
 
-/* Hands a file to the workers; takes n's contents. */
-static int rsubmit(struct rctx *c, const char *path, struct node *n, struct rwait *w)
+/* Runs one job's range and finishes the file when it was the last. */
+static void range_do(struct rctx *c, struct repo_reader *rd, struct rfile *f, size_t from, size_t to, uint64_t off)
+{
+	int e = range_write(c, rd, f, from, to, off), none = 0;
+	if (e < 0 && atomic_compare_exchange_strong(&f->e, &none, e) && e != -ECANCELED) {
+		rwarn(c, f->path, e); /* the first error of the file, said once */
+		note_fatal(c, e);
+	}
+	if (atomic_fetch_sub(&f->left, 1) == 1)
+		file_finish(c, f);
+}
+
+static void rjob_run(struct workq_job *job, void *worker)
+{
+	struct rjob *j = (struct rjob *)job;
+	struct rworker *w = worker;
+	range_do(w->c, w->rd, j->f, j->from, j->to, j->offset);
+	free(j);
+}
+
+static struct rfile *rfile_new(const char *path, struct node *n)
+{
+	struct rfile *f = calloc(1, sizeof(*f));
+	if (!f || !(f->path = strdup(path))) {
+		free(f);
+		return NULL;
+	}
+	f->node = *n;
+	memset(n, 0, sizeof(*n));
+	f->fd = -1;
+	return f;
+}
+
+static int rjob_submit(struct rctx *c, struct rfile *f, size_t from, size_t to, uint64_t off, struct workq_group *g)
 {
 	struct rjob *j = calloc(1, sizeof(*j));
-	if (!j || !(j->path = strdup(path))) {
-		free(j);
+	if (!j)
 		return -ENOMEM;
+	*j = (struct rjob){.job.fn = rjob_run, .f = f, .from = from, .to = to, .offset = off};
+	workq_submit(&c->q, &j->job, g);
+	return 0;
+}
+
+/*
+ * Hands a file to the workers; takes n's contents. A small file is one job, which
+ * creates it. A large one is created here and cut into ranges of about RANGE_BYTES,
+ * their offsets from the index's lengths, so every worker writes part of it (pwrite)
+ * and the last to finish sets its metadata.
+ */
+static int rsubmit(struct rctx *c, const char *path, struct node *n, struct workq_group *g)
+{
+	struct rfile *f = rfile_new(path, n);
+	size_t nranges = 1, cut[64 + 1];
+	uint64_t offs[64 + 1];
+	int e;
+	if (!f)
+		return -ENOMEM;
+	cut[0] = 0;
+	offs[0] = 0;
+	if (f->node.size >= SPLIT_MIN) {
+		uint64_t off = 0, start = 0;
+		struct repo_blob_location loc;
+		size_t i;
+		for (i = 0; i < f->node.ncontent; i++) {
+			if (repo_index_lookup(c->r, REPO_BLOB_DATA, f->node.content[i], &loc) < 0)
+				break; /* a job alone says what is wrong */
+			off += loc.raw_len;
+			if (off - start >= RANGE_BYTES && i + 1 < f->node.ncontent && nranges < 64) {
+				cut[nranges] = i + 1;
+				offs[nranges++] = off;
+				start = off;
+			}
+		}
+		if (i < f->node.ncontent)
+			nranges = 1;
+		else if (nranges > 1 && (e = file_create(f)) < 0) {
+			rwarn(c, path, e);
+			note_fatal(c, e);
+			node_free(&f->node);
+			free(f->path);
+			free(f);
+			return 0;
+		}
 	}
-	j->node = *n;
-	memset(n, 0, sizeof(*n));
-	j->wait = w;
-	pthread_mutex_lock(&w->mu);
-	w->pending++;
-	pthread_mutex_unlock(&w->mu);
-	pthread_mutex_lock(&c->mu);
-	while (c->queued >= RESTORE_QUEUE_MAX)
-		pthread_cond_wait(&c->space, &c->mu);
-	if (c->tail)
-		c->tail->next = j;
-	else
-		c->head = j;
-	c->tail = j;
-	c->queued++;
-	pthread_cond_signal(&c->have);
-	pthread_mutex_unlock(&c->mu);
+	cut[nranges] = f->node.ncontent;
+	atomic_store(&f->left, nranges);
+	for (size_t k = 0; k < nranges; k++) {
+		if ((e = rjob_submit(c, f, cut[k], cut[k + 1], offs[k], g)) < 0) {
+			/* The ranges not handed out count as failed: the file goes. */
+			int none = 0;
+			atomic_compare_exchange_strong(&f->e, &none, e);
+			for (; k < nranges; k++)
+				if (atomic_fetch_sub(&f->left, 1) == 1)
+					file_finish(c, f);
+			return e;
+		}
+	}
+	return 0;
+}
+
+/* A file written here and now by the walking thread (the first name of several links,
+ * so the others can link to it). */
+static int file_restore_now(struct rctx *c, const char *path, struct node *n)
+{
+	struct rfile *f = rfile_new(path, n);
+	if (!f)
+		return -ENOMEM;
+	atomic_store(&f->left, 1);
+	range_do(c, c->rd, f, 0, f->node.ncontent, 0);
 	return 0;
 }
 
@@ -257,8 +364,44 @@ static bool inside_include(const struct rctx *c, const char *snap_path)
 static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const char *dst, const char *snap_path,
 			bool whole);
 
-static int restore_node(struct rctx *c, struct node *n, const char *dst, const char *snap_path, struct rwait *w,
-			bool whole)
+/* Keeps a restored directory for dir_finish; takes n's contents. */
+static int dir_later(struct rctx *c, const char *path, struct node *n)
+{
+	if (c->nlater == c->caplater) {
+		size_t cap = c->caplater ? c->caplater * 2 : 256;
+		struct rdir *p = realloc(c->later, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		c->later = p;
+		c->caplater = cap;
+	}
+	char *copy = strdup(path);
+	if (!copy)
+		return -ENOMEM;
+	c->later[c->nlater++] = (struct rdir){copy, *n};
+	memset(n, 0, sizeof(*n));
+	return 0;
+}
+
+/* Sets the directories' metadata once every file is written: creating the files in a
+ * directory changes its times, and its mode may forbid writing in it. Innermost first,
+ * though setting a directory's metadata changes nothing in its parent. */
+static void dirs_finish(struct rctx *c)
+{
+	for (size_t i = 0; i < c->nlater; i++) {
+		int e = node_apply(AT_FDCWD, c->later[i].path, &c->later[i].node, c->root);
+		if (e < 0)
+			rwarn(c, c->later[i].path, e);
+		node_free(&c->later[i].node);
+		free(c->later[i].path);
+	}
+	free(c->later);
+	c->later = NULL;
+	c->nlater = c->caplater = 0;
+}
+
+static int restore_node(struct rctx *c, struct node *n, const char *dst, const char *snap_path,
+			struct workq_group *w, bool whole)
 {
 	char path[PATH_MAX], sp[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", dst, n->name) >= (int)sizeof(path) ||
@@ -273,8 +416,9 @@ static int restore_node(struct rctx *c, struct node *n, const char *dst, const c
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
 			return err_set(-errno, "cannot create '%s': %s", path, strerror(errno));
 		atomic_fetch_add(&c->dirs, 1);
+		/* Its files are still being written: its metadata comes at the end. */
 		if ((e = restore_tree(c, n->subtree, path, sp, in)) == 0)
-			e = node_apply(AT_FDCWD, path, n, c->root);
+			e = dir_later(c, path, n);
 		return e;
 	case NODE_FILE:
 		if (n->links > 1) {
@@ -288,9 +432,7 @@ static int restore_node(struct rctx *c, struct node *n, const char *dst, const c
 				return 0;
 			}
 			/* The first name of several: written here and now, so the others can link to it. */
-			if ((e = file_restore(c, path, n)) == 0)
-				atomic_fetch_add(&c->files, 1);
-			return e;
+			return file_restore_now(c, path, n);
 		}
 		return rsubmit(c, path, n, w);
 	case NODE_SYMLINK:
@@ -319,19 +461,16 @@ static int restore_node(struct rctx *c, struct node *n, const char *dst, const c
 
 static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const char *dst, const char *snap_path, bool whole)
 {
-	uint8_t *text = NULL;
+	const uint8_t *text = NULL;
 	size_t len = 0;
 	struct tree t;
-	struct rwait w = {.mu = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
-	int e = repo_blob_read(c->r, REPO_BLOB_TREE, id, &text, &len);
+	int e = repo_reader_read(c->rd, REPO_BLOB_TREE, id, &text, &len);
 	if (e < 0)
 		return e;
-	e = tree_decode((const char *)text, len, &t);
-	free(text);
-	if (e < 0)
+	if ((e = tree_decode((const char *)text, len, &t)) < 0)
 		return e;
 	for (size_t i = 0; i < t.n && !atomic_load(&c->fatal); i++) {
-		int ne = restore_node(c, &t.nodes[i], dst, snap_path, &w, whole);
+		int ne = restore_node(c, &t.nodes[i], dst, snap_path, &c->fjobs, whole);
 		if (ne == -ENOMEM) {
 			e = ne;
 			break;
@@ -342,25 +481,20 @@ static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const cha
 			rwarn(c, p, ne);
 		}
 	}
-	pthread_mutex_lock(&w.mu);
-	while (w.pending > 0)
-		pthread_cond_wait(&w.done, &w.mu);
-	pthread_mutex_unlock(&w.mu);
 	tree_free(&t);
 	return e;
 }
 
 int backup_restore(struct repo *r, const char *id, const struct restore_opts *o, struct restore_summary *ret)
 {
-	struct rctx c = {.r = r, .o = o, .root = geteuid() == 0, .mu = PTHREAD_MUTEX_INITIALIZER,
-			 .have = PTHREAD_COND_INITIALIZER, .space = PTHREAD_COND_INITIALIZER};
+	struct rctx c = {.r = r, .o = o, .root = geteuid() == 0, .mu = PTHREAD_MUTEX_INITIALIZER};
 	json_t *snap = NULL;
 	char sid[REPO_HEX_LEN], target[PATH_MAX];
 	uint8_t tree[REPO_ID_LEN];
 	int64_t start = time_mono_us();
 	int e = snapshot_get(r, id, &snap, sid), n = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_t *threads = NULL;
-	int started = 0;
+	struct rworker *workers = NULL;
+	void **ctxs = NULL;
 	memset(ret, 0, sizeof(*ret));
 	if (e < 0)
 		return e;
@@ -376,24 +510,23 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 	}
 	if (n < 1)
 		n = 1;
-	if (!(threads = calloc((size_t)n, sizeof(*threads)))) {
+	if (!(workers = calloc((size_t)n, sizeof(*workers))) || !(ctxs = calloc((size_t)n, sizeof(*ctxs)))) {
 		e = -ENOMEM;
 		goto out;
 	}
-	for (int i = 0; i < n; i++)
-		if (pthread_create(&threads[i], NULL, rworker, &c) == 0)
-			started++;
-	if (started == 0) {
-		e = err_set(-EAGAIN, "cannot start restore threads");
-		goto out;
+	for (int i = 0; i < n && e == 0; i++) {
+		workers[i].c = &c;
+		ctxs[i] = &workers[i];
+		e = repo_reader_new(r, &workers[i].rd);
 	}
-	e = restore_tree(&c, tree, target, "", false);
-	pthread_mutex_lock(&c.mu);
-	c.stop = true;
-	pthread_cond_broadcast(&c.have);
-	pthread_mutex_unlock(&c.mu);
-	for (int i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
+	if (e == 0)
+		e = repo_reader_new(r, &c.rd);
+	if (e == 0 && (e = workq_start(&c.q, n, RESTORE_QUEUE_MAX, ctxs)) < 0)
+		e = err_set(e, "cannot start restore threads");
+	if (e == 0)
+		e = restore_tree(&c, tree, target, "", false);
+	workq_stop(&c.q); /* every file written */
+	dirs_finish(&c);
 	if (e == 0 && atomic_load(&c.fatal))
 		e = atomic_load(&c.fatal);
 	ret->files = atomic_load(&c.files);
@@ -409,7 +542,11 @@ out:
 	for (size_t i = 0; i < c.nlinks; i++)
 		free(c.links[i].path);
 	free(c.links);
-	free(threads);
+	for (int i = 0; workers && i < n; i++)
+		repo_reader_free(workers[i].rd);
+	free(workers);
+	free(ctxs);
+	repo_reader_free(c.rd);
 	json_decref(snap);
 	return e;
 }

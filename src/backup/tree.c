@@ -105,7 +105,32 @@ static int read_xattrs(const char *path, struct node *n)
 	return 0;
 }
 
+/* A deep copy of old's extended attributes into n. */
+static int copy_xattrs(const struct node *old, struct node *n)
+{
+	if (!old->nxattrs)
+		return 0;
+	if (!(n->xattrs = calloc(old->nxattrs, sizeof(*n->xattrs))))
+		return -ENOMEM;
+	for (size_t i = 0; i < old->nxattrs; i++) {
+		struct xattr *x = &n->xattrs[n->nxattrs];
+		if (!(x->name = strdup(old->xattrs[i].name)) || !(x->value = malloc(old->xattrs[i].len ?: 1))) {
+			free(x->name);
+			return -ENOMEM;
+		}
+		memcpy(x->value, old->xattrs[i].value, old->xattrs[i].len);
+		x->len = old->xattrs[i].len;
+		n->nxattrs++;
+	}
+	return 0;
+}
+
 int node_stat(int dirfd, const char *name, const char *path, struct node *n)
+{
+	return node_stat_since(dirfd, name, path, NULL, n);
+}
+
+int node_stat_since(int dirfd, const char *name, const char *path, const struct node *old, struct node *n)
 {
 	struct stat st;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -134,6 +159,18 @@ int node_stat(int dirfd, const char *name, const char *path, struct node *n)
 	/* Fewer allocated blocks than the size needs: there are holes. */
 	n->sparse = n->type == NODE_FILE && (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size;
 	owner_names(n);
+	/* The same inode with the same ctime: its attributes and link target have not
+	 * changed (setting either changes the ctime), so they are not read again. */
+	bool same = old && old->type == n->type && old->inode == n->inode && old->device == n->device &&
+		    old->ctime_ns == n->ctime_ns && (n->type != NODE_SYMLINK || old->target);
+	if (same) {
+		if (n->type == NODE_SYMLINK) {
+			if (!(n->target = strdup(old->target)))
+				return -ENOMEM;
+			n->size = strlen(n->target);
+		}
+		return copy_xattrs(old, n);
+	}
 	if (n->type == NODE_SYMLINK) {
 		size_t cap = (size_t)st.st_size + 1 > 256 ? (size_t)st.st_size + 1 : 256;
 		if (cap > 65536)
@@ -148,6 +185,44 @@ int node_stat(int dirfd, const char *name, const char *path, struct node *n)
 		n->size = (uint64_t)l;
 	}
 	return read_xattrs(path, n);
+}
+
+bool node_equal(const struct node *a, const struct node *b)
+{
+	if (strcmp(a->name, b->name) != 0 || a->type != b->type || a->mode != b->mode || a->uid != b->uid ||
+	    a->gid != b->gid || strcmp(a->user, b->user) != 0 || strcmp(a->group, b->group) != 0 ||
+	    a->mtime_ns != b->mtime_ns || a->ctime_ns != b->ctime_ns || a->atime_ns != b->atime_ns ||
+	    a->inode != b->inode || a->device != b->device || a->links != b->links || a->size != b->size ||
+	    a->nxattrs != b->nxattrs)
+		return false;
+	for (size_t i = 0; i < a->nxattrs; i++)
+		if (strcmp(a->xattrs[i].name, b->xattrs[i].name) != 0 || a->xattrs[i].len != b->xattrs[i].len ||
+		    memcmp(a->xattrs[i].value, b->xattrs[i].value, a->xattrs[i].len) != 0)
+			return false;
+	switch (a->type) {
+	case NODE_FILE:
+		return a->sparse == b->sparse && a->ncontent == b->ncontent &&
+		       (a->ncontent == 0 || memcmp(a->content, b->content, a->ncontent * TREE_ID_LEN) == 0);
+	case NODE_DIR:
+		return memcmp(a->subtree, b->subtree, TREE_ID_LEN) == 0;
+	case NODE_SYMLINK:
+		return a->target && b->target && strcmp(a->target, b->target) == 0;
+	case NODE_CHARDEV:
+	case NODE_BLOCKDEV:
+		return a->rdev == b->rdev;
+	default:
+		return true;
+	}
+}
+
+bool tree_equal(const struct tree *a, const struct tree *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!node_equal(&a->nodes[i], &b->nodes[i]))
+			return false;
+	return true;
 }
 
 bool node_unchanged(const struct node *old, const struct node *cur)
@@ -476,6 +551,38 @@ int tree_decode(const char *text, size_t len, struct tree *ret)
 
 /* --- restoring metadata --- */
 
+/* Floor division, so times before 1970 keep 0 <= tv_nsec < 10^9. */
+static void node_times(const struct node *n, struct timespec ts[2])
+{
+	int64_t t2[2] = {n->atime_ns, n->mtime_ns};
+	for (int i = 0; i < 2; i++) {
+		int64_t sec = t2[i] / 1000000000, ns = t2[i] % 1000000000;
+		if (ns < 0) {
+			sec--;
+			ns += 1000000000;
+		}
+		ts[i] = (struct timespec){.tv_sec = sec, .tv_nsec = ns};
+	}
+}
+
+int node_apply_fd(int fd, const char *path, const struct node *n, bool as_root)
+{
+	struct timespec ts[2];
+	if (as_root && fchown(fd, n->uid, n->gid) < 0)
+		return err_set(-errno, "cannot set the owner of '%s': %s", path, strerror(errno));
+	if (fchmod(fd, n->mode) < 0)
+		return err_set(-errno, "cannot set the mode of '%s': %s", path, strerror(errno));
+	for (size_t i = 0; i < n->nxattrs; i++)
+		if (fsetxattr(fd, n->xattrs[i].name, n->xattrs[i].value, n->xattrs[i].len, 0) < 0 &&
+		    !(errno == EPERM && !as_root) && errno != ENOTSUP)
+			return err_set(-errno, "cannot set attribute '%s' on '%s': %s", n->xattrs[i].name, path,
+				       strerror(errno));
+	node_times(n, ts);
+	if (futimens(fd, ts) < 0)
+		return err_set(-errno, "cannot set the times of '%s': %s", path, strerror(errno));
+	return 0;
+}
+
 int node_apply(int dirfd, const char *name, const struct node *n, bool as_root)
 {
 	char proc[64 + 4096];
@@ -497,16 +604,7 @@ int node_apply(int dirfd, const char *name, const struct node *n, bool as_root)
 				    strerror(errno));
 	}
 	struct timespec ts[2];
-	int64_t t2[2] = {n->atime_ns, n->mtime_ns};
-	for (int i = 0; i < 2; i++) {
-		/* Floor division, so times before 1970 keep 0 <= tv_nsec < 10^9. */
-		int64_t sec = t2[i] / 1000000000, ns = t2[i] % 1000000000;
-		if (ns < 0) {
-			sec--;
-			ns += 1000000000;
-		}
-		ts[i] = (struct timespec){.tv_sec = sec, .tv_nsec = ns};
-	}
+	node_times(n, ts);
 	if (r == 0 && utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
 		r = err_set(-errno, "cannot set the times of '%s': %s", name, strerror(errno));
 	return r;

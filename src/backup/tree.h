@@ -49,20 +49,32 @@ void node_free(struct node *n);
  * left empty. -errno with a message naming path on failure. */
 int node_stat(int dirfd, const char *name, const char *path, struct node *n);
 
+/* node_stat, given the node the parent snapshot has for the same path (or NULL): when
+ * it is the same inode with the same ctime, its extended attributes and link target
+ * are copied from old instead of read (changing either changes the ctime). */
+int node_stat_since(int dirfd, const char *name, const char *path, const struct node *old, struct node *n);
+
 /* Compares a new stat with the node the parent snapshot has for the same path: true
  * when the file cannot have changed (type, size, mtime, ctime, inode all equal), so
  * its content list can be reused without reading it. */
 bool node_unchanged(const struct node *old, const struct node *cur);
 
+/* Whether a and b would encode the same: every field the tree format keeps. */
+bool node_equal(const struct node *a, const struct node *b);
+
 /* A tree: nodes sorted by name (bytewise). */
 struct tree {
 	struct node *nodes;
 	size_t n, cap;
+	const uint8_t *id; /* the blob it was read from, when the caller keeps that; else NULL */
 };
 
 int tree_add(struct tree *t, struct node *n); /* takes n's contents; n is zeroed */
 void tree_sort(struct tree *t);
 void tree_free(struct tree *t);
+
+/* Whether a and b hold equal nodes in the same order (so encode the same). */
+bool tree_equal(const struct tree *a, const struct tree *b);
 
 /* The canonical JSON text of t (the blob's plaintext). */
 int tree_encode(const struct tree *t, char **ret, size_t *ret_len);
@@ -76,6 +88,9 @@ int tree_decode(const char *text, size_t len, struct tree *ret);
  * extended attributes, then times (last, after any write). Failures to set an owner
  * as a non-root user are ignored; other failures are returned. */
 int node_apply(int dirfd, const char *name, const struct node *n, bool as_root);
+
+/* node_apply on a regular file open as fd (path for messages): no path lookups. */
+int node_apply_fd(int fd, const char *path, const struct node *n, bool as_root);
 
 const char *node_type_name(enum node_type t);
 

@@ -59,6 +59,7 @@
 #define WARD_BACKUP_INDEX_FILE_BLOBS 262144    /* blobs one index file lists before another starts */
 #define WARD_BACKUP_INDEX_BLOBS_MAX (1u << 30) /* blobs the in-memory index holds */
 #define WARD_BACKUP_FILES_MAX 1000000          /* names listed from one repository folder */
+#define WARD_BACKUP_READER_PACKS 16            /* packs a reader (one restore thread) keeps open */
 #define WARD_BACKUP_KEYS_MAX 64                /* key files tried when opening */
 #define WARD_BACKUP_KEY_FILE_MAX 4096          /* a key or lock file, bytes */
 #define WARD_BACKUP_KDF_OPS_MAX 64             /* argon2id passes a key file may ask for */

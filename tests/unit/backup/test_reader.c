@@ -1,0 +1,110 @@
+/*
+ * Unit tests for the pack reader (repo_reader_*): blobs from more packs than it keeps
+ * open come back as repo_blob_read gives them, compressed or not; damage and a
+ * missing pack fail as they do there, naming the blob.
+ */
+#include "backup_test.h"
+
+#define NPACKS (WARD_BACKUP_READER_PACKS + 8)
+#define PER_PACK 3
+#define LEN 5000
+
+static struct repo *repo;
+static uint8_t ids[NPACKS * PER_PACK][REPO_ID_LEN];
+static uint8_t packs[NPACKS][REPO_ID_LEN];
+
+static int group_setup(void **state)
+{
+	if (test_setup(state) < 0)
+		return -1;
+	repo = test_new_repo();
+	return repo ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	repo_close(repo);
+	return test_teardown(state);
+}
+
+static void blob_bytes(size_t i, uint8_t *buf)
+{
+	test_fill(buf, LEN, i + 1, i % 2 == 0); /* text (compressed) and random (stored) */
+}
+
+static void fill_repo(void)
+{
+	uint8_t buf[LEN];
+	struct repo_pack_writer *w = NULL;
+	assert_int_equal(repo_pack_writer_new(repo, &w), 0);
+	for (size_t p = 0; p < NPACKS; p++) {
+		for (size_t k = 0; k < PER_PACK; k++) {
+			size_t i = p * PER_PACK + k;
+			bool fresh;
+			blob_bytes(i, buf);
+			assert_int_equal(repo_blob_save(w, REPO_BLOB_DATA, buf, LEN, 3, ids[i], &fresh), 0);
+			assert_true(fresh);
+		}
+		assert_int_equal(repo_pack_writer_finish(w, packs[p]), 0);
+	}
+	repo_pack_writer_free(w);
+	assert_int_equal(repo_index_flush(repo), 0);
+}
+
+static void test_read_many_packs(void **state)
+{
+	struct repo_reader *rd = NULL;
+	uint8_t want[LEN];
+	fill_repo();
+	assert_int_equal(repo_reader_new(repo, &rd), 0);
+	/* Twice over, the second time backwards: every pack is evicted and opened again. */
+	for (int round = 0; round < 2; round++)
+		for (size_t n = 0; n < NPACKS * PER_PACK; n++) {
+			size_t i = round ? NPACKS * PER_PACK - 1 - n : (n * 7) % (NPACKS * PER_PACK);
+			const uint8_t *got;
+			size_t len;
+			int code = repo_reader_read(rd, REPO_BLOB_DATA, ids[i], &got, &len);
+			if (code < 0)
+				fail_msg("repo_reader_read: %s", err_msg(code));
+			blob_bytes(i, want);
+			assert_int_equal(len, LEN);
+			assert_memory_equal(got, want, LEN);
+		}
+	/* The wrong type is not found. */
+	const uint8_t *got;
+	size_t len;
+	assert_int_equal(repo_reader_read(rd, REPO_BLOB_TREE, ids[0], &got, &len), -ENOENT);
+	repo_reader_free(rd);
+	repo_reader_free(NULL);
+}
+
+static void test_damage(void **state)
+{
+	struct repo_reader *rd = NULL;
+	const uint8_t *got;
+	size_t len;
+	assert_int_equal(repo_reader_new(repo, &rd), 0);
+	/* A flipped byte in the first blob of pack 1 (a fresh descriptor: not cached yet). */
+	test_flip(test_pack_path(packs[1]), 20);
+	assert_int_equal(repo_reader_read(rd, REPO_BLOB_DATA, ids[1 * PER_PACK], &got, &len), -EBADMSG);
+	char hex[REPO_HEX_LEN];
+	repo_id_hex(ids[1 * PER_PACK], hex);
+	assert_non_null(strstr(err_msg(-EBADMSG), hex));
+	assert_non_null(strstr(err_msg(-EBADMSG), "damaged"));
+	/* The next blob of the same pack still reads. */
+	assert_int_equal(repo_reader_read(rd, REPO_BLOB_DATA, ids[1 * PER_PACK + 1], &got, &len), 0);
+	/* A missing pack. */
+	assert_int_equal(unlink(test_pack_path(packs[2])), 0);
+	assert_int_equal(repo_reader_read(rd, REPO_BLOB_DATA, ids[2 * PER_PACK], &got, &len), -ENOENT);
+	assert_non_null(strstr(err_msg(-ENOENT), "missing"));
+	repo_reader_free(rd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_read_many_packs),
+	    cmocka_unit_test(test_damage),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
