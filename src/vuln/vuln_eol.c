@@ -60,8 +60,10 @@ int vuln_eol(const char *dir, const char *id, const char *version_id, const char
 	r = err_set(-ENOENT, "release '%s' is not in '%s'", codename ? codename : version_id ? version_id : "?", path);
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		size_t n = eol_split(line, f);
+		if (n < 5)
+			continue; /* a release without an end of life yet has five columns */
 		if (n < 6)
-			continue;
+			f[n++] = "";
 		/* "22.04 LTS" is version 22.04 */
 		size_t vlen = strcspn(f[0], " ");
 		bool same = (codename && strcmp(f[2], codename) == 0) ||
