@@ -10,6 +10,12 @@
 FX=${WARD_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/fixtures/vuln
 ROOT=$FX/root
 
+# lib.sh's expect_match pipes printf into grep -q, which may exit before printf is done
+# with a long table: pipefail then fails a match that succeeded. A here-string cannot.
+expect_match() {
+	if grep -qE -- "$3" <<<"$2"; then pass "$1"; else fail "$1: '$2' does not match /$3/"; fi
+}
+
 D=$(new_data)
 
 # --- nothing imported yet ---
