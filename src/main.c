@@ -164,7 +164,7 @@ static const struct cli_cmd commands[] = {
 	{"vuln", "check", cmd_vuln_check, "[--root DIR] [--status S] [--urgency U] [--distro-info DIR]",
 	 "This machine's vulnerable packages (by source package and version) and its release's end of life; no "
 	 "server needed."},
-	{"vuln", "list", cmd_vuln_list, "[--host H] [--cve C] [--urgency U] [--status S] [--distro-info DIR]",
+	{"vuln", "list", cmd_vuln_list, "[--host H] [--cve C] [--urgency U] [--status S] [--summary] [--distro-info DIR]",
 	 "The fleet's vulnerable packages from the hosts' reported inventories, and hosts past end of life."},
 	{"vuln", "show", cmd_vuln_show, "CVE", "What every imported feed says about one issue."},
 	{"version", NULL, cmd_version, "", "Print the version."},

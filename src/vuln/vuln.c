@@ -642,13 +642,13 @@ static json_t *section(struct store *s, int64_t id, const char *name)
 	return v;
 }
 
-int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now, json_t **ret)
+int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now,
+		     int (*fn)(void *arg, json_t *result), void *arg)
 {
 	struct fleet f = {.only = host};
 	struct vidx *idx[FLEET_INDEXES] = {0};
 	size_t nidx = 0;
-	json_t *out = json_array();
-	int r = out ? hosts_store_each(s, fleet_add, &f) : -ENOMEM;
+	int r = hosts_store_each(s, fleet_add, &f);
 	if (r == 0 && host && f.n == 0)
 		r = err_set(-ENOENT, "no host '%s'", host);
 	for (size_t i = 0; r == 0 && i < f.n; i++) {
@@ -679,8 +679,8 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 		json_object_set_new(res, "host", json_string(f.v[i].name));
 		json_object_set_new(res, "os", json_string(os_field(os, "pretty_name") ?: ""));
 		json_object_set_new(res, "eol", eol ? eol : json_null());
-		if (json_array_append_new(out, res) < 0)
-			r = -ENOMEM;
+		r = fn(arg, res);
+		json_decref(res);
 	next:
 		json_decref(pk);
 		json_decref(sys);
@@ -689,10 +689,5 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 	for (size_t k = 0; k < nidx; k++)
 		vidx_free(idx[k]);
 	free(f.v);
-	if (r < 0) {
-		json_decref(out);
-		return r;
-	}
-	*ret = out;
-	return 0;
+	return r;
 }

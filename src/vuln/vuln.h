@@ -178,10 +178,18 @@ int vuln_feeds(struct store *s, json_t **ret);
 int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os, const json_t *upgrades,
 		       json_t **ret);
 
-/* Matches every enrolled host (or the one named host) from their stored sections.
- * *ret is [{"host", "os", "release", "eol", "findings": [...]}] (hosts without a
- * packages section are left out). -ENOENT when host names no machine. */
-int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now, json_t **ret);
+/*
+ * Matches every enrolled host (or the one named host) from their stored sections, in
+ * name order, one at a time: fn gets each host's {"host", "os", "release", "eol",
+ * "findings": [...], "counts"} (as vuln_match_machine, plus vuln_eol's answer from
+ * distro_info_dir or null), which it may change but not keep: a fleet's findings run
+ * to millions, so they are never all held at once. Each release's entries are loaded
+ * once for all its hosts. Hosts without a packages section, or whose os-release has
+ * neither codename nor version, are left out. fn's negative result stops the walk and
+ * is returned. -ENOENT when host names no machine.
+ */
+int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now,
+		     int (*fn)(void *arg, json_t *result), void *arg);
 
 /* What every feed says about one issue: {"cve", "description", "scope", "debianbug",
  * "entries": [{"feed", "release", "source", "status", "fixed", ...}]}. -ENOENT when no

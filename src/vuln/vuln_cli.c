@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -248,6 +249,68 @@ out:
 	return rc;
 }
 
+/* What ward vuln list prints as each host is matched. */
+struct list_out {
+	const struct cli *cli;
+	const char *cve, *urgency, *status;
+	bool summary;
+	size_t hosts, findings;
+	json_t *eol_lines; /* "host: message" for hosts not supported, printed last */
+	json_t *summary_rows;
+};
+
+static int list_host(void *arg, json_t *h)
+{
+	static const char *const keys[] = {"host",  "source", "version", "cve",	"status", "urgency",
+					   "scope", "fixed",  "upgrade_fixes", NULL};
+	static const char *const headers[] = {"HOST",  "SOURCE",   "INSTALLED",	   "ISSUE", "STATUS", "URGENCY",
+					      "SCOPE", "FIXED IN", "UPGRADE FIXES", NULL};
+	struct list_out *o = arg;
+	json_t *findings, *f, *eol = json_object_get(h, "eol");
+	const char *name = json_string_value(json_object_get(h, "host"));
+	const char *es = json_string_value(json_object_get(eol, "status"));
+	size_t i;
+	filter_findings(h, o->cve, o->urgency, o->status);
+	findings = json_object_get(h, "findings");
+	if (o->cve && json_array_size(findings) == 0)
+		return 0; /* --cve: only the hosts it concerns */
+	o->findings += json_array_size(findings);
+	if (o->cli->json) {
+		if (o->summary)
+			json_object_del(h, "findings");
+		char *text = json_dumps(h, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (!text)
+			return -ENOMEM;
+		printf("%s%s", o->hosts++ ? ",\n" : "[\n", text);
+		free(text);
+		return 0;
+	}
+	o->hosts++;
+	if (es && strcmp(es, "supported") != 0) {
+		char line[1024];
+		snprintf(line, sizeof(line), "%s: %s", name, json_string_value(json_object_get(eol, "message")));
+		json_array_append_new(o->eol_lines, json_string(line));
+	}
+	if (o->summary) {
+		json_t *c = json_object_get(h, "counts"), *row;
+		int64_t fixes = 0;
+		json_array_foreach(findings, i, f) fixes += json_is_true(json_object_get(f, "upgrade_fixes"));
+		row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:I, s:s}", "host", name, "fixed", json_object_get(c, "fixed-available"),
+				"unfixed", json_object_get(c, "unfixed"), "wontfix", json_object_get(c, "will-not-fix"),
+				"eol", json_object_get(c, "end-of-life"), "upgrade", (json_int_t)fixes, "support",
+				es ? es : "unknown");
+		return row ? json_array_append_new(o->summary_rows, row) : -ENOMEM;
+	}
+	if (json_array_size(findings) == 0)
+		return 0;
+	json_array_foreach(findings, i, f) json_object_set(f, "host", json_object_get(h, "host"));
+	if (o->hosts > 1)
+		printf("\n");
+	cli_print_table(findings, keys, headers);
+	fflush(stdout);
+	return 0;
+}
+
 int cmd_vuln_list(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {{"host", required_argument, NULL, 'H'},
@@ -255,67 +318,60 @@ int cmd_vuln_list(struct cli *cli, int argc, char **argv)
 					     {"urgency", required_argument, NULL, 'u'},
 					     {"status", required_argument, NULL, 's'},
 					     {"distro-info", required_argument, NULL, 'd'},
+					     {"summary", no_argument, NULL, 'S'},
 					     {0, 0, 0, 0}};
-	static const char *const keys[] = {"host",  "source", "version", "cve",	"status", "urgency",
-					   "scope", "fixed",  "upgrade_fixes", NULL};
-	static const char *const headers[] = {"HOST",  "SOURCE",   "INSTALLED",	   "ISSUE", "STATUS", "URGENCY",
-					      "SCOPE", "FIXED IN", "UPGRADE FIXES", NULL};
-	const char *host = NULL, *cve = NULL, *urgency = NULL, *status = NULL, *dinfo = VULN_DISTRO_INFO;
+	const char *host = NULL, *dinfo = VULN_DISTRO_INFO;
+	struct list_out o = {.cli = cli};
 	enum vuln_status st;
 	struct store *s;
-	json_t *hosts = NULL, *h, *rows;
-	size_t i, k;
+	size_t i;
+	json_t *v;
 	int c, r;
 	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		if (c == 'H')
 			host = optarg;
 		else if (c == 'c')
-			cve = optarg;
+			o.cve = optarg;
 		else if (c == 'u')
-			urgency = optarg;
+			o.urgency = optarg;
 		else if (c == 's')
-			status = optarg;
+			o.status = optarg;
 		else if (c == 'd')
 			dinfo = optarg;
+		else if (c == 'S')
+			o.summary = true;
 		else
 			return c == 'h' ? cli_help(cli) : EXIT_USAGE;
 	}
 	if ((r = cli_positionals(cli, argc, argv, 0)))
 		return r;
-	if (status && vuln_status_parse(status, &st) < 0)
+	if (o.status && vuln_status_parse(o.status, &st) < 0)
 		return cli_usage_error(cli, "%s", err_msg(-EINVAL));
 	if (cli_store(cli, &s) < 0)
 		return EXIT_FAIL;
-	if ((r = no_data(s)) < 0 || (r = vuln_match_fleet(s, host, dinfo, (int64_t)time(NULL), &hosts)) < 0)
+	if ((r = no_data(s)) < 0)
 		return cli_fail(r);
-	json_array_foreach(hosts, i, h) filter_findings(h, cve, urgency, status);
-	if (cli->json) {
-		cli_print_json(hosts);
-		return EXIT_OK;
-	}
-	if (!(rows = json_array())) {
-		json_decref(hosts);
+	if (!(o.eol_lines = json_array()) || !(o.summary_rows = json_array())) {
+		json_decref(o.eol_lines);
 		return cli_fail(-ENOMEM);
 	}
-	json_array_foreach(hosts, i, h) {
-		json_t *f;
-		json_array_foreach(json_object_get(h, "findings"), k, f) {
-			json_object_set(f, "host", json_object_get(h, "host"));
-			json_array_append(rows, f);
+	r = vuln_match_fleet(s, host, dinfo, (int64_t)time(NULL), list_host, &o);
+	if (cli->json) {
+		/* the array is closed even after a failure, so what was printed parses */
+		printf("%s", o.hosts ? "\n]\n" : r < 0 ? "" : "[]\n");
+	} else if (r == 0) {
+		if (o.summary) {
+			static const char *const keys[] = {"host", "fixed", "upgrade", "unfixed", "wontfix", "eol", "support", NULL};
+			static const char *const headers[] = {"HOST",	 "FIXED-AVAILABLE", "UPGRADE FIXES", "UNFIXED",
+							      "WILL-NOT-FIX", "END-OF-LIFE",	     "RELEASE SUPPORT", NULL};
+			cli_print_table(o.summary_rows, keys, headers);
 		}
+		printf("\n%zu finding(s) on %zu host(s)\n", o.findings, o.hosts);
+		json_array_foreach(o.eol_lines, i, v) printf("%s\n", json_string_value(v));
 	}
-	cli_print_table(rows, keys, headers);
-	printf("\n%zu finding(s) on %zu host(s)\n", json_array_size(rows), json_array_size(hosts));
-	json_array_foreach(hosts, i, h) {
-		json_t *eol = json_object_get(h, "eol");
-		const char *es = json_string_value(json_object_get(eol, "status"));
-		if (es && strcmp(es, "supported") != 0)
-			printf("%s: %s\n", json_string_value(json_object_get(h, "host")),
-			       json_string_value(json_object_get(eol, "message")));
-	}
-	json_decref(rows);
-	json_decref(hosts);
-	return EXIT_OK;
+	json_decref(o.eol_lines);
+	json_decref(o.summary_rows);
+	return r < 0 ? cli_fail(r) : EXIT_OK;
 }
 
 int cmd_vuln_show(struct cli *cli, int argc, char **argv)

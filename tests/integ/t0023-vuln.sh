@@ -134,5 +134,9 @@ expect_exit "vuln list as a table" 0 "$WARD" --data "$D" vuln list --distro-info
 expect_match "a row" "$OUT" "vulnbox +zlib +1:1.2.13.dfsg-1 +CVE-2024-0011 +end-of-life"
 expect_match "the count" "$OUT" "10 finding\(s\) on 1 host\(s\)"
 expect_match "the end of life line" "$OUT" "vulnbox: debian bookworm reached its end of life"
+expect_exit "vuln list --summary" 0 "$WARD" --data "$D" vuln list --summary --distro-info "$ROOT/usr/share/distro-info"
+expect_match "one line per host with its counts" "$OUT" "vulnbox +4 +1 +4 +1 +1 +extended"
+expect_exit "vuln list --summary --json" 0 "$WARD" --data "$D" --json vuln list --summary
+expect_eq "counts, no findings" "$(printf '%s' "$OUT" | jq -c '[.[0].counts["fixed-available"], .[0].findings]')" '[4,null]'
 
 finish
