@@ -427,18 +427,29 @@ static int status_rank(enum vuln_status st)
 	return rank[st];
 }
 
-static int key_cmp(const void *a, const void *b)
+/* One installed binary package, its strings borrowed from the packages JSON. */
+struct pkg_ref {
+	const char *source, *version, *name;
+};
+
+static int pkg_cmp(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct pkg_ref *x = a, *y = b;
+	int c = strcmp(x->source, y->source);
+	if (!c)
+		c = strcmp(x->version, y->version);
+	return c ? c : strcmp(x->name, y->name);
 }
 
-/* {"source\tversion": {"source", "version", "binaries": [...]}} of installed dpkg packages. */
-static int machine_sources(const json_t *packages, json_t **ret)
+/* The installed dpkg packages of the packages section (or its items array), sorted by
+ * source, source version and name, into a new array (the caller frees). */
+static int machine_packages(const json_t *packages, struct pkg_ref **ret, size_t *ret_n)
 {
 	const json_t *items = json_is_array(packages) ? packages : json_object_get(packages, "items");
-	json_t *m = json_object(), *p;
-	size_t i;
-	if (!m)
+	size_t i, n = 0;
+	json_t *p;
+	struct pkg_ref *v = malloc((json_array_size(items) + 1) * sizeof(*v));
+	if (!v)
 		return -ENOMEM;
 	json_array_foreach(items, i, p) {
 		const char *name = json_string_value(json_object_get(p, "name"));
@@ -446,63 +457,52 @@ static int machine_sources(const json_t *packages, json_t **ret)
 		const char *ver = json_string_value(json_object_get(p, "source_version"));
 		const char *status = json_string_value(json_object_get(p, "status"));
 		const char *mgr = json_string_value(json_object_get(p, "manager"));
-		char key[2 * WARD_VULN_FIELD_MAX + 8];
 		if (!name || (mgr && strcmp(mgr, "dpkg") != 0) || (status && strcmp(status, "installed") != 0))
 			continue;
-		if (!src)
-			src = name;
 		if (!ver)
 			ver = json_string_value(json_object_get(p, "version"));
-		if (!ver || snprintf(key, sizeof(key), "%s\t%s", src, ver) >= (int)sizeof(key))
+		if (!ver)
 			continue;
-		json_t *o = json_object_get(m, key);
-		if (!o) {
-			o = json_pack("{s:s, s:s, s:[]}", "source", src, "version", ver, "binaries");
-			if (!o || json_object_set_new(m, key, o) < 0) {
-				json_decref(m);
-				return -ENOMEM;
-			}
-		}
-		json_t *bins = json_object_get(o, "binaries"), *b;
-		size_t k;
-		bool have = false;
-		json_array_foreach(bins, k, b) have = have || strcmp(json_string_value(b), name) == 0;
-		if (!have)
-			json_array_append_new(bins, json_string(name));
+		v[n++] = (struct pkg_ref){src ? src : name, ver, name};
 	}
-	*ret = m;
+	qsort(v, n, sizeof(*v), pkg_cmp);
+	*ret = v;
+	*ret_n = n;
 	return 0;
 }
 
-/* Whether an upgrade on hand brings one of the source's binaries to fixed or later. */
-static json_t *upgrade_fixes(const json_t *upgrades, const json_t *binaries, const char *fixed)
+/* Whether an upgrade on hand brings one of the binaries p[0..n) to fixed or later.
+ * cands is {binary: candidate} or NULL when the upgrades are not known. */
+static json_t *upgrade_fixes(const json_t *cands, const struct pkg_ref *p, size_t n, const char *fixed)
 {
-	size_t i, k;
-	json_t *u, *b;
-	if (!upgrades)
+	struct vercmp_version fx;
+	if (!cands)
 		return json_null();
-	json_array_foreach(json_object_get(upgrades, "upgrades"), i, u) {
-		const char *name = json_string_value(json_object_get(u, "name"));
-		const char *cand = json_string_value(json_object_get(u, "candidate"));
-		if (!name || !cand)
-			continue;
-		json_array_foreach(binaries, k, b) {
-			struct vercmp_version c, fx;
-			if (strcmp(json_string_value(b), name) == 0 && vercmp_parse(cand, strlen(cand), &c, NULL) == 0 &&
-			    vercmp_parse(fixed, strlen(fixed), &fx, NULL) == 0 && vercmp_compare(&c, &fx) >= 0)
-				return json_true();
-		}
+	if (vercmp_parse(fixed, strlen(fixed), &fx, NULL) < 0)
+		return json_false();
+	for (size_t i = 0; i < n; i++) {
+		const char *cand = json_string_value(json_object_get(cands, p[i].name));
+		struct vercmp_version c;
+		if (cand && vercmp_parse(cand, strlen(cand), &c, NULL) == 0 && vercmp_compare(&c, &fx) >= 0)
+			return json_true();
 	}
 	return json_false();
 }
 
-static int match_source(const struct vidx *x, const json_t *src, const json_t *upgrades, json_t *findings,
-			int64_t counts[5])
+static json_t *str_or_null(const char *s)
 {
-	const char *name = json_string_value(json_object_get(src, "source"));
-	const char *ver = json_string_value(json_object_get(src, "version"));
+	return s ? json_string_nocheck(s) : json_null();
+}
+
+/* The findings of one source at one version, whose binaries are p[0..n). */
+static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n, const json_t *cands,
+			json_t *findings, int64_t counts[5])
+{
+	const char *name = p[0].source, *ver = p[0].version;
 	struct vercmp_version parsed;
-	if (!name || !ver || vercmp_parse(ver, strlen(ver), &parsed, NULL) < 0) {
+	json_t *bins = NULL;
+	int r = 0;
+	if (vercmp_parse(ver, strlen(ver), &parsed, NULL) < 0) {
 		err_clear(); /* dpkg would not have installed it: nothing to say */
 		return 0;
 	}
@@ -523,39 +523,62 @@ static int match_source(const struct vidx *x, const json_t *src, const json_t *u
 		if (!best || best_st == VULN_NOT_AFFECTED)
 			continue;
 		counts[best_st]++;
-		json_t *f = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:o}", "source", name,
-				      "version", ver, "binaries", json_object_get(src, "binaries"), "cve", cve, "status",
-				      vuln_status_name(best_st), "urgency", best->e.urgency, "scope", best->scope, "fixed",
-				      best_st == VULN_FIXED_AVAILABLE ? best->e.fixed : NULL, "nodsa_reason",
-				      best->e.nodsa ? best->e.nodsa_reason : NULL, "feed", best->feed, "upgrade_fixes",
-				      best_st == VULN_FIXED_AVAILABLE
-					  ? upgrade_fixes(upgrades, json_object_get(src, "binaries"), best->e.fixed)
-					  : json_null());
-		if (!f || json_array_append_new(findings, f) < 0)
-			return -ENOMEM;
+		if (!bins) {
+			if (!(bins = json_array()))
+				return -ENOMEM;
+			for (size_t k = 0; k < n; k++)
+				if (k == 0 || strcmp(p[k].name, p[k - 1].name) != 0) /* one per architecture */
+					json_array_append_new(bins, json_string_nocheck(p[k].name));
+		}
+		bool fa = best_st == VULN_FIXED_AVAILABLE;
+		json_t *f = json_object();
+		if (!f || json_array_append_new(findings, f) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		/* the strings come from the store and the inventory, already valid UTF-8 */
+		json_object_set_new_nocheck(f, "source", json_string_nocheck(name));
+		json_object_set_new_nocheck(f, "version", json_string_nocheck(ver));
+		json_object_set_nocheck(f, "binaries", bins);
+		json_object_set_new_nocheck(f, "cve", json_string_nocheck(cve));
+		json_object_set_new_nocheck(f, "status", json_string_nocheck(vuln_status_name(best_st)));
+		json_object_set_new_nocheck(f, "urgency", str_or_null(best->e.urgency));
+		json_object_set_new_nocheck(f, "scope", str_or_null(best->scope));
+		json_object_set_new_nocheck(f, "fixed", str_or_null(fa ? best->e.fixed : NULL));
+		json_object_set_new_nocheck(f, "nodsa_reason", str_or_null(best->e.nodsa ? best->e.nodsa_reason : NULL));
+		json_object_set_new_nocheck(f, "feed", json_string_nocheck(best->feed));
+		json_object_set_new_nocheck(f, "upgrade_fixes", fa ? upgrade_fixes(cands, p, n, best->e.fixed) : json_null());
 	}
-	return 0;
+	json_decref(bins);
+	return r;
 }
 
 static int match_with(const struct vidx *x, const json_t *packages, const json_t *upgrades, json_t **ret)
 {
-	json_t *sources = NULL, *findings = json_array(), *res = NULL;
-	const char **keys = NULL;
+	json_t *findings = json_array(), *res = NULL, *cands = NULL, *u;
+	struct pkg_ref *p = NULL;
 	int64_t counts[5] = {0};
-	int r = findings ? machine_sources(packages, &sources) : -ENOMEM;
+	size_t n = 0, i;
+	int r = findings ? machine_packages(packages, &p, &n) : -ENOMEM;
 	if (r < 0)
 		goto out;
-	size_t n = 0, cap = json_object_size(sources);
-	const char *k;
-	json_t *v;
-	if (cap && !(keys = malloc(cap * sizeof(*keys)))) {
-		r = -ENOMEM;
-		goto out;
+	if (upgrades) {
+		if (!(cands = json_object())) {
+			r = -ENOMEM;
+			goto out;
+		}
+		json_array_foreach(json_object_get(upgrades, "upgrades"), i, u) {
+			const char *name = json_string_value(json_object_get(u, "name"));
+			json_t *cand = json_object_get(u, "candidate");
+			if (name && json_is_string(cand))
+				json_object_set(cands, name, cand);
+		}
 	}
-	json_object_foreach(sources, k, v) keys[n++] = k;
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	for (size_t i = 0; i < n && r == 0; i++)
-		r = match_source(x, json_object_get(sources, keys[i]), upgrades, findings, counts);
+	for (size_t a = 0, b; a < n && r == 0; a = b) {
+		for (b = a + 1; b < n && strcmp(p[b].source, p[a].source) == 0 && strcmp(p[b].version, p[a].version) == 0;)
+			b++;
+		r = match_source(x, p + a, b - a, cands, findings, counts);
+	}
 	if (r < 0)
 		goto out;
 	json_t *c = json_object();
@@ -568,8 +591,8 @@ static int match_with(const struct vidx *x, const json_t *packages, const json_t
 	else
 		*ret = res;
 out:
-	free(keys);
-	json_decref(sources);
+	free(p);
+	json_decref(cands);
 	json_decref(findings);
 	return r;
 }
