@@ -44,8 +44,8 @@ static int fuzz_entry(void *arg, const struct vuln_entry *e)
 {
 	static const char *const installed[] = {"0", "1.0-1", "1:2.3~rc1-4+deb12u1", "9999"};
 	struct fuzz_seen *s = arg;
-	const char *f[] = {e->release, e->source, e->cve, e->status, e->introduced, e->fixed, e->last_affected,
-			   e->urgency, e->nodsa_reason};
+	const char *f[] = {e->release, e->source,	 e->cve,     e->status,	     e->introduced,
+			   e->fixed,   e->last_affected, e->urgency, e->nodsa_reason};
 	assert(e->release && e->source && e->cve && e->status);
 	for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
 		assert(!f[k] || strlen(f[k]) <= WARD_VULN_FIELD_MAX);

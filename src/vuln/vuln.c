@@ -22,7 +22,7 @@
 #include "vuln/vuln_store.h"
 
 #define VULN_READ_CHUNK (1024 * 1024) /* bytes read from the tracker's file at a time */
-#define VULN_DIR_DEPTH 8              /* directory levels searched for OSV files */
+#define VULN_DIR_DEPTH 8	      /* directory levels searched for OSV files */
 
 /* --- import --- */
 
@@ -70,9 +70,10 @@ static void first_key(const char *p, size_t n, char *out, size_t size)
 /* "tracker" or "osv" from a file's first bytes. */
 static const char *sniff(const char *p, size_t n)
 {
-	static const char *const osv_fields[] = {"id",	     "schema_version", "modified", "published", "withdrawn",
-						 "aliases", "upstream",	     "related",	 "summary",	"details",
-						 "severity", "affected",     "references", "credits",	"database_specific"};
+	static const char *const osv_fields[] = {"id",	       "schema_version", "modified",	     "published",
+						 "withdrawn",  "aliases",	 "upstream",	     "related",
+						 "summary",    "details",	 "severity",	     "affected",
+						 "references", "credits",	 "database_specific"};
 	char key[64];
 	size_t i = 0;
 	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
@@ -218,8 +219,8 @@ int vuln_import(struct store *s, const char *actor, const char *path, const char
 		return err_set(-errno, "cannot import '%s': %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		if (format && strcmp(format, "osv") != 0)
-			return err_set(-EISDIR, "cannot import '%s': a directory holds OSV files, not the tracker's JSON",
-				       path);
+			return err_set(-EISDIR,
+				       "cannot import '%s': a directory holds OSV files, not the tracker's JSON", path);
 		format = "osv";
 	} else {
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -254,14 +255,15 @@ int vuln_import(struct store *s, const char *actor, const char *path, const char
 			r = err_set(r, "cannot import '%s': %s; the previous data is kept", path, err_msg(r));
 	}
 	if (r == 0 && im.entries == 0 && im.issues == 0)
-		r = err_set(-ENODATA, "cannot import '%s': it holds no Debian or Ubuntu vulnerability; the previous data is "
-				      "kept",
+		r = err_set(-ENODATA,
+			    "cannot import '%s': it holds no Debian or Ubuntu vulnerability; the previous data is "
+			    "kept",
 			    path);
 	if (r == 0)
 		r = vuln_store_feed_counts(s, feed, im.issues, im.entries);
 	if (r == 0)
-		r = actlog_appendf(s, actor, "vuln.import", feed, "{s:s, s:s, s:I, s:I}", "format", format, "origin", path,
-				   "issues", (json_int_t)im.issues, "entries", (json_int_t)im.entries);
+		r = actlog_appendf(s, actor, "vuln.import", feed, "{s:s, s:s, s:I, s:I}", "format", format, "origin",
+				   path, "issues", (json_int_t)im.issues, "entries", (json_int_t)im.entries);
 	r = store_tx_end(s, r);
 	if (r < 0)
 		goto out;
@@ -321,7 +323,7 @@ struct vidx_entry {
 
 struct vidx {
 	char r1[WARD_VULN_FIELD_MAX + 1], r2[WARD_VULN_FIELD_MAX + 1]; /* the releases it holds */
-	struct vidx_entry *v;                                          /* sorted by source, then cve */
+	struct vidx_entry *v;					       /* sorted by source, then cve */
 	size_t n, cap;
 	struct arena_block *blocks;
 };
@@ -372,11 +374,12 @@ static int vidx_add(void *arg, const char *feed, const struct vuln_entry *e, con
 		x->cap = c;
 	}
 	struct vidx_entry *d = &x->v[x->n];
-	const char *const *src[] = {&feed, &scope, &e->release, &e->source, &e->cve, &e->status, &e->introduced,
-			      &e->fixed, &e->last_affected, &e->urgency, &e->nodsa, &e->nodsa_reason};
-	const char **dst[] = {&d->feed,	 &d->scope,	 &d->e.release, &d->e.source,	 &d->e.cve,   &d->e.status,
-			      &d->e.introduced, &d->e.fixed, &d->e.last_affected, &d->e.urgency, &d->e.nodsa,
-			      &d->e.nodsa_reason};
+	const char *const *src[] = {&feed,	&scope,		 &e->release, &e->source,	 &e->cve,
+				    &e->status, &e->introduced,	 &e->fixed,   &e->last_affected, &e->urgency,
+				    &e->nodsa,	&e->nodsa_reason};
+	const char **dst[] = {&d->feed,	    &d->scope,	       &d->e.release, &d->e.source,	   &d->e.cve,
+			      &d->e.status, &d->e.introduced,  &d->e.fixed,   &d->e.last_affected, &d->e.urgency,
+			      &d->e.nodsa,  &d->e.nodsa_reason};
 	for (size_t k = 0; k < sizeof(src) / sizeof(src[0]); k++)
 		if (*src[k] && !(*dst[k] = arena_dup(x, *src[k])))
 			return -ENOMEM;
@@ -422,8 +425,11 @@ static size_t vidx_find(const struct vidx *x, const char *source)
  * actionable wins. */
 static int status_rank(enum vuln_status st)
 {
-	static const int rank[] = {[VULN_NOT_AFFECTED] = 0, [VULN_WILL_NOT_FIX] = 1, [VULN_UNFIXED] = 2,
-				   [VULN_END_OF_LIFE] = 3, [VULN_FIXED_AVAILABLE] = 4};
+	static const int rank[] = {[VULN_NOT_AFFECTED] = 0,
+				   [VULN_WILL_NOT_FIX] = 1,
+				   [VULN_UNFIXED] = 2,
+				   [VULN_END_OF_LIFE] = 3,
+				   [VULN_FIXED_AVAILABLE] = 4};
 	return rank[st];
 }
 
@@ -451,7 +457,8 @@ static int machine_packages(const json_t *packages, struct pkg_ref **ret, size_t
 	struct pkg_ref *v = malloc((json_array_size(items) + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	json_array_foreach(items, i, p) {
+	json_array_foreach(items, i, p)
+	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		const char *src = json_string_value(json_object_get(p, "source"));
 		const char *ver = json_string_value(json_object_get(p, "source_version"));
@@ -495,8 +502,8 @@ static json_t *str_or_null(const char *s)
 }
 
 /* The findings of one source at one version, whose binaries are p[0..n). */
-static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n, const json_t *cands,
-			json_t *findings, int64_t counts[5])
+static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n, const json_t *cands, json_t *findings,
+			int64_t counts[5])
 {
 	const char *name = p[0].source, *ver = p[0].version;
 	struct vercmp_version parsed;
@@ -545,9 +552,11 @@ static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n,
 		json_object_set_new_nocheck(f, "urgency", str_or_null(best->e.urgency));
 		json_object_set_new_nocheck(f, "scope", str_or_null(best->scope));
 		json_object_set_new_nocheck(f, "fixed", str_or_null(fa ? best->e.fixed : NULL));
-		json_object_set_new_nocheck(f, "nodsa_reason", str_or_null(best->e.nodsa ? best->e.nodsa_reason : NULL));
+		json_object_set_new_nocheck(f, "nodsa_reason",
+					    str_or_null(best->e.nodsa ? best->e.nodsa_reason : NULL));
 		json_object_set_new_nocheck(f, "feed", json_string_nocheck(best->feed));
-		json_object_set_new_nocheck(f, "upgrade_fixes", fa ? upgrade_fixes(cands, p, n, best->e.fixed) : json_null());
+		json_object_set_new_nocheck(f, "upgrade_fixes",
+					    fa ? upgrade_fixes(cands, p, n, best->e.fixed) : json_null());
 	}
 	json_decref(bins);
 	return r;
@@ -567,7 +576,8 @@ static int match_with(const struct vidx *x, const json_t *packages, const json_t
 			r = -ENOMEM;
 			goto out;
 		}
-		json_array_foreach(json_object_get(upgrades, "upgrades"), i, u) {
+		json_array_foreach(json_object_get(upgrades, "upgrades"), i, u)
+		{
 			const char *name = json_string_value(json_object_get(u, "name"));
 			json_t *cand = json_object_get(u, "candidate");
 			if (name && json_is_string(cand))
@@ -575,7 +585,8 @@ static int match_with(const struct vidx *x, const json_t *packages, const json_t
 		}
 	}
 	for (size_t a = 0, b; a < n && r == 0; a = b) {
-		for (b = a + 1; b < n && strcmp(p[b].source, p[a].source) == 0 && strcmp(p[b].version, p[a].version) == 0;)
+		for (b = a + 1;
+		     b < n && strcmp(p[b].source, p[a].source) == 0 && strcmp(p[b].version, p[a].version) == 0;)
 			b++;
 		r = match_source(x, p + a, b - a, cands, findings, counts);
 	}
@@ -584,8 +595,8 @@ static int match_with(const struct vidx *x, const json_t *packages, const json_t
 	json_t *c = json_object();
 	for (int st = VULN_FIXED_AVAILABLE; c && st <= VULN_END_OF_LIFE; st++)
 		json_object_set_new(c, vuln_status_name((enum vuln_status)st), json_integer(counts[st]));
-	res = json_pack("{s:[s?s?], s:O, s:o}", "release", x->r1[0] ? x->r1 : NULL, x->r2[0] ? x->r2 : NULL,
-			"findings", findings, "counts", c);
+	res = json_pack("{s:[s?s?], s:O, s:o}", "release", x->r1[0] ? x->r1 : NULL, x->r2[0] ? x->r2 : NULL, "findings",
+			findings, "counts", c);
 	if (!res)
 		r = -ENOMEM;
 	else
@@ -603,8 +614,7 @@ static const char *os_field(const json_t *os, const char *k)
 	return v && *v ? v : NULL;
 }
 
-int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os, const json_t *upgrades,
-		       json_t **ret)
+int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os, const json_t *upgrades, json_t **ret)
 {
 	struct vidx *x = NULL;
 	const char *codename = os_field(os, "codename"), *version = os_field(os, "version_id");
@@ -676,7 +686,8 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 		r = err_set(-ENOENT, "no host '%s'", host);
 	for (size_t i = 0; r == 0 && i < f.n; i++) {
 		json_t *pk = section(s, f.v[i].id, "packages"), *sys = section(s, f.v[i].id, "system");
-		json_t *up = section(s, f.v[i].id, "upgrades"), *os = json_object_get(sys, "os"), *res = NULL, *eol = NULL;
+		json_t *up = section(s, f.v[i].id, "upgrades"), *os = json_object_get(sys, "os"), *res = NULL,
+		       *eol = NULL;
 		const char *cn = os_field(os, "codename"), *ver = os_field(os, "version_id");
 		struct vidx *x = NULL;
 		if (!pk || (!cn && !ver))

@@ -16,8 +16,9 @@
 
 /* Limits on what a feed can make us hold. Module-local until they move to core/limits.h. */
 #ifndef WARD_VULN_SOURCE_MAX
-#define WARD_VULN_SOURCE_MAX (64 * 1024 * 1024) /* bytes of one source package's member of the
-						  * tracker JSON (linux is the largest, ~10 MB) */
+#define WARD_VULN_SOURCE_MAX                                                                                           \
+	(64 * 1024 * 1024) /* bytes of one source package's member of the                                              \
+			    * tracker JSON (linux is the largest, ~10 MB) */
 #endif
 #ifndef WARD_VULN_OSV_FILE_MAX
 #define WARD_VULN_OSV_FILE_MAX (64 * 1024 * 1024) /* bytes of one OSV file */
@@ -37,24 +38,24 @@
 
 /* What a feed says about one issue (CVE) as a whole. Strings are borrowed. */
 struct vuln_issue {
-	const char *cve;         /* "CVE-2024-1234", "TEMP-...", or an OSV id without a CVE alias */
+	const char *cve;	 /* "CVE-2024-1234", "TEMP-...", or an OSV id without a CVE alias */
 	const char *description; /* or NULL */
-	const char *scope;       /* "local", "remote" or NULL */
-	int64_t debianbug;       /* 0 when none */
+	const char *scope;	 /* "local", "remote" or NULL */
+	int64_t debianbug;	 /* 0 when none */
 };
 
 /* What a feed says about one issue in one source package on one release. */
 struct vuln_entry {
-	const char *release;       /* codename ("bookworm") for the tracker, version ("12",
-				    * "22.04") for OSV */
-	const char *source;        /* source package name */
+	const char *release; /* codename ("bookworm") for the tracker, version ("12",
+			      * "22.04") for OSV */
+	const char *source;  /* source package name */
 	const char *cve;
-	const char *status;        /* "open", "resolved", "undetermined" (tracker words) */
-	const char *introduced;    /* first affected version, NULL for every version */
-	const char *fixed;         /* first fixed version; "0" never affected; NULL none */
+	const char *status;	   /* "open", "resolved", "undetermined" (tracker words) */
+	const char *introduced;	   /* first affected version, NULL for every version */
+	const char *fixed;	   /* first fixed version; "0" never affected; NULL none */
 	const char *last_affected; /* last affected version (OSV), NULL when unknown */
-	const char *urgency;       /* "high", "unimportant", "end-of-life", ... or NULL */
-	const char *nodsa;         /* the tracker's no-DSA note ("" when it says only true), or NULL */
+	const char *urgency;	   /* "high", "unimportant", "end-of-life", ... or NULL */
+	const char *nodsa;	   /* the tracker's no-DSA note ("" when it says only true), or NULL */
 	const char *nodsa_reason;  /* "ignored", "postponed", "" or NULL */
 };
 
@@ -110,7 +111,7 @@ int vuln_osv_parse(const char *data, size_t len, const struct vuln_sink *sink, s
 enum vuln_status {
 	VULN_NOT_AFFECTED = 0, /* fixed_version "0", outside the affected range, or installed >= fixed */
 	VULN_FIXED_AVAILABLE,  /* a fixed version newer than the installed one exists */
-	VULN_UNFIXED,          /* open: no fixed version yet (also "undetermined", and no-DSA "postponed") */
+	VULN_UNFIXED,	       /* open: no fixed version yet (also "undetermined", and no-DSA "postponed") */
 	VULN_WILL_NOT_FIX,     /* open, and the security team marked it no-DSA ("ignored", minor issue) */
 	VULN_END_OF_LIFE,      /* open, and the package is no longer supported in that release */
 };
@@ -141,8 +142,7 @@ int vuln_match_entry(const struct vuln_entry *e, const char *installed, enum vul
  * the CSV's later columns (Debian LTS and ELTS, Ubuntu ESM). -ENOENT (err_set) when
  * the distribution has no CSV or the release is not in it; -EBADMSG for a damaged CSV.
  */
-int vuln_eol(const char *dir, const char *id, const char *version_id, const char *codename, int64_t now,
-	     json_t **ret);
+int vuln_eol(const char *dir, const char *id, const char *version_id, const char *codename, int64_t now, json_t **ret);
 
 /* --- import and reports (vuln.c) --- */
 
@@ -175,8 +175,7 @@ int vuln_feeds(struct store *s, json_t **ret);
  * severe wins (end-of-life, unfixed, fixed-available, will-not-fix, not-affected order is
  * not used: a fix known to any feed is reported as fixed-available).
  */
-int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os, const json_t *upgrades,
-		       json_t **ret);
+int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os, const json_t *upgrades, json_t **ret);
 
 /*
  * Matches every enrolled host (or the one named host) from their stored sections, in

@@ -18,17 +18,18 @@
 
 #define VULN_DISTRO_INFO "/usr/share/distro-info"
 
-static const char *const finding_keys[] = {"source", "version", "cve", "status", "urgency", "scope",
-					   "fixed", "upgrade_fixes", NULL};
-static const char *const finding_headers[] = {"SOURCE", "INSTALLED", "ISSUE", "STATUS", "URGENCY", "SCOPE",
-					      "FIXED IN", "UPGRADE FIXES", NULL};
+static const char *const finding_keys[] = {"source", "version", "cve",		 "status", "urgency",
+					   "scope",  "fixed",	"upgrade_fixes", NULL};
+static const char *const finding_headers[] = {"SOURCE", "INSTALLED", "ISSUE",	      "STATUS", "URGENCY",
+					      "SCOPE",	"FIXED IN",  "UPGRADE FIXES", NULL};
 
 /* Keeps the findings that match the filters (NULL: any). */
 static void filter_findings(json_t *res, const char *cve, const char *urgency, const char *status)
 {
 	json_t *all = json_object_get(res, "findings"), *keep = json_array(), *f;
 	size_t i;
-	json_array_foreach(all, i, f) {
+	json_array_foreach(all, i, f)
+	{
 		const char *u = json_string_value(json_object_get(f, "urgency"));
 		if (cve && strcmp(cve, json_string_value(json_object_get(f, "cve"))) != 0)
 			continue;
@@ -111,7 +112,8 @@ int cmd_vuln_feeds(struct cli *cli, int argc, char **argv)
 		cli_print_json(feeds);
 		return EXIT_OK;
 	}
-	json_array_foreach(feeds, i, f) {
+	json_array_foreach(feeds, i, f)
+	{
 		char when[32];
 		time_t t = (time_t)json_integer_value(json_object_get(f, "imported_at"));
 		struct tm tm;
@@ -193,7 +195,8 @@ int cmd_vuln_check(struct cli *cli, int argc, char **argv)
 	pk = collect(&ctx, "packages");
 	up = collect(&ctx, "upgrades");
 	/* The system collector's other facts (uptime, kernel) do not matter here. */
-	json_array_foreach(warnings, i, w) {
+	json_array_foreach(warnings, i, w)
+	{
 		const char *sec = json_string_value(json_object_get(w, "section"));
 		const char *msg = json_string_value(json_object_get(w, "message"));
 		if (strcmp(sec ?: "", "system") != 0 || strstr(msg ?: "", "os-release"))
@@ -261,10 +264,10 @@ struct list_out {
 
 static int list_host(void *arg, json_t *h)
 {
-	static const char *const keys[] = {"host",  "source", "version", "cve",	"status", "urgency",
-					   "scope", "fixed",  "upgrade_fixes", NULL};
-	static const char *const headers[] = {"HOST",  "SOURCE",   "INSTALLED",	   "ISSUE", "STATUS", "URGENCY",
-					      "SCOPE", "FIXED IN", "UPGRADE FIXES", NULL};
+	static const char *const keys[] = {"host",    "source", "version", "cve",	    "status",
+					   "urgency", "scope",	"fixed",   "upgrade_fixes", NULL};
+	static const char *const headers[] = {"HOST",	 "SOURCE", "INSTALLED", "ISSUE",	 "STATUS",
+					      "URGENCY", "SCOPE",  "FIXED IN",	"UPGRADE FIXES", NULL};
 	struct list_out *o = arg;
 	json_t *findings, *f, *eol = json_object_get(h, "eol");
 	const char *name = json_string_value(json_object_get(h, "host"));
@@ -295,10 +298,10 @@ static int list_host(void *arg, json_t *h)
 		json_t *c = json_object_get(h, "counts"), *row;
 		int64_t fixes = 0;
 		json_array_foreach(findings, i, f) fixes += json_is_true(json_object_get(f, "upgrade_fixes"));
-		row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:I, s:s}", "host", name, "fixed", json_object_get(c, "fixed-available"),
-				"unfixed", json_object_get(c, "unfixed"), "wontfix", json_object_get(c, "will-not-fix"),
-				"eol", json_object_get(c, "end-of-life"), "upgrade", (json_int_t)fixes, "support",
-				es ? es : "unknown");
+		row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:I, s:s}", "host", name, "fixed",
+				json_object_get(c, "fixed-available"), "unfixed", json_object_get(c, "unfixed"),
+				"wontfix", json_object_get(c, "will-not-fix"), "eol", json_object_get(c, "end-of-life"),
+				"upgrade", (json_int_t)fixes, "support", es ? es : "unknown");
 		return row ? json_array_append_new(o->summary_rows, row) : -ENOMEM;
 	}
 	if (json_array_size(findings) == 0)
@@ -361,9 +364,11 @@ int cmd_vuln_list(struct cli *cli, int argc, char **argv)
 		printf("%s", o.hosts ? "\n]\n" : r < 0 ? "" : "[]\n");
 	} else if (r == 0) {
 		if (o.summary) {
-			static const char *const keys[] = {"host", "fixed", "upgrade", "unfixed", "wontfix", "eol", "support", NULL};
-			static const char *const headers[] = {"HOST",	 "FIXED-AVAILABLE", "UPGRADE FIXES", "UNFIXED",
-							      "WILL-NOT-FIX", "END-OF-LIFE",	     "RELEASE SUPPORT", NULL};
+			static const char *const keys[] = {"host",    "fixed", "upgrade", "unfixed",
+							   "wontfix", "eol",   "support", NULL};
+			static const char *const headers[] = {
+			    "HOST",	    "FIXED-AVAILABLE", "UPGRADE FIXES",	  "UNFIXED",
+			    "WILL-NOT-FIX", "END-OF-LIFE",     "RELEASE SUPPORT", NULL};
 			cli_print_table(o.summary_rows, keys, headers);
 		}
 		printf("\n%zu finding(s) on %zu host(s)\n", o.findings, o.hosts);
@@ -377,8 +382,10 @@ int cmd_vuln_list(struct cli *cli, int argc, char **argv)
 int cmd_vuln_show(struct cli *cli, int argc, char **argv)
 {
 	static const char *const fields[] = {"cve", "scope", "debianbug", "description", NULL};
-	static const char *const keys[] = {"source", "release", "status", "fixed", "urgency", "nodsa_reason", "feed", NULL};
-	static const char *const headers[] = {"SOURCE", "RELEASE", "STATUS", "FIXED", "URGENCY", "NO-DSA", "FEED", NULL};
+	static const char *const keys[] = {"source",  "release",      "status", "fixed",
+					   "urgency", "nodsa_reason", "feed",	NULL};
+	static const char *const headers[] = {"SOURCE",	 "RELEASE", "STATUS", "FIXED",
+					      "URGENCY", "NO-DSA",  "FEED",   NULL};
 	struct store *s;
 	json_t *res;
 	int r;

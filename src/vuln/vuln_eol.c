@@ -38,8 +38,7 @@ static int64_t eol_date(const char *s)
 	return (int64_t)timegm(&tm) + 86400;
 }
 
-int vuln_eol(const char *dir, const char *id, const char *version_id, const char *codename, int64_t now,
-	     json_t **ret)
+int vuln_eol(const char *dir, const char *id, const char *version_id, const char *codename, int64_t now, json_t **ret)
 {
 	char path[4096], *text = NULL, *save = NULL, *hdr[EOL_COLUMNS], *f[EOL_COLUMNS];
 	size_t len, nh;
@@ -52,9 +51,10 @@ int vuln_eol(const char *dir, const char *id, const char *version_id, const char
 	if ((r = fs_read_file(path, WARD_VULN_CSV_MAX, &text, &len)) < 0)
 		return err_set(r, "cannot read '%s': %s (install distro-info-data)", path, strerror(-r));
 	char *line = strtok_r(text, "\n", &save);
-	if (!line || (nh = eol_split(line, hdr)) < 6 || strcmp(hdr[0], "version") != 0 || strcmp(hdr[2], "series") != 0 ||
-	    strcmp(hdr[5], "eol") != 0) {
-		r = err_set(-EBADMSG, "'%s' is not a distro-info CSV (its header is not version,codename,series,...)", path);
+	if (!line || (nh = eol_split(line, hdr)) < 6 || strcmp(hdr[0], "version") != 0 ||
+	    strcmp(hdr[2], "series") != 0 || strcmp(hdr[5], "eol") != 0) {
+		r = err_set(-EBADMSG, "'%s' is not a distro-info CSV (its header is not version,codename,series,...)",
+			    path);
 		goto out;
 	}
 	r = err_set(-ENOENT, "release '%s' is not in '%s'", codename ? codename : version_id ? version_id : "?", path);
@@ -66,8 +66,9 @@ int vuln_eol(const char *dir, const char *id, const char *version_id, const char
 			f[n++] = "";
 		/* "22.04 LTS" is version 22.04 */
 		size_t vlen = strcspn(f[0], " ");
-		bool same = (codename && strcmp(f[2], codename) == 0) ||
-			    (!codename && version_id && strlen(version_id) == vlen && strncmp(f[0], version_id, vlen) == 0);
+		bool same =
+		    (codename && strcmp(f[2], codename) == 0) ||
+		    (!codename && version_id && strlen(version_id) == vlen && strncmp(f[0], version_id, vlen) == 0);
 		if (!same)
 			continue;
 		int64_t eol = eol_date(f[5]), last = eol;
@@ -87,8 +88,8 @@ int vuln_eol(const char *dir, const char *id, const char *version_id, const char
 			snprintf(msg, sizeof(msg), "%s %s is supported%s%s", id, f[2], eol < 0 ? "" : " until ",
 				 eol < 0 ? "" : f[5]);
 		else if (strcmp(status, "extended") == 0)
-			snprintf(msg, sizeof(msg), "%s %s reached its end of life on %s; only extended support remains", id,
-				 f[2], f[5]);
+			snprintf(msg, sizeof(msg), "%s %s reached its end of life on %s; only extended support remains",
+				 id, f[2], f[5]);
 		else
 			snprintf(msg, sizeof(msg), "%s %s is past its end of life (%s) and every extended support", id,
 				 f[2], f[5]);

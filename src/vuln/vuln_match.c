@@ -10,9 +10,8 @@
 #include "vuln/vuln.h"
 
 static const char *const status_names[] = {
-    [VULN_NOT_AFFECTED] = "not-affected", [VULN_FIXED_AVAILABLE] = "fixed-available",
-    [VULN_UNFIXED] = "unfixed",           [VULN_WILL_NOT_FIX] = "will-not-fix",
-    [VULN_END_OF_LIFE] = "end-of-life",
+    [VULN_NOT_AFFECTED] = "not-affected", [VULN_FIXED_AVAILABLE] = "fixed-available", [VULN_UNFIXED] = "unfixed",
+    [VULN_WILL_NOT_FIX] = "will-not-fix", [VULN_END_OF_LIFE] = "end-of-life",
 };
 
 const char *vuln_status_name(enum vuln_status s)
@@ -27,8 +26,9 @@ int vuln_status_parse(const char *s, enum vuln_status *ret)
 			*ret = (enum vuln_status)i;
 			return 0;
 		}
-	return err_set(-EINVAL, "unknown status '%s' (not-affected, fixed-available, unfixed, will-not-fix, "
-				"end-of-life)",
+	return err_set(-EINVAL,
+		       "unknown status '%s' (not-affected, fixed-available, unfixed, will-not-fix, "
+		       "end-of-life)",
 		       s);
 }
 

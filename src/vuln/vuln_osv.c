@@ -49,7 +49,8 @@ static const char *osv_cve(const json_t *rec)
 	for (size_t l = 0; l < 2; l++) {
 		size_t i;
 		json_t *a;
-		json_array_foreach(json_object_get(rec, lists[l]), i, a) {
+		json_array_foreach(json_object_get(rec, lists[l]), i, a)
+		{
 			const char *s = json_string_value(a);
 			if (s && strncmp(s, "CVE-", 4) == 0 && strlen(s) <= WARD_VULN_FIELD_MAX)
 				return s;
@@ -65,7 +66,8 @@ static const char *osv_urgency(const json_t *rec, const json_t *aff)
 	json_t *sev;
 	if (u)
 		return u;
-	json_array_foreach(json_object_get(rec, "severity"), i, sev) {
+	json_array_foreach(json_object_get(rec, "severity"), i, sev)
+	{
 		const char *type = str(sev, "type");
 		if (type && strcmp(type, "Ubuntu") == 0 && str(sev, "score"))
 			return str(sev, "score");
@@ -81,7 +83,8 @@ static int osv_range(const struct vuln_sink *sink, struct vuln_entry *e, const j
 	int r;
 	if (!json_is_array(events))
 		return err_set(-EBADMSG, "OSV record %s: a range without events", e->cve);
-	json_array_foreach(events, i, ev) {
+	json_array_foreach(events, i, ev)
+	{
 		const char *v;
 		if ((v = str(ev, "introduced"))) {
 			if (open_interval && sink->entry && (r = sink->entry(sink->arg, e)) < 0)
@@ -126,7 +129,8 @@ static int osv_record(const json_t *rec, const struct vuln_sink *sink, size_t *s
 	if (!is.description)
 		is.description = json_string_value(json_object_get(rec, "summary"));
 	bool issued = false;
-	json_array_foreach(affected, i, aff) {
+	json_array_foreach(affected, i, aff)
+	{
 		json_t *pkg = json_object_get(aff, "package");
 		const char *eco = str(pkg, "ecosystem"), *name = str(pkg, "name");
 		char release[WARD_VULN_FIELD_MAX + 1];
@@ -141,10 +145,11 @@ static int osv_record(const json_t *rec, const struct vuln_sink *sink, size_t *s
 				return r;
 			issued = true;
 		}
-		json_array_foreach(json_object_get(aff, "ranges"), k, range) {
+		json_array_foreach(json_object_get(aff, "ranges"), k, range)
+		{
 			const char *type = str(range, "type");
-			struct vuln_entry e = {.release = release, .source = name, .cve = is.cve,
-					       .urgency = osv_urgency(rec, aff)};
+			struct vuln_entry e = {
+			    .release = release, .source = name, .cve = is.cve, .urgency = osv_urgency(rec, aff)};
 			if (!type || strcmp(type, "ECOSYSTEM") != 0) {
 				(*skipped)++;
 				continue;
@@ -165,7 +170,8 @@ int vuln_osv_parse(const char *data, size_t len, const struct vuln_sink *sink, s
 	if (!root)
 		return err_set(-EBADMSG, "not JSON: line %d column %d: %s", jerr.line, jerr.column, jerr.text);
 	if (json_is_array(root)) {
-		json_array_foreach(root, i, rec) {
+		json_array_foreach(root, i, rec)
+		{
 			if ((r = osv_record(rec, sink, &skipped)) < 0)
 				break;
 		}

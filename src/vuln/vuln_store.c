@@ -14,7 +14,7 @@ int vuln_store_feed_reset(struct store *s, const char *feed, const char *format,
 	int r;
 	for (size_t i = 0; i < 3; i++) {
 		/* store_stmt caches by address: each literal is its own statement. */
-		st = store_stmt(s, i == 0 ? "DELETE FROM vuln_entries WHERE feed = ?"
+		st = store_stmt(s, i == 0   ? "DELETE FROM vuln_entries WHERE feed = ?"
 				   : i == 1 ? "DELETE FROM vuln_issues WHERE feed = ?"
 					    : "DELETE FROM vuln_feeds WHERE feed = ?");
 		if (!st)
@@ -73,7 +73,7 @@ int vuln_store_entry_put(struct store *s, const char *feed, const struct vuln_en
 					 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
 	if (!st)
 		return -EIO;
-	const char *v[] = {feed,	  e->release, e->source,  e->cve,   e->status,	     e->introduced,
+	const char *v[] = {feed,     e->release,       e->source,  e->cve,   e->status,	     e->introduced,
 			   e->fixed, e->last_affected, e->urgency, e->nodsa, e->nodsa_reason};
 	for (int k = 0; k < 11; k++)
 		store_bind_text(st, k + 1, v[k]);
@@ -84,10 +84,11 @@ int vuln_store_release_each(struct store *s, const char *r1, const char *r2,
 			    int (*fn)(void *arg, const char *feed, const struct vuln_entry *e, const char *scope),
 			    void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT e.feed, e.release, e.source, e.cve, e.status, e.introduced, e.fixed, "
-					 "e.last_affected, e.urgency, e.nodsa, e.nodsa_reason, i.scope "
-					 "FROM vuln_entries e LEFT JOIN vuln_issues i ON i.feed = e.feed AND i.cve = e.cve "
-					 "WHERE e.release IN (?, ?) ORDER BY e.source, e.cve");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT e.feed, e.release, e.source, e.cve, e.status, e.introduced, e.fixed, "
+			  "e.last_affected, e.urgency, e.nodsa, e.nodsa_reason, i.scope "
+			  "FROM vuln_entries e LEFT JOIN vuln_issues i ON i.feed = e.feed AND i.cve = e.cve "
+			  "WHERE e.release IN (?, ?) ORDER BY e.source, e.cve");
 	if (!st)
 		return -EIO;
 	store_bind_text(st, 1, r1);
@@ -123,12 +124,11 @@ int vuln_store_feeds(struct store *s, json_t *out)
 		return -EIO;
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "feed", store_col_text(st, 0),
-							 "format", store_col_text(st, 1), "origin",
-							 store_col_text(st, 2), "imported_at",
-							 (json_int_t)store_col_int(st, 3), "issues",
-							 (json_int_t)store_col_int(st, 4), "entries",
-							 (json_int_t)store_col_int(st, 5))) < 0) {
+		if (json_array_append_new(
+			out, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "feed", store_col_text(st, 0), "format",
+				       store_col_text(st, 1), "origin", store_col_text(st, 2), "imported_at",
+				       (json_int_t)store_col_int(st, 3), "issues", (json_int_t)store_col_int(st, 4),
+				       "entries", (json_int_t)store_col_int(st, 5))) < 0) {
 			r = -ENOMEM;
 			break;
 		}
@@ -166,8 +166,8 @@ int vuln_store_issue_get(struct store *s, const char *cve, json_t *obj, json_t *
 	if (!st)
 		return -EIO;
 	sqlite3_bind_text(st, 1, cve, -1, SQLITE_STATIC);
-	static const char *const keys[] = {"feed",	 "release",	  "source",  "status", "introduced",
-					   "fixed", "last_affected", "urgency", "nodsa",	 "nodsa_reason"};
+	static const char *const keys[] = {"feed",  "release",	     "source",	"status", "introduced",
+					   "fixed", "last_affected", "urgency", "nodsa",  "nodsa_reason"};
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *row = json_object();
 		if (!row || json_array_append_new(entries, row) < 0) {

@@ -14,7 +14,7 @@ enum tracker_state {
 	T_START,       /* before the opening brace */
 	T_KEY_OR_END,  /* after '{': a key or '}' */
 	T_KEY_START,   /* after ',': a key */
-	T_KEY,         /* inside a key's string */
+	T_KEY,	       /* inside a key's string */
 	T_COLON,       /* after a key */
 	T_VALUE_START, /* after ':' */
 	T_VALUE,       /* inside a member's object */
@@ -25,14 +25,14 @@ enum tracker_state {
 struct vuln_tracker {
 	struct vuln_sink sink;
 	enum tracker_state state;
-	int error;       /* the first error, returned again by every later call */
-	size_t offset;   /* bytes consumed so far, for messages */
+	int error;     /* the first error, returned again by every later call */
+	size_t offset; /* bytes consumed so far, for messages */
 	char key[WARD_VULN_FIELD_MAX + 1];
 	size_t key_len;
-	bool key_esc;    /* the key's last byte was a backslash */
-	char *buf;       /* the current member's value */
+	bool key_esc; /* the key's last byte was a backslash */
+	char *buf;    /* the current member's value */
 	size_t len, cap;
-	int depth;       /* of braces and brackets in buf */
+	int depth; /* of braces and brackets in buf */
 	bool in_str, esc;
 };
 
@@ -131,7 +131,8 @@ static int tracker_issue(struct vuln_tracker *t, const char *source, const char 
 	int r = t->sink.issue ? t->sink.issue(t->sink.arg, &is) : 0;
 	const char *name;
 	json_t *rel;
-	json_object_foreach(releases, name, rel) {
+	json_object_foreach(releases, name, rel)
+	{
 		if (r < 0)
 			break;
 		if (!*name || strlen(name) > WARD_VULN_FIELD_MAX)
@@ -161,7 +162,8 @@ static int tracker_member(struct vuln_tracker *t)
 	}
 	const char *cve;
 	json_t *issue;
-	json_object_foreach(v, cve, issue) {
+	json_object_foreach(v, cve, issue)
+	{
 		if ((r = tracker_issue(t, source, cve, issue)) < 0)
 			break;
 	}
@@ -324,7 +326,7 @@ int vuln_tracker_finish(struct vuln_tracker *t)
 	if (t->error)
 		return t->error;
 	if (t->state != T_DONE) {
-		const char *where = t->state == T_START ? "the file is empty"
+		const char *where = t->state == T_START	  ? "the file is empty"
 				    : t->state == T_VALUE ? "the file ends inside source package '"
 							  : "the file ends before its closing brace";
 		t->error = err_set(-EBADMSG, "the tracker's JSON is truncated at byte %zu: %s%.*s%s", t->offset, where,

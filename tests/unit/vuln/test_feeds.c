@@ -47,8 +47,8 @@ static int on_issue(void *arg, const struct vuln_issue *i)
 
 static int on_entry(void *arg, const struct vuln_entry *e)
 {
-	log_add(arg, "entry %s %s %s %s %s %s %s %s %s %s\n", e->release, e->source, e->cve, e->status, S(e->introduced),
-		S(e->fixed), S(e->last_affected), S(e->urgency), S(e->nodsa), S(e->nodsa_reason));
+	log_add(arg, "entry %s %s %s %s %s %s %s %s %s %s\n", e->release, e->source, e->cve, e->status,
+		S(e->introduced), S(e->fixed), S(e->last_affected), S(e->urgency), S(e->nodsa), S(e->nodsa_reason));
 	return 0;
 }
 
@@ -89,10 +89,10 @@ static void test_tracker_fixture(void **state)
 	static struct log whole, part;
 	assert_int_equal(tracker_parse(data, len, 0, &whole), 0);
 	assert_non_null(strstr(whole.text, "issue CVE-2024-0001 remote 1060001\n"));
-	assert_non_null(strstr(whole.text, "entry bookworm openssl CVE-2024-0001 resolved - 3.0.13-1~deb12u1 - high - -\n"));
-	assert_non_null(strstr(whole.text, "entry bookworm curl CVE-2024-0004 resolved - 0 - unimportant - -\n"));
 	assert_non_null(
-	    strstr(whole.text, "entry bookworm bash CVE-2024-0007 open - - - low Minor issue ignored\n"));
+	    strstr(whole.text, "entry bookworm openssl CVE-2024-0001 resolved - 3.0.13-1~deb12u1 - high - -\n"));
+	assert_non_null(strstr(whole.text, "entry bookworm curl CVE-2024-0004 resolved - 0 - unimportant - -\n"));
+	assert_non_null(strstr(whole.text, "entry bookworm bash CVE-2024-0007 open - - - low Minor issue ignored\n"));
 	assert_non_null(strstr(whole.text, "entry bookworm zlib CVE-2024-0011 open - - - end-of-life - -\n"));
 	assert_non_null(strstr(whole.text, "entry bullseye curl CVE-2024-0013 open"));
 	/* the same whatever the chunks */
@@ -172,10 +172,11 @@ static void test_osv(void **state)
 	free(data);
 
 	/* several intervals in one range; Ubuntu Pro's ecosystem name */
-	const char *multi = "{\"id\": \"USN-1\", \"aliases\": [\"CVE-9\"], \"affected\": [{\"package\": {\"ecosystem\": "
-			    "\"Ubuntu:Pro:20.04:LTS\", \"name\": \"p\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": "
-			    "[{\"introduced\": \"0\"}, {\"fixed\": \"1\"}, {\"introduced\": \"2\"}, {\"fixed\": \"3\"}, "
-			    "{\"introduced\": \"4\"}]}]}]}";
+	const char *multi =
+	    "{\"id\": \"USN-1\", \"aliases\": [\"CVE-9\"], \"affected\": [{\"package\": {\"ecosystem\": "
+	    "\"Ubuntu:Pro:20.04:LTS\", \"name\": \"p\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": "
+	    "[{\"introduced\": \"0\"}, {\"fixed\": \"1\"}, {\"introduced\": \"2\"}, {\"fixed\": \"3\"}, "
+	    "{\"introduced\": \"4\"}]}]}]}";
 	l.len = 0;
 	assert_int_equal(vuln_osv_parse(multi, strlen(multi), &sink, NULL), 0);
 	assert_string_equal(l.text, "issue CVE-9 - 0\n"
@@ -218,8 +219,11 @@ static void test_eol(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tracker_fixture), cmocka_unit_test(test_tracker_truncated),
-	    cmocka_unit_test(test_tracker_malformed), cmocka_unit_test(test_osv), cmocka_unit_test(test_eol),
+	    cmocka_unit_test(test_tracker_fixture),
+	    cmocka_unit_test(test_tracker_truncated),
+	    cmocka_unit_test(test_tracker_malformed),
+	    cmocka_unit_test(test_osv),
+	    cmocka_unit_test(test_eol),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

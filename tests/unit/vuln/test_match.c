@@ -21,10 +21,16 @@ struct match_case {
 	enum vuln_status want;
 };
 
-#define T(st, fx, urg, nd, ndr) {.release = "bookworm", .source = "pkg", .cve = "CVE-1", .status = st, .fixed = fx, \
-				  .urgency = urg, .nodsa = nd, .nodsa_reason = ndr}
-#define O(intro, fx, last) {.release = "12", .source = "pkg", .cve = "CVE-1", .status = fx ? "resolved" : "open", \
-			    .introduced = intro, .fixed = fx, .last_affected = last}
+#define T(st, fx, urg, nd, ndr)                                                                                        \
+	{                                                                                                              \
+		.release = "bookworm", .source = "pkg", .cve = "CVE-1", .status = st, .fixed = fx, .urgency = urg,     \
+		.nodsa = nd, .nodsa_reason = ndr                                                                       \
+	}
+#define O(intro, fx, last)                                                                                             \
+	{                                                                                                              \
+		.release = "12", .source = "pkg", .cve = "CVE-1", .status = fx ? "resolved" : "open",                  \
+		.introduced = intro, .fixed = fx, .last_affected = last                                                \
+	}
 
 static const struct match_case cases[] = {
     /* the tracker */
@@ -32,10 +38,10 @@ static const struct match_case cases[] = {
     {"1.0-1", T("resolved", "1.0-2", "high", NULL, NULL), VULN_FIXED_AVAILABLE},
     {"1.0-2", T("resolved", "1.0-2", "high", NULL, NULL), VULN_NOT_AFFECTED},
     {"1.0-3", T("resolved", "1.0-2", "high", NULL, NULL), VULN_NOT_AFFECTED},
-    {"1.0-2~deb12u1", T("resolved", "1.0-2", NULL, NULL, NULL), VULN_FIXED_AVAILABLE},       /* ~ sorts first */
-    {"1:0.9-1", T("resolved", "1.0-2", NULL, NULL, NULL), VULN_NOT_AFFECTED},                /* the epoch wins */
-    {"1.0", T("resolved", "1.0-0", NULL, NULL, NULL), VULN_NOT_AFFECTED},                    /* no revision is 0 */
-    {"1.0-1", T("resolved", NULL, NULL, NULL, NULL), VULN_NOT_AFFECTED},                     /* resolved, no version */
+    {"1.0-2~deb12u1", T("resolved", "1.0-2", NULL, NULL, NULL), VULN_FIXED_AVAILABLE}, /* ~ sorts first */
+    {"1:0.9-1", T("resolved", "1.0-2", NULL, NULL, NULL), VULN_NOT_AFFECTED},	       /* the epoch wins */
+    {"1.0", T("resolved", "1.0-0", NULL, NULL, NULL), VULN_NOT_AFFECTED},	       /* no revision is 0 */
+    {"1.0-1", T("resolved", NULL, NULL, NULL, NULL), VULN_NOT_AFFECTED},	       /* resolved, no version */
     {"1.0-1", T("open", NULL, "low", NULL, NULL), VULN_UNFIXED},
     {"1.0-1", T("undetermined", NULL, "not yet assigned", NULL, NULL), VULN_UNFIXED},
     {"1.0-1", T("open", NULL, "unimportant", NULL, NULL), VULN_UNFIXED},
@@ -50,9 +56,9 @@ static const struct match_case cases[] = {
     /* OSV ranges */
     {"1.0-1", O("0", "1.0-2", NULL), VULN_FIXED_AVAILABLE},
     {"1.0-2", O("0", "1.0-2", NULL), VULN_NOT_AFFECTED},
-    {"0.9-1", O("1.0-1", "1.0-2", NULL), VULN_NOT_AFFECTED},  /* before introduced */
+    {"0.9-1", O("1.0-1", "1.0-2", NULL), VULN_NOT_AFFECTED},	/* before introduced */
     {"1.0-1", O("1.0-1", "1.0-2", NULL), VULN_FIXED_AVAILABLE}, /* introduced is affected */
-    {"1.0-1", O("0", NULL, "1.0-1"), VULN_UNFIXED},             /* last_affected is affected */
+    {"1.0-1", O("0", NULL, "1.0-1"), VULN_UNFIXED},		/* last_affected is affected */
     {"1.0-2", O("0", NULL, "1.0-1"), VULN_NOT_AFFECTED},
     {"1.0-1", O("0", NULL, NULL), VULN_UNFIXED},
     {"1.0-1", O(NULL, NULL, NULL), VULN_UNFIXED},
