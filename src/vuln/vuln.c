@@ -503,7 +503,7 @@ static json_t *str_or_null(const char *s)
 
 /* The findings of one source at one version, whose binaries are p[0..n). */
 static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n, const json_t *cands, json_t *findings,
-			int64_t counts[5])
+			int64_t counts[6])
 {
 	const char *name = p[0].source, *ver = p[0].version;
 	struct vercmp_version parsed;
@@ -530,6 +530,11 @@ static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n,
 		if (!best || best_st == VULN_NOT_AFFECTED)
 			continue;
 		counts[best_st]++;
+		bool fa = best_st == VULN_FIXED_AVAILABLE;
+		json_t *fixes = fa ? upgrade_fixes(cands, p, n, best->e.fixed) : json_null();
+		counts[5] += json_is_true(fixes);
+		if (!findings)
+			continue; /* counting only */
 		if (!bins) {
 			if (!(bins = json_array()))
 				return -ENOMEM;
@@ -537,7 +542,6 @@ static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n,
 				if (k == 0 || strcmp(p[k].name, p[k - 1].name) != 0) /* one per architecture */
 					json_array_append_new(bins, json_string_nocheck(p[k].name));
 		}
-		bool fa = best_st == VULN_FIXED_AVAILABLE;
 		json_t *f = json_object();
 		if (!f || json_array_append_new(findings, f) < 0) {
 			r = -ENOMEM;
@@ -555,20 +559,20 @@ static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n,
 		json_object_set_new_nocheck(f, "nodsa_reason",
 					    str_or_null(best->e.nodsa ? best->e.nodsa_reason : NULL));
 		json_object_set_new_nocheck(f, "feed", json_string_nocheck(best->feed));
-		json_object_set_new_nocheck(f, "upgrade_fixes",
-					    fa ? upgrade_fixes(cands, p, n, best->e.fixed) : json_null());
+		json_object_set_new_nocheck(f, "upgrade_fixes", fixes);
 	}
 	json_decref(bins);
 	return r;
 }
 
-static int match_with(const struct vidx *x, const json_t *packages, const json_t *upgrades, json_t **ret)
+static int match_with(const struct vidx *x, const json_t *packages, const json_t *upgrades, bool counts_only,
+		      json_t **ret)
 {
-	json_t *findings = json_array(), *res = NULL, *cands = NULL, *u;
+	json_t *findings = counts_only ? NULL : json_array(), *res = NULL, *cands = NULL, *u;
 	struct pkg_ref *p = NULL;
-	int64_t counts[5] = {0};
+	int64_t counts[6] = {0};
 	size_t n = 0, i;
-	int r = findings ? machine_packages(packages, &p, &n) : -ENOMEM;
+	int r = findings || counts_only ? machine_packages(packages, &p, &n) : -ENOMEM;
 	if (r < 0)
 		goto out;
 	if (upgrades) {
@@ -595,7 +599,9 @@ static int match_with(const struct vidx *x, const json_t *packages, const json_t
 	json_t *c = json_object();
 	for (int st = VULN_FIXED_AVAILABLE; c && st <= VULN_END_OF_LIFE; st++)
 		json_object_set_new(c, vuln_status_name((enum vuln_status)st), json_integer(counts[st]));
-	res = json_pack("{s:[s?s?], s:O, s:o}", "release", x->r1[0] ? x->r1 : NULL, x->r2[0] ? x->r2 : NULL, "findings",
+	if (c)
+		json_object_set_new(c, "upgrade-fixes", json_integer(counts[5]));
+	res = json_pack("{s:[s?s?], s:O?, s:o}", "release", x->r1[0] ? x->r1 : NULL, x->r2[0] ? x->r2 : NULL, "findings",
 			findings, "counts", c);
 	if (!res)
 		r = -ENOMEM;
@@ -622,7 +628,7 @@ int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os
 		return err_set(-ENOENT, "the machine's os-release has neither VERSION_CODENAME nor VERSION_ID");
 	int r = vidx_load(s, codename, version, &x);
 	if (r == 0)
-		r = match_with(x, packages, upgrades, ret);
+		r = match_with(x, packages, upgrades, false, ret);
 	vidx_free(x);
 	return r;
 }
@@ -675,7 +681,7 @@ static json_t *section(struct store *s, int64_t id, const char *name)
 	return v;
 }
 
-int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now,
+int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now, bool counts_only,
 		     int (*fn)(void *arg, json_t *result), void *arg)
 {
 	struct fleet f = {.only = host};
@@ -705,7 +711,7 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 			}
 			idx[nidx++] = x;
 		}
-		if ((r = match_with(x, pk, up, &res)) < 0)
+		if ((r = match_with(x, pk, up, counts_only, &res)) < 0)
 			goto next;
 		if (distro_info_dir && vuln_eol(distro_info_dir, os_field(os, "id"), ver, cn, now, &eol) < 0)
 			eol = NULL;

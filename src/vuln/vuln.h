@@ -166,7 +166,8 @@ int vuln_feeds(struct store *s, json_t **ret);
  * Matches a machine: packages is the inventory's packages section (or its items
  * array), os its system.os object ({"id", "version_id", "codename", ...}), upgrades
  * its upgrades section or NULL when not known. *ret is
- *   {"release": [codename, version], "findings": [F...], "counts": {status: n}}
+ *   {"release": [codename, version], "findings": [F...], "counts": {status: n,
+ *    "upgrade-fixes": fixed-available findings an upgrade on hand fixes}}
  * where each F is {"source", "version" (the installed source version), "binaries":
  * [names], "cve", "status", "urgency", "scope", "fixed", "nodsa_reason", "feed",
  * "upgrade_fixes": true | false | null (unknown: no upgrades data)}, for every
@@ -185,9 +186,11 @@ int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os
  * to millions, so they are never all held at once. Each release's entries are loaded
  * once for all its hosts. Hosts without a packages section, or whose os-release has
  * neither codename nor version, are left out. fn's negative result stops the walk and
- * is returned. -ENOENT when host names no machine.
+ * is returned. -ENOENT when host names no machine. counts_only: every status is still
+ * computed, but "findings" is null (the counts are all a fleet overview needs, and a
+ * tenth of the cost).
  */
-int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now,
+int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now, bool counts_only,
 		     int (*fn)(void *arg, json_t *result), void *arg);
 
 /* What every feed says about one issue: {"cve", "description", "scope", "debianbug",

@@ -26,8 +26,11 @@ static const char *const finding_headers[] = {"SOURCE", "INSTALLED", "ISSUE",	  
 /* Keeps the findings that match the filters (NULL: any). */
 static void filter_findings(json_t *res, const char *cve, const char *urgency, const char *status)
 {
-	json_t *all = json_object_get(res, "findings"), *keep = json_array(), *f;
+	json_t *all = json_object_get(res, "findings"), *keep, *f;
 	size_t i;
+	if (!cve && !urgency && !status)
+		return;
+	keep = json_array();
 	json_array_foreach(all, i, f)
 	{
 		const char *u = json_string_value(json_object_get(f, "urgency"));
@@ -277,7 +280,13 @@ static int list_host(void *arg, json_t *h)
 	findings = json_object_get(h, "findings");
 	if (o->cve && json_array_size(findings) == 0)
 		return 0; /* --cve: only the hosts it concerns */
-	o->findings += json_array_size(findings);
+	if (json_is_array(findings)) {
+		o->findings += json_array_size(findings);
+	} else { /* counts only */
+		static const char *const st[] = {"fixed-available", "unfixed", "will-not-fix", "end-of-life"};
+		for (size_t k = 0; k < 4; k++)
+			o->findings += (size_t)json_integer_value(json_object_get(json_object_get(h, "counts"), st[k]));
+	}
 	if (o->cli->json) {
 		if (o->summary)
 			json_object_del(h, "findings");
@@ -296,12 +305,11 @@ static int list_host(void *arg, json_t *h)
 	}
 	if (o->summary) {
 		json_t *c = json_object_get(h, "counts"), *row;
-		int64_t fixes = 0;
-		json_array_foreach(findings, i, f) fixes += json_is_true(json_object_get(f, "upgrade_fixes"));
+		json_int_t fixes = json_integer_value(json_object_get(c, "upgrade-fixes"));
 		row = json_pack("{s:s, s:O, s:O, s:O, s:O, s:I, s:s}", "host", name, "fixed",
 				json_object_get(c, "fixed-available"), "unfixed", json_object_get(c, "unfixed"),
 				"wontfix", json_object_get(c, "will-not-fix"), "eol", json_object_get(c, "end-of-life"),
-				"upgrade", (json_int_t)fixes, "support", es ? es : "unknown");
+				"upgrade", fixes, "support", es ? es : "unknown");
 		return row ? json_array_append_new(o->summary_rows, row) : -ENOMEM;
 	}
 	if (json_array_size(findings) == 0)
@@ -358,7 +366,9 @@ int cmd_vuln_list(struct cli *cli, int argc, char **argv)
 		json_decref(o.eol_lines);
 		return cli_fail(-ENOMEM);
 	}
-	r = vuln_match_fleet(s, host, dinfo, (int64_t)time(NULL), list_host, &o);
+	/* --summary alone needs no finding, only counts */
+	bool counts_only = o.summary && !o.cve && !o.urgency && !o.status;
+	r = vuln_match_fleet(s, host, dinfo, (int64_t)time(NULL), counts_only, list_host, &o);
 	if (cli->json) {
 		/* the array is closed even after a failure, so what was printed parses */
 		printf("%s", o.hosts ? "\n]\n" : r < 0 ? "" : "[]\n");

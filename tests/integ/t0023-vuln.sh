@@ -51,7 +51,7 @@ util-linux 2.38.1-5+deb12u3 CVE-2024-0006 fixed-available 2.38.1-5+deb12u4 false
 zlib 1:1.2.13.dfsg-1 CVE-2024-0011 end-of-life - null"
 expect_eq "every status, by source package and source version" "$got" "$want"
 expect_eq "the counts" "$(jq -c .counts "$TMP/check.json")" \
-	'{"fixed-available":4,"unfixed":4,"will-not-fix":1,"end-of-life":1}'
+	'{"fixed-available":4,"unfixed":4,"will-not-fix":1,"end-of-life":1,"upgrade-fixes":1}'
 expect_eq "binaries grouped under their source" "$(jq -c '[.findings[] | select(.source == "curl") | .binaries][0]' "$TMP/check.json")" \
 	'["curl","libcurl4"]'
 expect_eq "scope and urgency kept" "$(jq -c '[.findings[] | select(.cve == "CVE-2024-0001") | .scope, .urgency]' "$TMP/check.json")" \
@@ -99,7 +99,7 @@ expect_eq "unchanged" "$(printf '%s' "$OUT" | jq -c '[.[] | [.feed, .issues, .en
 	'[["debian-tracker",12,13],["osv",4,5]]'
 expect_eq "the entries too" "$("$WARD" --data "$D" --json vuln show CVE-2024-0011 | jq -c .entries)" "$before"
 expect_exit "check still gives the same" 0 "$WARD" --data "$D" --json vuln check --root "$ROOT"
-expect_eq "findings" "$(printf '%s' "$OUT" | jq -c .counts)" '{"fixed-available":4,"unfixed":4,"will-not-fix":1,"end-of-life":1}'
+expect_eq "findings" "$(printf '%s' "$OUT" | jq -c .counts)" '{"fixed-available":4,"unfixed":4,"will-not-fix":1,"end-of-life":1,"upgrade-fixes":1}'
 
 # --- a new import replaces the feed ---
 jq 'del(.bash)' "$FX/tracker.json" >"$TMP/smaller.json"
@@ -136,6 +136,9 @@ expect_match "the count" "$OUT" "10 finding\(s\) on 1 host\(s\)"
 expect_match "the end of life line" "$OUT" "vulnbox: debian bookworm reached its end of life"
 expect_exit "vuln list --summary" 0 "$WARD" --data "$D" vuln list --summary --distro-info "$ROOT/usr/share/distro-info"
 expect_match "one line per host with its counts" "$OUT" "vulnbox +4 +1 +4 +1 +1 +extended"
+expect_match "and the findings counted" "$OUT" "10 finding\(s\) on 1 host\(s\)"
+expect_exit "vuln list --summary --status" 0 "$WARD" --data "$D" vuln list --summary --status unfixed
+expect_match "counts what the filter keeps" "$OUT" "4 finding\(s\) on 1 host\(s\)"
 expect_exit "vuln list --summary --json" 0 "$WARD" --data "$D" --json vuln list --summary
 expect_eq "counts, no findings" "$(printf '%s' "$OUT" | jq -c '[.[0].counts["fixed-available"], .[0].findings]')" '[4,null]'
 
