@@ -73,6 +73,20 @@ expect_match "a row" "$OUT" "openssl +3.0.11-1~deb12u2 +CVE-2024-0001 +fixed-ava
 expect_match "the summary" "$OUT" "4 fixed-available, 4 unfixed, 1 will-not-fix, 1 end-of-life"
 expect_exit "check on a missing root" 1 "$WARD" --data "$D" vuln check --root "$TMP/nowhere"
 
+# --- an Ubuntu machine: OSV in a feed of its own, matched by VERSION_ID ---
+expect_exit "import Ubuntu OSV into its own feed" 0 "$WARD" --data "$D" --json vuln import --feed ubuntu-osv \
+	"$FX/osv-ubuntu/UBUNTU-CVE-2024-0030.json"
+expect_eq "its counts" "$(printf '%s' "$OUT" | jq -c '[.feed, .issues, .entries]')" '["ubuntu-osv",1,2]'
+UROOT=$(dirname "$FX")/ubuntu2204
+expect_exit "check an Ubuntu 22.04 tree" 0 "$WARD" --data "$D" --json vuln check --root "$UROOT" \
+	--distro-info "$ROOT/usr/share/distro-info"
+expect_eq "curl by its source, for 22.04 only; bash fixed already" \
+	"$(printf '%s' "$OUT" | jq -c '[.release, [.findings[] | [.source, .cve, .status, .urgency, .binaries]]]')" \
+	'[["jammy","22.04"],[["curl","CVE-2024-0030","fixed-available","medium",["curl","libcurl4"]]]]'
+expect_match "no end-of-life data for Ubuntu there is a warning, not a failure" "$ERR" "no end-of-life date"
+expect_exit "the Debian machine is untouched by it" 0 "$WARD" --data "$D" --json vuln check --root "$ROOT"
+expect_eq "same counts" "$(printf '%s' "$OUT" | jq -c '.counts["fixed-available"]')" 4
+
 # --- show ---
 expect_exit "show" 0 "$WARD" --data "$D" --json vuln show CVE-2024-0001
 expect_eq "what the feed says" "$(printf '%s' "$OUT" | jq -c '[.scope, .debianbug, [.entries[] | [.release, .fixed]]]')" \
@@ -96,7 +110,7 @@ expect_exit "a directory with one bad OSV file is refused" 1 "$WARD" --data "$D"
 expect_match "naming the file" "$ERR" "cannot import '.*bad-osv.json': OSV record X: affected is not an array"
 expect_exit "feeds after the failures" 0 "$WARD" --data "$D" --json vuln feeds
 expect_eq "unchanged" "$(printf '%s' "$OUT" | jq -c '[.[] | [.feed, .issues, .entries]]')" \
-	'[["debian-tracker",12,13],["osv",4,5]]'
+	'[["debian-tracker",12,13],["osv",4,5],["ubuntu-osv",1,2]]'
 expect_eq "the entries too" "$("$WARD" --data "$D" --json vuln show CVE-2024-0011 | jq -c .entries)" "$before"
 expect_exit "check still gives the same" 0 "$WARD" --data "$D" --json vuln check --root "$ROOT"
 expect_eq "findings" "$(printf '%s' "$OUT" | jq -c .counts)" '{"fixed-available":4,"unfixed":4,"will-not-fix":1,"end-of-life":1,"upgrade-fixes":1}'
