@@ -118,4 +118,11 @@ int cmd_finding_list(struct cli *cli, int argc, char **argv);
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);
 
+/* vuln/vuln_cli.c */
+int cmd_vuln_import(struct cli *cli, int argc, char **argv);
+int cmd_vuln_feeds(struct cli *cli, int argc, char **argv);
+int cmd_vuln_check(struct cli *cli, int argc, char **argv);
+int cmd_vuln_list(struct cli *cli, int argc, char **argv);
+int cmd_vuln_show(struct cli *cli, int argc, char **argv);
+
 #endif

@@ -177,6 +177,16 @@ static const struct cli_cmd commands[] = {
 	 "(the server does this every minute)."},
 	{"finding", "list", cmd_finding_list, "[--all] [--source S]",
 	 "Problems Ward found that need a person: open ones, or --all with the closed ones."},
+	{"vuln", "import", cmd_vuln_import, "FILE|DIR [--format tracker|osv] [--feed NAME]",
+	 "Load the Debian Security Tracker's JSON or OSV records (a file or a directory of .json) into a feed, "
+	 "replacing what it held, all or nothing."},
+	{"vuln", "feeds", cmd_vuln_feeds, "", "List the imported vulnerability feeds."},
+	{"vuln", "check", cmd_vuln_check, "[--root DIR] [--status S] [--urgency U] [--distro-info DIR]",
+	 "This machine's vulnerable packages (by source package and version) and its release's end of life; no "
+	 "server needed."},
+	{"vuln", "list", cmd_vuln_list, "[--host H] [--cve C] [--urgency U] [--status S] [--summary] [--distro-info DIR]",
+	 "The fleet's vulnerable packages from the hosts' reported inventories, and hosts past end of life."},
+	{"vuln", "show", cmd_vuln_show, "CVE", "What every imported feed says about one issue."},
 	{"version", NULL, cmd_version, "", "Print the version."},
 	{"help", NULL, cmd_help, "[NOUN]", "Show the commands, or one noun's commands."},
 	{NULL, NULL, NULL, NULL, NULL},

@@ -106,7 +106,8 @@ int fts_setup(sqlite3 *db)
 {
 	fts5_api *api = NULL;
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) {
+	/* FTS5 hands out its API only through this query: SQLite's documented way, not domain SQL. */
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) == SQLITE_OK) { /* lint: allow */
 		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
 		sqlite3_step(st);
 	}

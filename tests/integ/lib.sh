@@ -29,7 +29,9 @@ expect_eq() {
 
 # expect_match DESC TEXT REGEX
 expect_match() {
-	if printf '%s' "$2" | grep -qE -- "$3"; then pass "$1"; else fail "$1: '$2' does not match /$3/"; fi
+	# A here-string, not printf | grep -q: grep stops at the first match, and under
+	# pipefail printf's SIGPIPE on a long value made a match count as a failure.
+	if grep -qE -- "$3" <<<"$2"; then pass "$1"; else fail "$1: '$2' does not match /$3/"; fi
 }
 
 # expect_exit DESC CODE COMMAND...: runs the command, keeps stdout in $OUT, stderr in $ERR
