@@ -386,9 +386,12 @@ int accounts_login(struct store *s, const char *name, const char *password, cons
 	if (r < 0)
 		return r;
 	if (reason) {
-		/* The failure is committed, then reported. */
-		if ((r = throttle_fail(s, ukey, WARD_LOGIN_LOCK_AFTER, now_ms)) == 0 &&
-		    (r = throttle_fail(s, akey, WARD_LOGIN_ADDR_LOCK_AFTER, now_ms)) == 0)
+		/* The failure is committed, then reported; the wait runs from now, the answer,
+		 * not from the request's start (the password hash takes a while, longer on a
+		 * busy machine). */
+		int64_t failed_ms = time_now_ms();
+		if ((r = throttle_fail(s, ukey, WARD_LOGIN_LOCK_AFTER, failed_ms)) == 0 &&
+		    (r = throttle_fail(s, akey, WARD_LOGIN_ADDR_LOCK_AFTER, failed_ms)) == 0)
 			r = actlog_appendf(s, "anonymous", "auth.login_failed", object, "{s:s, s:s}", "address",
 					   address, "reason", reason);
 		r = store_tx_end(s, r);
