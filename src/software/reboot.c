@@ -190,7 +190,7 @@ static int rb_services(const char *root, json_t *warnings, json_t *services)
 			char unit[256];
 			rb_unit(root, e->d_name, unit, sizeof(unit));
 			if (!unit[0])
-				snprintf(unit, sizeof(unit), "pid:%s", e->d_name);
+				snprintf(unit, sizeof(unit), "pid:%.200s", e->d_name); /* all digits */
 			json_t *u = json_object_get(by_unit, unit);
 			if (!u) {
 				u = json_pack("{s:s, s:[], s:[]}", "unit", unit, "pids", "libraries");
