@@ -68,7 +68,6 @@ struct restore_opts {
 	const char *includes[BACKUP_PATHS_MAX]; /* fnmatch patterns on paths in the snapshot; none: everything */
 	int nincludes;
 	int threads;
-	bool verify; /* read back and compare every restored file */
 };
 
 struct restore_summary {

@@ -299,12 +299,10 @@ static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 /* Runs SQLite's auto-checkpoint's work, outside the write lock, once the WAL is long:
  * a passive checkpoint runs beside writers, and syncs the WAL before copying it. */
-static void store_checkpoint(struct store *s)
+static void checkpoint_if_long(sqlite3 *db, int wal_pages)
 {
-	if (s->wal_pages >= WARD_DB_CHECKPOINT_PAGES) {
-		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-		s->wal_pages = 0;
-	}
+	if (wal_pages >= WARD_DB_CHECKPOINT_PAGES)
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 /* Waits until commit number mine is on disk, syncing for the group when no other
@@ -345,7 +343,8 @@ int store_sync(struct store *s)
 	if (mine == 0)
 		return 0;
 	s->unsynced = 0;
-	store_checkpoint(s);
+	checkpoint_if_long(s->db, s->wal_pages);
+	s->wal_pages = 0;
 	return sync_upto(s, mine);
 }
 
@@ -533,8 +532,7 @@ int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
 		pthread_mutex_unlock(&batch_lock);
 		/* A long WAL is checkpointed on this thread's own connection, after the lead is
 		 * handed on: a checkpoint syncs the database file, which may take a while. */
-		if (wal_pages >= WARD_DB_CHECKPOINT_PAGES)
-			sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		checkpoint_if_long(s->db, wal_pages);
 		/* The sync is by name: the batch connection is the next leader's now. */
 		if (r == 0 && seq && (r = sync_upto(NULL, seq)) < 0)
 			batch_fail(list, r);

@@ -367,7 +367,7 @@ static void run_drill(const json_t *p, const char *snapshot, int64_t snapshot_ti
 		fail(o, r, "cannot lock the repository");
 		goto out;
 	}
-	struct restore_opts ro = {.target = scratch, .verify = true};
+	struct restore_opts ro = {.target = scratch};
 	r = backup_restore(repo, o->snapshot, &ro, &rs);
 	json_object_update_new(o->details, json_pack("{s:I, s:I, s:I, s:I}", "restored_files", (json_int_t)rs.files,
 						     "restored_dirs", (json_int_t)rs.dirs, "restored_others",

@@ -1,7 +1,7 @@
 /*
  * dr_verify.h: checking a restored tree against its snapshot (dr_verify.c), the proof
- * a restore drill gives; restore_opts.verify is not implemented by the engine, so a
- * drill does its own check here.
+ * a restore drill gives: the restore checks every chunk it reads, this checks what
+ * landed on disk.
  */
 #ifndef WARD_DR_VERIFY_H
 #define WARD_DR_VERIFY_H
