@@ -72,13 +72,15 @@ int agent_install(const char *root, const json_t *params, struct agent_install_r
 		return err_set(-EINVAL, "an install job needs 1 to %d packages", CATALOG_PACKAGES_MAX);
 	if (timeout < 1 || timeout > JOBS_TIMEOUT_MAX)
 		timeout = CATALOG_INSTALL_TIMEOUT;
-	json_array_foreach(pk, i, v) {
+	json_array_foreach(pk, i, v)
+	{
 		names[i] = json_string_value(json_object_get(v, "name"));
 		versions[i] = json_string_value(json_object_get(v, "version"));
 		/* Signed by the server, and still checked: a name must never read as an option. */
 		if ((r = catalog_check_package(names[i], versions[i])) < 0)
 			goto out;
-		if (asprintf(&specs[i], "%s%s%s", names[i], versions[i] ? "=" : "", versions[i] ? versions[i] : "") < 0) {
+		if (asprintf(&specs[i], "%s%s%s", names[i], versions[i] ? "=" : "", versions[i] ? versions[i] : "") <
+		    0) {
 			specs[i] = NULL;
 			r = -ENOMEM;
 			goto out;

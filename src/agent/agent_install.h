@@ -9,10 +9,10 @@
 #include <stdbool.h>
 
 struct agent_install_result {
-	char *output;    /* what apt-get and dpkg-query said, bounded; caller frees */
-	int exit_code;   /* apt-get install's exit status */
-	bool failed;     /* not every package is installed at the version asked for */
-	json_t *result;  /* {"installed": [{"name", "version"}], "missing": [...], "timed_out"} */
+	char *output;	/* what apt-get and dpkg-query said, bounded; caller frees */
+	int exit_code;	/* apt-get install's exit status */
+	bool failed;	/* not every package is installed at the version asked for */
+	json_t *result; /* {"installed": [{"name", "version"}], "missing": [...], "timed_out"} */
 };
 
 /* Checks params ({"packages": [{"name", "version"?}], "timeout"?}), refreshes the

@@ -33,11 +33,13 @@ int catalog_check_package(const char *name, const char *version)
 {
 	/* Debian policy 5.6.1 and 5.6.12; an arch qualifier is not taken. */
 	size_t n = name ? strlen(name) : 0;
-	if (n < 2 || n > CATALOG_PACKAGE_NAME_MAX || (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0])) ||
+	if (n < 2 || n > CATALOG_PACKAGE_NAME_MAX ||
+	    (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0])) ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789+-.") != n)
-		return err_set(-EINVAL,
-			       "package name '%.64s' is not valid: 2 to %d of a-z 0-9 + - ., starting with a letter or digit",
-			       name ? name : "", CATALOG_PACKAGE_NAME_MAX);
+		return err_set(
+		    -EINVAL,
+		    "package name '%.64s' is not valid: 2 to %d of a-z 0-9 + - ., starting with a letter or digit",
+		    name ? name : "", CATALOG_PACKAGE_NAME_MAX);
 	if (!version)
 		return 0;
 	n = strlen(version);
@@ -64,8 +66,9 @@ static int check_name(const char *name)
 	size_t n = name ? strlen(name) : 0;
 	if (n < 1 || n > CATALOG_NAME_MAX || !isalnum((unsigned char)name[0]) ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.+") != n)
-		return err_set(-EINVAL, "a catalogue item is named with 1 to %d of a-z 0-9 - _ . +, starting with a letter "
-					"or digit",
+		return err_set(-EINVAL,
+			       "a catalogue item is named with 1 to %d of a-z 0-9 - _ . +, starting with a letter "
+			       "or digit",
 			       CATALOG_NAME_MAX);
 	return 0;
 }
@@ -78,10 +81,12 @@ static int packages_normalise(const json_t *in, json_t **ret)
 	json_t *v, *out;
 	int r = 0;
 	if (!json_is_array(in) || json_array_size(in) < 1 || json_array_size(in) > CATALOG_PACKAGES_MAX)
-		return err_set(-EINVAL, "packages must be a list of 1 to %d Debian package names", CATALOG_PACKAGES_MAX);
+		return err_set(-EINVAL, "packages must be a list of 1 to %d Debian package names",
+			       CATALOG_PACKAGES_MAX);
 	if (!(out = json_array()))
 		return -ENOMEM;
-	json_array_foreach(in, i, v) {
+	json_array_foreach(in, i, v)
+	{
 		char name[CATALOG_PACKAGE_NAME_MAX + 2];
 		const char *version = NULL;
 		if (json_is_string(v)) {
@@ -135,8 +140,8 @@ static void row_text_release(struct row_text *t)
 /* old (or NULL) with the fields of in applied, checked, as a row. */
 static int item_build(const json_t *old, const json_t *in, bool create, struct row_text *t)
 {
-	static const char *const create_fields[] = {"name",	    "description",   "packages", "allow", "allow_role",
-						    "allow_users", "approval", "approver_role", NULL};
+	static const char *const create_fields[] = {
+	    "name", "description", "packages", "allow", "allow_role", "allow_users", "approval", "approver_role", NULL};
 	const char *const *fields = create ? create_fields : create_fields + 1;
 	json_t *m, *pk = NULL;
 	int r;
@@ -145,8 +150,9 @@ static int item_build(const json_t *old, const json_t *in, bool create, struct r
 		return err_set(-EINVAL, "an item's fields must be an object");
 	if ((r = json_check_fields(in, fields)) < 0)
 		return r;
-	m = old ? json_deep_copy(old) : json_pack("{s:s, s:n, s:n, s:b, s:s}", "allow", "all", "allow_role",
-						     "allow_users", "approval", 1, "approver_role", "support");
+	m = old ? json_deep_copy(old)
+		: json_pack("{s:s, s:n, s:n, s:b, s:s}", "allow", "all", "allow_role", "allow_users", "approval", 1,
+			    "approver_role", "support");
 	if (!m)
 		return -ENOMEM;
 	json_object_update(m, (json_t *)in);
@@ -180,10 +186,13 @@ static int item_build(const json_t *old, const json_t *in, bool create, struct r
 		json_t *u = json_object_get(m, "allow_users"), *v;
 		size_t i;
 		if (!json_is_array(u) || json_array_size(u) < 1 || json_array_size(u) > CATALOG_USERS_MAX)
-			return err_set(-EINVAL, "allow 'users' needs allow_users: 1 to %d user names", CATALOG_USERS_MAX);
-		json_array_foreach(u, i, v)
-			if (!json_is_string(v) || (r = accounts_check_name("user name", json_string_value(v))) < 0)
-				return r < 0 ? r : err_set(-EINVAL, "allow_users holds a non-string");
+			return err_set(-EINVAL, "allow 'users' needs allow_users: 1 to %d user names",
+				       CATALOG_USERS_MAX);
+		json_array_foreach(u, i,
+				   v) if (!json_is_string(v) ||
+					  (r = accounts_check_name("user name", json_string_value(v))) < 0) return r < 0
+		    ? r
+		    : err_set(-EINVAL, "allow_users holds a non-string");
 		json_object_set_new(m, "allow_role", json_null());
 	} else {
 		return err_set(-EINVAL, "allow must be all, role or users");
@@ -294,9 +303,8 @@ static bool offered_to(const json_t *item, const char *name, enum role role)
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(item, "allow_users"), i, v)
-		if (name && strcmp(json_string_value(v), name) == 0)
-			return true;
+	json_array_foreach(json_object_get(item, "allow_users"), i,
+			   v) if (name && strcmp(json_string_value(v), name) == 0) return true;
 	return false;
 }
 
@@ -329,9 +337,7 @@ int catalog_item_list(struct store *s, const struct actor *a, json_t **ret)
 		return r;
 	}
 	out = json_array();
-	json_array_foreach(all, i, v)
-		if (offered_to(v, a->name, a->role))
-			json_array_append(out, v);
+	json_array_foreach(all, i, v) if (offered_to(v, a->name, a->role)) json_array_append(out, v);
 	json_decref(all);
 	*ret = out;
 	return out ? 0 : -ENOMEM;
@@ -357,10 +363,11 @@ static void packages_text(const json_t *pk, char *out, size_t size)
 	size_t i, n = 0;
 	json_t *v;
 	out[0] = '\0';
-	json_array_foreach(pk, i, v) {
+	json_array_foreach(pk, i, v)
+	{
 		const char *ver = json_string_value(json_object_get(v, "version"));
-		int k = snprintf(out + n, size - n, "%s%s%s%s", i ? ", " : "", json_string_value(json_object_get(v, "name")),
-				 ver ? " " : "", ver ? ver : "");
+		int k = snprintf(out + n, size - n, "%s%s%s%s", i ? ", " : "",
+				 json_string_value(json_object_get(v, "name")), ver ? " " : "", ver ? ver : "");
 		if (k < 0 || (size_t)k >= size - n)
 			break;
 		n += (size_t)k;
@@ -377,8 +384,7 @@ static int request_log(struct store *s, const char *actor, const char *action, i
 }
 
 /* Queues the request's install job and says so in its ticket, as actor. */
-static int queue_install(struct store *s, const struct actor *a, const json_t *req, const char *note,
-			 int64_t *ret_job)
+static int queue_install(struct store *s, const struct actor *a, const json_t *req, const char *note, int64_t *ret_job)
 {
 	struct host h;
 	char pk[2048], *body = NULL;
@@ -391,13 +397,15 @@ static int queue_install(struct store *s, const struct actor *a, const json_t *r
 			       json_string_value(json_object_get(req, "host")));
 	if (r < 0)
 		return r;
-	params = json_pack("{s:O, s:i}", "packages", json_object_get(req, "packages"), "timeout", CATALOG_INSTALL_TIMEOUT);
+	params =
+	    json_pack("{s:O, s:i}", "packages", json_object_get(req, "packages"), "timeout", CATALOG_INSTALL_TIMEOUT);
 	packages_text(json_object_get(req, "packages"), pk, sizeof(pk));
 	if ((r = jobs_queue(s, a->name, &h, "install", params, &job)) < 0 ||
-	    (r = catalog_store_request_set(s, id, "installing", job, a == &system_actor ? "system" : a->name, NULL, NULL,
-					   time_now())) < 0)
+	    (r = catalog_store_request_set(s, id, "installing", job, a == &system_actor ? "system" : a->name, NULL,
+					   NULL, time_now())) < 0)
 		goto out;
-	if (asprintf(&body, "%s: installing %s on %s (job %lld). This ticket is resolved when the installation is done.%s%s",
+	if (asprintf(&body,
+		     "%s: installing %s on %s (job %lld). This ticket is resolved when the installation is done.%s%s",
 		     a == &system_actor ? "No approval is needed" : "Approved", pk, h.name, (long long)job,
 		     note && *note ? "\n\n" : "", note && *note ? note : "") < 0) {
 		body = NULL;
@@ -451,9 +459,8 @@ int catalog_request(struct store *s, const struct actor *a, const struct catalog
 	size_t i;
 	json_t *v;
 	if (in->host && *in->host) {
-		json_array_foreach(owned, i, v)
-			if (strcmp(json_string_value(json_object_get(v, "name")), in->host) == 0)
-				pick = v;
+		json_array_foreach(owned, i, v) if (strcmp(json_string_value(json_object_get(v, "name")), in->host) ==
+						    0) pick = v;
 		if (!pick) {
 			r = err_set(-ENOENT, "machine '%.64s' is not one of %s's machines", in->host, who);
 			goto end;
@@ -462,8 +469,9 @@ int catalog_request(struct store *s, const struct actor *a, const struct catalog
 		pick = json_array_get(owned, 0);
 	} else {
 		r = json_array_size(owned) ? err_set(-EINVAL, "%s has several machines: name one", who)
-					   : err_set(-EINVAL, "%s owns no machine in the inventory: an admin sets a machine's "
-							      "owner with 'ward host set HOST --owner %s'",
+					   : err_set(-EINVAL,
+						     "%s owns no machine in the inventory: an admin sets a machine's "
+						     "owner with 'ward host set HOST --owner %s'",
 						     who, who);
 		goto end;
 	}
@@ -475,8 +483,8 @@ int catalog_request(struct store *s, const struct actor *a, const struct catalog
 	packages_text(pkj, pk, sizeof(pk));
 	snprintf(title, sizeof(title), "Install %.64s on %.100s", name, h.name);
 	if (asprintf(&desc, "%s asks for %s on %s.\n\n%s\n\nPackages: %s\nApproval: %s%s%s", who, name, h.name,
-		     json_string_value(json_object_get(item, "description")), pk,
-		     approval ? "needed" : "not needed", in->note && *in->note ? "\n\nNote from the requester:\n" : "",
+		     json_string_value(json_object_get(item, "description")), pk, approval ? "needed" : "not needed",
+		     in->note && *in->note ? "\n\nNote from the requester:\n" : "",
 		     in->note && *in->note ? in->note : "") < 0) {
 		desc = NULL;
 		r = -ENOMEM;
@@ -510,7 +518,8 @@ int catalog_request(struct store *s, const struct actor *a, const struct catalog
 				       "ticket", (json_int_t)ticket, "packages", pkj, "approval", approval))) < 0)
 		goto end;
 	if (!approval) {
-		if ((r = catalog_store_request_get(s, id, &req)) < 0 || (r = queue_install(s, &system_actor, req, NULL, &job)) < 0)
+		if ((r = catalog_store_request_get(s, id, &req)) < 0 ||
+		    (r = queue_install(s, &system_actor, req, NULL, &job)) < 0)
 			goto end;
 		r = request_log(s, "system", "catalog.approve", id,
 				json_pack("{s:I, s:s, s:b}", "job", (json_int_t)job, "host", h.name, "automatic", 1));
@@ -527,10 +536,10 @@ end:
 	return r;
 }
 
-int catalog_request_list(struct store *s, const struct actor *a, const struct catalog_request_filter *f,
-			 json_t **ret)
+int catalog_request_list(struct store *s, const struct actor *a, const struct catalog_request_filter *f, json_t **ret)
 {
-	static const char *const statuses[] = {"open", "pending", "installing", "installed", "failed", "rejected", NULL};
+	static const char *const statuses[] = {"open",	 "pending",  "installing", "installed",
+					       "failed", "rejected", NULL};
 	bool ok = !f->status;
 	for (int i = 0; !ok && statuses[i]; i++)
 		ok = strcmp(statuses[i], f->status) == 0;
@@ -542,7 +551,7 @@ int catalog_request_list(struct store *s, const struct actor *a, const struct ca
 		return err_set(-EPERM, "no user to list requests for");
 	json_t *out = json_array();
 	int r = out ? catalog_store_request_list(s, is_staff(a) ? 0 : a->user_id, f->status, f->ticket,
-						  f->limit ? f->limit : 100, out)
+						 f->limit ? f->limit : 100, out)
 		    : -ENOMEM;
 	if (r < 0) {
 		json_decref(out);
@@ -603,8 +612,8 @@ int catalog_request_approve(struct store *s, const struct actor *a, int64_t id, 
 	bool retry = strcmp(st, "failed") == 0;
 	if ((r = queue_install(s, a, req, note, &job)) == 0)
 		r = request_log(s, a->name, retry ? "catalog.retry" : "catalog.approve", id,
-				json_pack("{s:I, s:O, s:s*}", "job", (json_int_t)job, "host", json_object_get(req, "host"),
-					  "note", note && *note ? note : NULL));
+				json_pack("{s:I, s:O, s:s*}", "job", (json_int_t)job, "host",
+					  json_object_get(req, "host"), "note", note && *note ? note : NULL));
 end:
 	json_decref(req);
 	r = store_tx_end(s, r);
@@ -660,7 +669,8 @@ static void installed_text(const json_t *res, char *out, size_t size)
 static int install_done(struct store *s, const json_t *req, const json_t *res, const char *ticket_status)
 {
 	char text[4096], versions[2048];
-	int64_t id = json_integer_value(json_object_get(req, "id")), ticket = json_integer_value(json_object_get(req, "ticket"));
+	int64_t id = json_integer_value(json_object_get(req, "id")),
+		ticket = json_integer_value(json_object_get(req, "ticket"));
 	installed_text(res, versions, sizeof(versions));
 	snprintf(text, sizeof(text), "Installed on %s: %s.", json_string_value(json_object_get(req, "host")), versions);
 	char *rtext = json_canonical(res ? res : json_object_get(req, "packages"));
@@ -674,15 +684,16 @@ static int install_done(struct store *s, const json_t *req, const json_t *res, c
 	}
 	if (r == 0)
 		r = request_log(s, "system", "catalog.installed", id,
-				json_pack("{s:I, s:O}", "job", json_integer_value(json_object_get(req, "job")), "installed",
-					  json_object_get(res, "installed") ?: json_null()));
+				json_pack("{s:I, s:O}", "job", json_integer_value(json_object_get(req, "job")),
+					  "installed", json_object_get(res, "installed") ?: json_null()));
 	return r;
 }
 
-static int install_failed(struct store *s, const json_t *req, const char *status, const json_t *res,
-			  const char *output, const char *ticket_status)
+static int install_failed(struct store *s, const json_t *req, const char *status, const json_t *res, const char *output,
+			  const char *ticket_status)
 {
-	int64_t id = json_integer_value(json_object_get(req, "id")), ticket = json_integer_value(json_object_get(req, "ticket"));
+	int64_t id = json_integer_value(json_object_get(req, "id")),
+		ticket = json_integer_value(json_object_get(req, "ticket"));
 	json_int_t job = json_integer_value(json_object_get(req, "job"));
 	char *note = NULL, *esc = NULL, *rtext = NULL;
 	size_t out_len = output ? strlen(output) : 0;
@@ -696,22 +707,25 @@ static int install_failed(struct store *s, const json_t *req, const char *status
 	if (strcmp(ticket_status, "closed") != 0) {
 		char *res_text = res ? json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 		if (asprintf(&note, "Installing %s on %s failed (job %lld, %s).%s%.*s%s%s%s",
-			     json_string_value(json_object_get(req, "item")), json_string_value(json_object_get(req, "host")),
-			     (long long)job, status, out_len ? "\n\nOutput:\n" : "",
+			     json_string_value(json_object_get(req, "item")),
+			     json_string_value(json_object_get(req, "host")), (long long)job, status,
+			     out_len ? "\n\nOutput:\n" : "",
 			     (int)(out_len > NOTE_OUTPUT_MAX ? NOTE_OUTPUT_MAX : out_len), output ? output : "",
 			     out_len > NOTE_OUTPUT_MAX ? "\n[output cut]" : "", res_text ? "\n\nResult:\n" : "",
 			     res_text ? res_text : "") < 0)
 			note = NULL;
 		free(res_text);
-		if (asprintf(&esc, "The installation of %s failed: handed to the generalist. Approve the request again "
-				   "to retry once the cause is fixed.",
+		if (asprintf(&esc,
+			     "The installation of %s failed: handed to the generalist. Approve the request again "
+			     "to retry once the cause is fixed.",
 			     json_string_value(json_object_get(req, "item"))) < 0)
 			esc = NULL;
 		if (!note || !esc) {
 			r = -ENOMEM;
 			goto out;
 		}
-		struct ticket_change c = {.tier = 2, .note = esc, .status = strcmp(ticket_status, "open") ? "open" : NULL};
+		struct ticket_change c = {
+		    .tier = 2, .note = esc, .status = strcmp(ticket_status, "open") ? "open" : NULL};
 		if ((r = ticket_comment(s, &system_actor, ticket, note, true, NULL)) < 0 ||
 		    (r = ticket_change(s, &system_actor, ticket, &c)) < 0)
 			goto out;

@@ -23,11 +23,11 @@
 
 #define CATALOG_NAME_MAX 64
 #define CATALOG_DESCRIPTION_MAX 2048
-#define CATALOG_PACKAGES_MAX 32     /* packages in one item */
+#define CATALOG_PACKAGES_MAX 32 /* packages in one item */
 #define CATALOG_PACKAGE_NAME_MAX 128
 #define CATALOG_VERSION_MAX 128
-#define CATALOG_USERS_MAX 256       /* names in an item's allow_users */
-#define CATALOG_REASON_MAX 4096     /* a rejection's reason, a request's note */
+#define CATALOG_USERS_MAX 256	     /* names in an item's allow_users */
+#define CATALOG_REASON_MAX 4096	     /* a rejection's reason, a request's note */
 #define CATALOG_INSTALL_TIMEOUT 1800 /* seconds apt-get may take on the machine */
 #define CATALOG_PAGE_MAX 500
 #define CATALOG_CATEGORY "software request"
@@ -72,14 +72,13 @@ struct catalog_request_new {
 int catalog_request(struct store *s, const struct actor *a, const struct catalog_request_new *in, json_t **ret);
 
 struct catalog_request_filter {
-	const char *status;  /* one status, "open" (pending, installing, failed) or NULL: all */
-	int64_t ticket;      /* 0: any */
-	int limit;           /* 1..CATALOG_PAGE_MAX; 0: 100 */
+	const char *status; /* one status, "open" (pending, installing, failed) or NULL: all */
+	int64_t ticket;	    /* 0: any */
+	int limit;	    /* 1..CATALOG_PAGE_MAX; 0: 100 */
 };
 
 /* Requests, newest first: staff see all, employees their own. */
-int catalog_request_list(struct store *s, const struct actor *a, const struct catalog_request_filter *f,
-			 json_t **ret);
+int catalog_request_list(struct store *s, const struct actor *a, const struct catalog_request_filter *f, json_t **ret);
 
 /* One request; employees get -ENOENT for another's. */
 int catalog_request_get(struct store *s, const struct actor *a, int64_t id, json_t **ret);

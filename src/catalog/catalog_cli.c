@@ -81,8 +81,9 @@ static int item_options(struct cli *cli, int argc, char **argv, json_t *f)
 
 static void print_item(const struct cli *cli, json_t *item)
 {
-	static const char *const keys[] = {"name",	"description",	 "packages",   "allow",	     "allow_role",
-					   "allow_users", "approval", "approver_role", "created_by", "updated_at", NULL};
+	static const char *const keys[] = {"name",	 "description", "packages", "allow",
+					   "allow_role", "allow_users", "approval", "approver_role",
+					   "created_by", "updated_at",	NULL};
 	if (cli->json) {
 		cli_print_json(item);
 		return;
@@ -167,10 +168,12 @@ static void packages_column(json_t *rows)
 {
 	size_t i, k;
 	json_t *row, *p;
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		char text[1024] = "";
 		size_t n = 0;
-		json_array_foreach(json_object_get(row, "packages"), k, p) {
+		json_array_foreach(json_object_get(row, "packages"), k, p)
+		{
 			const char *v = json_string_value(json_object_get(p, "version"));
 			int w = snprintf(text + n, sizeof(text) - n, "%s%s%s%s", k ? " " : "",
 					 json_string_value(json_object_get(p, "name")), v ? "=" : "", v ? v : "");
@@ -184,8 +187,8 @@ static void packages_column(json_t *rows)
 
 int cmd_catalog_list(struct cli *cli, int argc, char **argv)
 {
-	static const char *const keys[] = {"name", "packages_text", "allow", "approval", "approver_role", "description",
-					   NULL};
+	static const char *const keys[] = {"name",	    "packages_text", "allow", "approval",
+					   "approver_role", "description",   NULL};
 	static const char *const headers[] = {"NAME", "PACKAGES", "ALLOW", "APPROVAL", "APPROVER", "DESCRIPTION", NULL};
 	struct actor a = helpdesk_local_actor();
 	struct store *s;
@@ -211,9 +214,9 @@ int cmd_catalog_list(struct cli *cli, int argc, char **argv)
 
 static void print_request(const struct cli *cli, json_t *req)
 {
-	static const char *const keys[] = {"id",	 "item",       "status", "requester", "host",	    "ticket",
-					   "packages",	 "job",	       "decided_by", "decided_at", "reason", "result",
-					   "created_at", "updated_at", NULL};
+	static const char *const keys[] = {"id",     "item",	 "status",     "requester",  "host",
+					   "ticket", "packages", "job",	       "decided_by", "decided_at",
+					   "reason", "result",	 "created_at", "updated_at", NULL};
 	if (cli->json) {
 		cli_print_json(req);
 		return;
@@ -259,10 +262,10 @@ int cmd_request_list(struct cli *cli, int argc, char **argv)
 					     {"ticket", required_argument, NULL, 't'},
 					     {"limit", required_argument, NULL, 'l'},
 					     {0, 0, 0, 0}};
-	static const char *const keys[] = {"id", "status", "item", "requester", "host", "ticket", "job", "created_at",
-					   NULL};
-	static const char *const headers[] = {"ID", "STATUS", "ITEM", "REQUESTER", "HOST", "TICKET", "JOB", "CREATED",
-					      NULL};
+	static const char *const keys[] = {"id",     "status", "item",	     "requester", "host",
+					   "ticket", "job",    "created_at", NULL};
+	static const char *const headers[] = {"ID",	"STATUS", "ITEM",    "REQUESTER", "HOST",
+					      "TICKET", "JOB",	  "CREATED", NULL};
 	struct actor a = helpdesk_local_actor();
 	struct catalog_request_filter f = {0};
 	struct store *s;

@@ -87,8 +87,8 @@ static json_t *item_row(sqlite3_stmt *st)
 {
 	return json_pack("{s:I, s:s, s:s, s:o, s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o}", "id",
 			 (json_int_t)store_col_int(st, 0), "name", store_col_text(st, 1), "description",
-			 store_col_text(st, 2), "packages", col_json(st, 3, json_array()), "allow", store_col_text(st, 4),
-			 "allow_role", json_string_or_null(store_col_text(st, 5)), "allow_users",
+			 store_col_text(st, 2), "packages", col_json(st, 3, json_array()), "allow",
+			 store_col_text(st, 4), "allow_role", json_string_or_null(store_col_text(st, 5)), "allow_users",
 			 col_json(st, 6, json_null()), "approval", (int)store_col_int(st, 7), "approver_role",
 			 store_col_text(st, 8), "created_by", store_col_text(st, 9), "created_at",
 			 json_time(store_col_int(st, 10)), "updated_at", json_time(store_col_int(st, 11)));
@@ -141,8 +141,7 @@ int catalog_store_owned_hosts(struct store *s, const char *owner, json_t *out)
 	return r;
 }
 
-int catalog_store_request_insert(struct store *s, const struct catalog_request_row *row, int64_t now,
-				 int64_t *ret_id)
+int catalog_store_request_insert(struct store *s, const struct catalog_request_row *row, int64_t now, int64_t *ret_id)
 {
 	sqlite3_stmt *st =
 	    store_stmt(s, "INSERT INTO catalog_requests (item_id, item_name, packages, approver_role, ticket_id, "
@@ -168,22 +167,22 @@ int catalog_store_request_insert(struct store *s, const struct catalog_request_r
 
 #define REQ_COLS                                                                                                       \
 	"r.id, r.item_name, r.packages, r.approver_role, r.ticket_id, r.requester_id, r.requester, r.host_name, "      \
-	"r.status, r.job_id, r.decided_by, r.decided_at, r.reason, r.result, r.created_at, r.updated_at, "            \
+	"r.status, r.job_id, r.decided_by, r.decided_at, r.reason, r.result, r.created_at, r.updated_at, "             \
 	"(SELECT t.status FROM tickets t WHERE t.id = r.ticket_id), r.host_id"
 
 static json_t *request_row(sqlite3_stmt *st)
 {
-	return json_pack("{s:I, s:s, s:o, s:s, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "id",
-			 (json_int_t)store_col_int(st, 0), "item", store_col_text(st, 1), "packages",
-			 col_json(st, 2, json_array()), "approver_role", store_col_text(st, 3), "ticket",
-			 (json_int_t)store_col_int(st, 4), "requester_id", (json_int_t)store_col_int(st, 5), "requester",
-			 store_col_text(st, 6), "host", store_col_text(st, 7), "status", store_col_text(st, 8), "job",
-			 sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null() : json_integer(store_col_int(st, 9)),
-			 "decided_by", json_string_or_null(store_col_text(st, 10)), "decided_at",
-			 json_time(store_col_int(st, 11)), "reason", json_string_or_null(store_col_text(st, 12)), "result",
-			 col_json(st, 13, json_null()), "created_at", json_time(store_col_int(st, 14)), "updated_at",
-			 json_time(store_col_int(st, 15)), "ticket_status",
-			 json_string_or_null(store_col_text(st, 16)), "host_id", (json_int_t)store_col_int(st, 17));
+	return json_pack(
+	    "{s:I, s:s, s:o, s:s, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "id",
+	    (json_int_t)store_col_int(st, 0), "item", store_col_text(st, 1), "packages", col_json(st, 2, json_array()),
+	    "approver_role", store_col_text(st, 3), "ticket", (json_int_t)store_col_int(st, 4), "requester_id",
+	    (json_int_t)store_col_int(st, 5), "requester", store_col_text(st, 6), "host", store_col_text(st, 7),
+	    "status", store_col_text(st, 8), "job",
+	    sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null() : json_integer(store_col_int(st, 9)), "decided_by",
+	    json_string_or_null(store_col_text(st, 10)), "decided_at", json_time(store_col_int(st, 11)), "reason",
+	    json_string_or_null(store_col_text(st, 12)), "result", col_json(st, 13, json_null()), "created_at",
+	    json_time(store_col_int(st, 14)), "updated_at", json_time(store_col_int(st, 15)), "ticket_status",
+	    json_string_or_null(store_col_text(st, 16)), "host_id", (json_int_t)store_col_int(st, 17));
 }
 
 int catalog_store_request_get(struct store *s, int64_t id, json_t **ret)

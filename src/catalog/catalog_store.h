@@ -36,8 +36,7 @@ struct catalog_request_row {
 	const char *item_name, *packages, *approver_role, *requester, *host_name;
 };
 
-int catalog_store_request_insert(struct store *s, const struct catalog_request_row *row, int64_t now,
-				 int64_t *ret_id);
+int catalog_store_request_insert(struct store *s, const struct catalog_request_row *row, int64_t now, int64_t *ret_id);
 
 /* The request {"id", "item", "packages", "status", "ticket", ...} with its requester's
  * user id in "requester_id"; -ENOENT. */
