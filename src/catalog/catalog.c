@@ -235,8 +235,11 @@ int catalog_item_add(struct store *s, const struct actor *a, const json_t *field
 	snprintf(object, sizeof(object), "catalog:%s", t.row.name);
 	if ((r = store_tx_begin(s)) < 0)
 		goto out;
-	if ((r = catalog_store_item_insert(s, &t.row, a->name, time_now(), &id)) == 0)
-		r = actlog_append(s, a->name, "catalog.add", object, item_log(t.merged));
+	if ((r = catalog_store_item_insert(s, &t.row, a->name, time_now(), &id)) == 0) {
+		json_t *d = item_log(t.merged);
+		r = actlog_append(s, a->name, "catalog.add", object, d);
+		json_decref(d);
+	}
 	if ((r = store_tx_end(s, r)) == 0)
 		r = catalog_store_item_get(s, t.row.name, ret);
 out:
