@@ -436,7 +436,7 @@ int catalog_request(struct store *s, const struct actor *a, const struct catalog
 	int r;
 	if ((r = check_text("note", in->note, CATALOG_REASON_MAX, false, true)) < 0)
 		return r;
-	if (in->requester && *in->requester) {
+	if (in->requester && *in->requester && (is_staff(a) || strcmp(in->requester, a->name) != 0)) {
 		if (!is_staff(a))
 			return err_set(-EPERM, "only support staff request software for someone else");
 		if ((r = accounts_user_get(s, in->requester, &u)) < 0)
@@ -495,7 +495,7 @@ int catalog_request(struct store *s, const struct actor *a, const struct catalog
 	}
 	struct ticket_new tn = {.title = title,
 				.description = desc,
-				.requester = in->requester && *in->requester ? u.name : NULL,
+				.requester = u.id ? u.name : NULL,
 				.host = h.uid,
 				.category = CATALOG_CATEGORY,
 				.impact = 3,
