@@ -179,6 +179,13 @@ expect_match "as installing again" "$OUT" 'status +installing'
 expect_eq "every step logged" "$("$WARD" --data "$D" --json log list --action 'catalog.*' --limit 100 | jq -r '[.[].action] | reverse | join(" ")')" \
 	"catalog.add catalog.add catalog.add catalog.request catalog.approve catalog.installed catalog.request catalog.approve catalog.install_failed catalog.request catalog.reject catalog.retry"
 expect_exit "the log verifies" 0 "$WARD" --data "$D" log verify
+expect_exit "the CLI files for a user" 0 "$WARD" --data "$D" --json request add bobtool --requester bob --note "for the audit"
+expect_eq "on the user's machine, as the user" "$(printf '%s' "$OUT" | jq -c '[.status, .host, .requester]')" '["pending","pc-bob","bob"]'
+expect_exit "not for a user the item is not offered to" 1 "$WARD" --data "$D" request add bobtool --requester alice
+expect_match "says so" "$ERR" "catalogue item 'bobtool' is not offered to alice"
+expect_exit "the CLI needs the requester" 2 "$WARD" --data "$D" request add bobtool
+as "$ALICE" POST /api/v1/software-requests -d '{"item":"reqpkg","requester":"alice"}'
+expect_eq "an employee naming herself files for herself" "$STATUS $(printf '%s' "$BODY" | jq -r .request.requester)" "201 alice"
 expect_exit "catalog remove" 0 "$WARD" --data "$D" catalog remove reqpkg
 expect_eq "its requests keep its name" "$("$WARD" --data "$D" --json request show "$R" | jq -r .item)" reqpkg
 as "$ALICE" POST /api/v1/software-requests -d '{"item":"reqpkg"}'
