@@ -597,6 +597,25 @@ static int load_for_decision(struct store *s, const struct actor *a, int64_t id,
 	return 0;
 }
 
+/* Whether the request's install job expired before its machine's agent fetched it (jobs
+ * expire without telling anyone, so the request would wait for ever). */
+static bool job_expired(struct store *s, const json_t *req)
+{
+	json_t *job = NULL, *now = json_time(time_now());
+	bool expired = false;
+	if (now && jobs_get(s, json_integer_value(json_object_get(req, "job")), &job) == 0) {
+		const char *status = json_string_value(json_object_get(job, "status")) ?: "";
+		const char *expires = json_string_value(json_object_get(job, "expires_at")) ?: "";
+		/* A queued job past its time is expired already: no agent will be handed it. ISO
+		 * times in UTC compare as text. */
+		expired = strcmp(status, "expired") == 0 ||
+			  (strcmp(status, "queued") == 0 && strcmp(expires, json_string_value(now)) <= 0);
+	}
+	json_decref(job);
+	json_decref(now);
+	return expired;
+}
+
 int catalog_request_approve(struct store *s, const struct actor *a, int64_t id, const char *note, json_t **ret)
 {
 	json_t *req = NULL;
@@ -607,12 +626,14 @@ int catalog_request_approve(struct store *s, const struct actor *a, int64_t id, 
 	if ((r = load_for_decision(s, a, id, &req)) < 0)
 		goto end;
 	const char *st = json_string_value(json_object_get(req, "status"));
-	if (strcmp(st, "pending") != 0 && strcmp(st, "failed") != 0) {
-		r = err_set(-EINVAL, "request %lld is %s: only a pending request is approved, or a failed one retried",
+	bool retry = strcmp(st, "failed") == 0 || (strcmp(st, "installing") == 0 && job_expired(s, req));
+	if (strcmp(st, "pending") != 0 && !retry) {
+		r = err_set(-EINVAL,
+			    "request %lld is %s: only a pending request is approved, or a failed one (or one whose job "
+			    "expired) retried",
 			    (long long)id, st);
 		goto end;
 	}
-	bool retry = strcmp(st, "failed") == 0;
 	if ((r = queue_install(s, a, req, note, &job)) == 0)
 		r = request_log(s, a->name, retry ? "catalog.retry" : "catalog.approve", id,
 				json_pack("{s:I, s:O, s:s*}", "job", (json_int_t)job, "host",

@@ -83,7 +83,8 @@ int catalog_request_list(struct store *s, const struct actor *a, const struct ca
 /* One request; employees get -ENOENT for another's. */
 int catalog_request_get(struct store *s, const struct actor *a, int64_t id, json_t **ret);
 
-/* Approves a pending request (or retries a failed one) and queues the install job.
+/* Approves a pending request (or retries a failed one, or one whose install job expired
+ * before its machine's agent fetched it) and queues the install job.
  * The actor needs the item's approver role (-EPERM). note is optional. */
 int catalog_request_approve(struct store *s, const struct actor *a, int64_t id, const char *note, json_t **ret);
 

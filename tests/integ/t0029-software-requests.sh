@@ -181,6 +181,13 @@ expect_eq "every step logged" "$("$WARD" --data "$D" --json log list --action 'c
 expect_exit "the log verifies" 0 "$WARD" --data "$D" log verify
 expect_exit "the CLI files for a user" 0 "$WARD" --data "$D" --json request add bobtool --requester bob --note "for the audit"
 expect_eq "on the user's machine, as the user" "$(printf '%s' "$OUT" | jq -c '[.status, .host, .requester]')" '["pending","pc-bob","bob"]'
+RB=$(printf '%s' "$OUT" | jq -r .id)
+expect_exit "approved from the CLI" 0 "$WARD" --data "$D" --json request approve "$RB"
+JB=$(printf '%s' "$OUT" | jq -r .job)
+expect_exit "not again while its job waits" 1 "$WARD" --data "$D" request approve "$RB"
+sqlite3 "$D/ward.db" "UPDATE jobs SET expires_at = 1 WHERE id = $JB"
+expect_exit "but once the job expired unfetched (pc-bob never polled)" 0 "$WARD" --data "$D" --json request approve "$RB"
+expect_match "with a new job" "$(printf '%s' "$OUT" | jq -r '.status + " " + (.job | tostring)')" "^installing $((JB + 1))$"
 expect_exit "not for a user the item is not offered to" 1 "$WARD" --data "$D" request add bobtool --requester alice
 expect_match "says so" "$ERR" "catalogue item 'bobtool' is not offered to alice"
 expect_exit "the CLI needs the requester" 2 "$WARD" --data "$D" request add bobtool
