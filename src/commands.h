@@ -63,6 +63,18 @@ int cmd_mail_ingest(struct cli *cli, int argc, char **argv);
 int cmd_mail_send(struct cli *cli, int argc, char **argv);
 int cmd_mail_outbox(struct cli *cli, int argc, char **argv);
 
+/* catalog/catalog_cli.c */
+int cmd_catalog_add(struct cli *cli, int argc, char **argv);
+int cmd_catalog_edit(struct cli *cli, int argc, char **argv);
+int cmd_catalog_list(struct cli *cli, int argc, char **argv);
+int cmd_catalog_show(struct cli *cli, int argc, char **argv);
+int cmd_catalog_remove(struct cli *cli, int argc, char **argv);
+int cmd_request_add(struct cli *cli, int argc, char **argv);
+int cmd_request_list(struct cli *cli, int argc, char **argv);
+int cmd_request_show(struct cli *cli, int argc, char **argv);
+int cmd_request_approve(struct cli *cli, int argc, char **argv);
+int cmd_request_reject(struct cli *cli, int argc, char **argv);
+
 /* kb/kb_cli.c */
 int cmd_kb_add(struct cli *cli, int argc, char **argv);
 int cmd_kb_edit(struct cli *cli, int argc, char **argv);

@@ -11,6 +11,7 @@ import * as activityPage from './pages/activity.js';
 import * as machinesPage from './pages/machines.js';
 import * as helpdeskPage from './pages/helpdesk.js';
 import * as kbPage from './pages/kb.js';
+import * as softwarePage from './pages/software.js';
 import * as trainingPage from './pages/training.js';
 import * as recoveryPage from './pages/recovery.js';
 import * as laterPage from './pages/later.js';
@@ -26,6 +27,7 @@ const ROUTES = [
   { path: 'dashboard', label: 'Dashboard', page: dashboardPage },
   { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
   { path: 'help-desk', label: 'Help desk', page: helpdeskPage, sub: true, group: 'ops' },
+  { path: 'software', label: 'Software', page: softwarePage, group: 'ops' },
   { path: 'knowledge-base', label: 'Knowledge base', page: kbPage, sub: true, group: 'ops' },
   { path: 'training', label: 'Training', page: trainingPage, sub: true, group: 'ops' },
   { path: 'security', label: 'Security', page: laterPage, group: 'ops',

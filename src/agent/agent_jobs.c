@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/agent_install.h"
 #include "agent/agent_state.h"
 #include "core/err.h"
 #include "core/fs.h"
@@ -228,6 +229,21 @@ static int kind_command(struct job_run *j)
 	return 0;
 }
 
+/* install: a software request's packages (agent_install.c). */
+static int kind_install(struct job_run *j)
+{
+	struct agent_install_result res = {0};
+	int r = agent_install(j->opts->root, j->params, &res);
+	if (r < 0)
+		return r;
+	j->output = res.output;
+	j->exit_code = res.exit_code;
+	j->has_exit = true;
+	j->failed = res.failed;
+	j->result = res.result;
+	return 0;
+}
+
 static const struct {
 	const char *kind;
 	int (*fn)(struct job_run *j);
@@ -237,6 +253,7 @@ static const struct {
 	{"command", kind_command},
 	{"backup", kind_backup},
 	{"drill", kind_drill},
+	{"install", kind_install},
 };
 
 /* Seen nonces with their expiry; expired ones are forgotten. */

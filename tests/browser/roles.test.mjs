@@ -10,7 +10,7 @@ let env;
 before(async () => { env = await setup(); });
 after(async () => { await env?.teardown(); });
 
-const ALWAYS = ['Dashboard', 'Help desk', 'Knowledge base', 'Training', 'Security',
+const ALWAYS = ['Dashboard', 'Help desk', 'Software', 'Knowledge base', 'Training', 'Security',
   'Monitoring', 'Maintenance', 'Reports'];
 
 for (const role of ['employee', 'support']) {
