@@ -1,0 +1,18 @@
+#!/bin/sh
+# overlay-root.sh DIR COMMAND...: runs COMMAND as root chrooted in a throwaway root: a
+# private mount namespace with an overlay over /, so apt and dpkg there are the
+# machine's own but every change lands in DIR/upper and the machine's packages stay
+# untouched. DIR keeps the changes from one call to the next. Needs root.
+set -eu
+dir=$1
+shift
+mkdir -p "$dir/upper" "$dir/work" "$dir/merged"
+exec unshare -m sh -c '
+	set -e
+	d=$1
+	shift
+	mount --make-rprivate /
+	mount -t overlay overlay -o "lowerdir=/,upperdir=$d/upper,workdir=$d/work" "$d/merged"
+	mount --rbind /dev "$d/merged/dev"
+	mount -t proc proc "$d/merged/proc"
+	exec chroot "$d/merged" "$@"' sh "$dir" "$@"
