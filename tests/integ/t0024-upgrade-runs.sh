@@ -144,6 +144,19 @@ expect_exit "run refused" 1 W upgrade run extra
 expect_match "names the package" "$ERR" "cannot roll back 1 package: the old version can no longer be had \(ward-testpkg-extra 1.0 on root-b\); run with --allow-no-rollback"
 expect_eq "nothing queued" "$(W --json upgrade show extra | jq -r '.status + " " + .machines[0].status')" "planned pending"
 
+# A start time: the scheduler starts the plan when it is due, and says the same before
+# anything runs.
+at=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)
+expect_exit "plan with a start time" 0 W --json upgrade plan later --host root-b --package ward-testpkg-extra --min-free 1 --at "$at"
+expect_eq "scheduled" "$(printf '%s' "$OUT" | jq -r '.status + " " + .start_at')" "scheduled $at"
+for _ in $(seq 100); do
+	[ "$(W --json upgrade show later | jq -r .status)" = scheduled ] || break
+	sleep 0.1
+done
+expect_eq "refused at its start, before anything ran" "$(W --json upgrade show later | jq -r '[.status, .reason, .machines[0].status] | join("|")')" \
+	"failed|not started: cannot roll back 1 package: the old version can no longer be had (ward-testpkg-extra 1.0 on root-b); run with --allow-no-rollback to upgrade anyway|skipped"
+expect_eq "root-b's extra untouched" "$(ver B ward-testpkg-extra)" 1.0
+
 # Cancel; a cancelled plan does not run.
 expect_exit "cancel" 0 W upgrade cancel extra --reason "not this week"
 expect_eq "cancelled" "$(W --json upgrade show extra | jq -r '[.status, .reason, .machines[0].status] | join("|")')" \
@@ -158,7 +171,7 @@ W user add sam --role support --password-file "$TMP/admin.pw" >/dev/null
 W user add eve --role employee --password-file "$TMP/admin.pw" >/dev/null
 login sam "$ADMIN_PW"
 api GET /api/v1/upgrades/plans -b "$TMP/jar-sam"
-expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 3"
+expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 4"
 api POST /api/v1/upgrades/plans/extra/cancel -b "$TMP/jar-sam" -H "X-CSRF-Token: $CSRF"
 expect_eq "support cannot cancel" "$STATUS" 403
 login eve "$ADMIN_PW"
