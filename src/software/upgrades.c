@@ -1275,7 +1275,9 @@ int upgrades_fingerprint(const char *root, char ret_hex[65])
 	char path[4400];
 	unsigned char digest[32];
 	const char *r = strcmp(root, "/") == 0 ? "" : root;
-	upg_fp_add(&fp, "ward " WARD_VERSION);
+	/* and of the answer's shape: "rollback" came in with upgrade runs, so a cached
+	 * answer without it is computed again */
+	upg_fp_add(&fp, "ward " WARD_VERSION " rollback");
 	if (upg_pathf(path, sizeof(path), "%s/var/lib/dpkg/status", r))
 		upg_fp_add(&fp, path);
 	if (upg_pathf(path, sizeof(path), "%s/var/lib/apt/lists", r))

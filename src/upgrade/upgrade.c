@@ -265,11 +265,18 @@ static int host_packages(struct store *s, const struct host *h, const json_t *sp
 		json_array_foreach(out, j, e) if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0) want = false;
 		if (!want)
 			continue;
+		/* An agent from before upgrade runs does not say: its own pre-check will. */
 		json_t *rb = json_object_get(u, "rollback");
-		json_array_append_new(out, json_pack("{s:s, s:O, s:s, s:s, s:O}", "name", name, "architecture",
+		json_array_append_new(out, json_pack("{s:s, s:O, s:s, s:s, s:o}", "name", name, "architecture",
 						     json_object_get(u, "architecture") ?: json_null(), "from", inst,
-						     "to", to, "rollback", rb ? rb : json_null()));
-		if (!json_is_string(rb)) {
+						     "to", to, "rollback", rb ? json_incref(rb) : json_string("unknown")));
+		if (!rb) {
+			snprintf(msg, sizeof(msg),
+				 "%s: the host's report does not say whether %s can be had again; its agent checks before "
+				 "upgrading",
+				 name, inst);
+			json_array_append_new(warnings, json_string(msg));
+		} else if (!json_is_string(rb)) {
 			snprintf(msg, sizeof(msg), "%s: the installed %s can no longer be had for a rollback", name, inst);
 			json_array_append_new(warnings, json_string(msg));
 		}

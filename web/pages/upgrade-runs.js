@@ -104,7 +104,8 @@ function versionsCell(m) {
     const v = list(m.versions).find((x) => x.name === p.name);
     return h('li', null, h('code', null, p.name), ` ${p.from} → ${p.to}`,
       v ? h('span', { class: 'muted small' }, ` (now ${v.after || 'not installed'})`) : null,
-      p.rollback ? null : h('span', { class: 'badge badge-run badge-run-failed' }, 'no rollback'));
+      p.rollback ? null : h('span', { class: 'badge badge-run badge-run-failed' }, 'no rollback'),
+      p.rollback === 'unknown' ? h('span', { class: 'muted small' }, ' rollback checked on the machine') : null);
   }));
 }
 
