@@ -39,10 +39,11 @@ static int check_name(const json_t *v)
 	bool digits = true;
 	for (const char *p = n; *p; p++) {
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || (p > n && strchr("._-", *p))))
-			return err_set(-EINVAL,
-				       "plan name '%s': use lower-case letters, digits, '.', '_' and '-', starting with a "
-				       "letter or digit",
-				       n);
+			return err_set(
+			    -EINVAL,
+			    "plan name '%s': use lower-case letters, digits, '.', '_' and '-', starting with a "
+			    "letter or digit",
+			    n);
 		digits = digits && isdigit((unsigned char)*p);
 	}
 	return digits ? err_set(-EINVAL, "plan name '%s' must not be all digits (ids are)", n) : 0;
@@ -75,8 +76,8 @@ static int check_test_text(const json_t *t, const char *key, bool required, size
 		return 0;
 	const char *s = json_string_value(v);
 	if (!s || !*s || strlen(s) > UPGRADE_TEST_TEXT_MAX)
-		return err_set(-EINVAL, "test %zu: field '%s' must be a non-empty string of at most %d bytes", n + 1, key,
-			       UPGRADE_TEST_TEXT_MAX);
+		return err_set(-EINVAL, "test %zu: field '%s' must be a non-empty string of at most %d bytes", n + 1,
+			       key, UPGRADE_TEST_TEXT_MAX);
 	return 0;
 }
 
@@ -109,8 +110,10 @@ static int check_tests(const json_t *tests)
 			json_t *st = json_object_get(t, "status");
 			if ((r = check_test_text(t, "url", true, i)) == 0 && strncmp(url, "http://", 7) != 0 &&
 			    strncmp(url, "https://", 8) != 0)
-				r = err_set(-EINVAL, "test %zu: url '%.200s' must start with http:// or https://", i + 1, url);
-			if (r == 0 && st && (!json_is_integer(st) || json_integer_value(st) < 100 || json_integer_value(st) > 599))
+				r = err_set(-EINVAL, "test %zu: url '%.200s' must start with http:// or https://",
+					    i + 1, url);
+			if (r == 0 && st &&
+			    (!json_is_integer(st) || json_integer_value(st) < 100 || json_integer_value(st) > 599))
 				r = err_set(-EINVAL, "test %zu: status must be an HTTP status (100..599)", i + 1);
 		} else if (strcmp(kind, "tcp") == 0) {
 			json_t *p = json_object_get(t, "port");
@@ -118,8 +121,8 @@ static int check_tests(const json_t *tests)
 			    (!json_is_integer(p) || json_integer_value(p) < 1 || json_integer_value(p) > 65535))
 				r = err_set(-EINVAL, "test %zu: port must be 1..65535", i + 1);
 		} else
-			r = err_set(-EINVAL, "test %zu: kind '%.32s' is not known: use command, service, http or tcp", i + 1,
-				    kind);
+			r = err_set(-EINVAL, "test %zu: kind '%.32s' is not known: use command, service, http or tcp",
+				    i + 1, kind);
 		if (r < 0)
 			return r;
 	}
@@ -154,7 +157,8 @@ int upgrade_params_check(const json_t *p)
 		const char *from = json_string_value(json_object_get(e, "from"));
 		const char *to = json_string_value(json_object_get(e, "to"));
 		if (!package_name_ok(n) || !from || !to || vercmp_check(from) < 0 || vercmp_check(to) < 0)
-			return err_set(-EINVAL, "package %zu of the upgrade job is not a valid {name, from, to}", i + 1);
+			return err_set(-EINVAL, "package %zu of the upgrade job is not a valid {name, from, to}",
+				       i + 1);
 	}
 	json_t *mf = json_object_get(p, "min_free_mb");
 	if (mf && (!json_is_integer(mf) || json_integer_value(mf) < 0 || json_integer_value(mf) > 1024 * 1024))
@@ -171,8 +175,9 @@ static int parse_packages(const json_t *v, json_t **ret)
 		return *ret ? 0 : -ENOMEM;
 	}
 	if (!json_is_array(v) || !json_array_size(v) || json_array_size(v) > UPGRADE_PACKAGES_MAX)
-		return err_set(-EINVAL, "packages must be \"all\", \"security\" or an array of 1 to %d \"name\" or "
-					"\"name=version\"",
+		return err_set(-EINVAL,
+			       "packages must be \"all\", \"security\" or an array of 1 to %d \"name\" or "
+			       "\"name=version\"",
 			       UPGRADE_PACKAGES_MAX);
 	json_t *names = json_array(), *e;
 	size_t i;
@@ -190,7 +195,8 @@ static int parse_packages(const json_t *v, json_t **ret)
 		name[nl] = '\0';
 		if (!package_name_ok(name) || (eq && vercmp_check(eq + 1) < 0)) {
 			json_decref(names);
-			return err_set(-EINVAL, "package '%.200s' is not \"name\" or \"name=version\" with a valid version", t);
+			return err_set(-EINVAL,
+				       "package '%.200s' is not \"name\" or \"name=version\" with a valid version", t);
 		}
 		json_t *o = json_pack("{s:s}", "name", name);
 		if (eq)
@@ -201,19 +207,56 @@ static int parse_packages(const json_t *v, json_t **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* Whether the array of strings arr holds s. */
 static bool in_strings(const json_t *arr, const char *s)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(arr, i, e) if (s && json_string_value(e) && strcmp(json_string_value(e), s) == 0) return true;
+	json_array_foreach(arr, i, e)
+	{
+		if (s && json_string_value(e) && strcmp(json_string_value(e), s) == 0)
+			return true;
+	}
 	return false;
 }
 
+/* Whether any string of arr is in of. */
 static bool any_in(const json_t *arr, const json_t *of)
 {
 	size_t i;
 	json_t *e;
-	json_array_foreach(arr, i, e) if (in_strings(of, json_string_value(e))) return true;
+	json_array_foreach(arr, i, e)
+	{
+		if (in_strings(of, json_string_value(e)))
+			return true;
+	}
+	return false;
+}
+
+/* How many of a machine's packages have an old version that can no longer be had. */
+static int missing_rollbacks(const json_t *packages)
+{
+	size_t i;
+	json_t *p;
+	int n = 0;
+	json_array_foreach(packages, i, p)
+	{
+		n += !json_is_string(json_object_get(p, "rollback"));
+	}
+	return n;
+}
+
+/* Whether an object of arr has key equal to value. */
+static bool has_member(const json_t *arr, const char *key, const char *value)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(arr, i, e)
+	{
+		const char *v = json_string_value(json_object_get(e, key));
+		if (v && value && strcmp(v, value) == 0)
+			return true;
+	}
 	return false;
 }
 
@@ -243,8 +286,8 @@ static int host_packages(struct store *s, const struct host *h, const json_t *sp
 		const char *to = cand;
 		if (!package_name_ok(name) || !inst || !cand || vercmp_check(inst) < 0 || vercmp_check(cand) < 0)
 			continue;
-		bool want = strcmp(mode, "all") == 0 || (strcmp(mode, "security") == 0 &&
-							 json_is_true(json_object_get(u, "security")));
+		bool want = strcmp(mode, "all") == 0 ||
+			    (strcmp(mode, "security") == 0 && json_is_true(json_object_get(u, "security")));
 		json_array_foreach(json_object_get(spec, "names"), k, n)
 		{
 			if (strcmp(json_string_value(json_object_get(n, "name")), name) != 0)
@@ -252,7 +295,8 @@ static int host_packages(struct store *s, const struct host *h, const json_t *sp
 			want = true;
 			const char *v = json_string_value(json_object_get(n, "version"));
 			if (v && vercmp(v, inst) <= 0) {
-				snprintf(msg, sizeof(msg), "%s: %s is not newer than the installed %s; left out", name, v, inst);
+				snprintf(msg, sizeof(msg), "%s: %s is not newer than the installed %s; left out", name,
+					 v, inst);
 				json_array_append_new(warnings, json_string(msg));
 				want = false;
 			} else if (v) {
@@ -260,24 +304,24 @@ static int host_packages(struct store *s, const struct host *h, const json_t *sp
 			}
 		}
 		/* one entry per name (a package of two architectures goes as one name=version) */
-		json_t *e;
-		size_t j;
-		json_array_foreach(out, j, e) if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0) want = false;
-		if (!want)
+		if (!want || has_member(out, "name", name))
 			continue;
 		/* An agent from before upgrade runs does not say: its own pre-check will. */
 		json_t *rb = json_object_get(u, "rollback");
-		json_array_append_new(out, json_pack("{s:s, s:O, s:s, s:s, s:o}", "name", name, "architecture",
-						     json_object_get(u, "architecture") ?: json_null(), "from", inst,
-						     "to", to, "rollback", rb ? json_incref(rb) : json_string("unknown")));
+		json_array_append_new(out,
+				      json_pack("{s:s, s:O, s:s, s:s, s:o}", "name", name, "architecture",
+						json_object_get(u, "architecture") ?: json_null(), "from", inst, "to",
+						to, "rollback", rb ? json_incref(rb) : json_string("unknown")));
 		if (!rb) {
-			snprintf(msg, sizeof(msg),
-				 "%s: the host's report does not say whether %s can be had again; its agent checks before "
-				 "upgrading",
-				 name, inst);
+			snprintf(
+			    msg, sizeof(msg),
+			    "%s: the host's report does not say whether %s can be had again; its agent checks before "
+			    "upgrading",
+			    name, inst);
 			json_array_append_new(warnings, json_string(msg));
 		} else if (!json_is_string(rb)) {
-			snprintf(msg, sizeof(msg), "%s: the installed %s can no longer be had for a rollback", name, inst);
+			snprintf(msg, sizeof(msg), "%s: the installed %s can no longer be had for a rollback", name,
+				 inst);
 			json_array_append_new(warnings, json_string(msg));
 		}
 	}
@@ -285,13 +329,7 @@ static int host_packages(struct store *s, const struct host *h, const json_t *sp
 	json_array_foreach(json_object_get(spec, "names"), k, n)
 	{
 		const char *name = json_string_value(json_object_get(n, "name"));
-		bool found = false;
-		json_t *e;
-		json_array_foreach(out, i, e) found = found || strcmp(json_string_value(json_object_get(e, "name")), name) == 0;
-		bool reported = false;
-		json_array_foreach(ups, i, e) reported =
-		    reported || strcmp(json_string_value(json_object_get(e, "name")) ?: "", name) == 0;
-		if (!found && !reported) {
+		if (!has_member(out, "name", name) && !has_member(ups, "name", name)) {
 			snprintf(msg, sizeof(msg), "%s: no upgrade reported", name);
 			json_array_append_new(warnings, json_string(msg));
 		}
@@ -334,9 +372,19 @@ static int check_note(const json_t *note, const json_t *spec)
 
 int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int64_t now, int64_t *ret_id)
 {
-	static const char *const fields[] = {"name",	 "hosts",    "tags",	    "all",	   "pilot",
-					     "pilot_tags", "packages", "tests",	    "start_at",	   "min_free_mb",
-					     "allow_no_rollback", "note", NULL};
+	static const char *const fields[] = {"name",
+					     "hosts",
+					     "tags",
+					     "all",
+					     "pilot",
+					     "pilot_tags",
+					     "packages",
+					     "tests",
+					     "start_at",
+					     "min_free_mb",
+					     "allow_no_rollback",
+					     "note",
+					     NULL};
 	json_t *spec = NULL, *hosts = NULL, *plan = NULL, *machines = json_array(), *note = NULL, *h;
 	int64_t start = 0, id = 0;
 	size_t i;
@@ -412,22 +460,15 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 		}
 		bool is_pilot = in_strings(pilot, name) || any_in(tags, pilot_tags);
 		pilots += is_pilot;
-		json_t *pkv;
-		size_t k;
-		json_array_foreach(pk, k, pkv) missing += !json_is_string(json_object_get(pkv, "rollback"));
+		missing += missing_rollbacks(pk);
 		with_work += json_array_size(pk) > 0;
-		json_array_append_new(machines, json_pack("{s:I, s:s, s:i, s:o, s:o}", "host_id", (json_int_t)x.id, "host",
-							  name, "ring", two_rings && !is_pilot ? 2 : 1, "packages", pk,
-							  "warnings", warnings));
+		json_array_append_new(machines, json_pack("{s:I, s:s, s:i, s:o, s:o}", "host_id", (json_int_t)x.id,
+							  "host", name, "ring", two_rings && !is_pilot ? 2 : 1,
+							  "packages", pk, "warnings", warnings));
 	}
-	json_array_foreach(pilot, i, h) if (!in_strings(sel_hosts, json_string_value(h)))
+	json_array_foreach(pilot, i, h)
 	{
-		bool found = false;
-		json_t *m;
-		size_t k;
-		json_array_foreach(machines, k, m) found = found || strcmp(json_string_value(json_object_get(m, "host")),
-									   json_string_value(h)) == 0;
-		if (!found) {
+		if (!has_member(machines, "host", json_string_value(h))) {
 			r = err_set(-EINVAL, "pilot host '%s' is not one of the plan's machines", json_string_value(h));
 			goto out;
 		}
@@ -480,8 +521,8 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 	char object[96];
 	snprintf(object, sizeof(object), "upgrade:%lld", (long long)id);
 	r = actlog_appendf(s, actor, "upgrade.plan", object, "{s:O, s:O, s:O, s:i, s:o, s:O}", "name",
-			   json_object_get(f, "name"), "packages", spec, "machines", machines, "rollback_missing", missing,
-			   "start_at", json_time(start), "tests", json_object_get(plan, "tests"));
+			   json_object_get(f, "name"), "packages", spec, "machines", machines, "rollback_missing",
+			   missing, "start_at", json_time(start), "tests", json_object_get(plan, "tests"));
 end:
 	r = store_tx_end(s, r);
 	if (r == 0 && ret_id)
@@ -529,27 +570,27 @@ int upgrade_plan_get(struct store *s, const char *id_or_name, bool with_steps, j
 		goto fail;
 	json_array_foreach(machines, i, m)
 	{
-		json_t *pk;
 		size_t k;
-		json_array_foreach(json_object_get(m, "packages"), k, pk) missing +=
-		    !json_is_string(json_object_get(pk, "rollback"));
+		missing += missing_rollbacks(json_object_get(m, "packages"));
 		json_object_del(m, "plan_id");
 		json_object_del(m, "host_id");
 		times(m, machine_times);
 		if (with_steps) {
 			json_t *steps = json_array(), *stp;
-			if (!steps || (r = upgrade_store_steps(s, json_integer_value(json_object_get(m, "id")), steps)) < 0) {
+			if (!steps ||
+			    (r = upgrade_store_steps(s, json_integer_value(json_object_get(m, "id")), steps)) < 0) {
 				json_decref(steps);
 				r = r < 0 ? r : -ENOMEM;
 				goto fail;
 			}
-			json_array_foreach(steps, k, stp) json_object_set_new(stp, "at",
-									   json_time(json_integer_value(json_object_get(stp, "at"))));
+			json_array_foreach(steps, k, stp)
+			    json_object_set_new(stp, "at", json_time(json_integer_value(json_object_get(stp, "at"))));
 			json_object_set_new(m, "steps", steps);
 		}
 	}
 	times(p, plan_times);
-	json_object_set_new(p, "allow_no_rollback", json_boolean(json_integer_value(json_object_get(p, "allow_no_rollback"))));
+	json_object_set_new(p, "allow_no_rollback",
+			    json_boolean(json_integer_value(json_object_get(p, "allow_no_rollback"))));
 	json_object_set_new(p, "rollback_missing", json_integer(missing));
 	json_object_set_new(p, "machines", machines);
 	*ret = p;
@@ -583,7 +624,8 @@ int upgrade_plan_list(struct store *s, json_t **ret)
 		json_array_foreach(machines, k, m)
 		{
 			const char *st = json_string_value(json_object_get(m, "status"));
-			json_object_set_new(counts, st, json_integer(json_integer_value(json_object_get(counts, st)) + 1));
+			json_object_set_new(counts, st,
+					    json_integer(json_integer_value(json_object_get(counts, st)) + 1));
 		}
 		json_object_set_new(p, "machines", json_integer((json_int_t)json_array_size(machines)));
 		json_object_set_new(p, "counts", counts);
@@ -627,10 +669,10 @@ static int queue_ring(struct store *s, const char *actor, const json_t *plan, in
 			continue;
 		struct host h;
 		int64_t job;
-		json_t *params = json_pack("{s:I, s:[], s:O, s:O, s:O}", "plan", (json_int_t)id, "packages", "tests",
-					   json_object_get(plan, "tests"), "min_free_mb",
-					   json_object_get(plan, "min_free_mb"), "allow_no_rollback",
-					   json_object_get(plan, "allow_no_rollback"));
+		json_t *params =
+		    json_pack("{s:I, s:[], s:O, s:O, s:O}", "plan", (json_int_t)id, "packages", "tests",
+			      json_object_get(plan, "tests"), "min_free_mb", json_object_get(plan, "min_free_mb"),
+			      "allow_no_rollback", json_object_get(plan, "allow_no_rollback"));
 		json_t *pk;
 		size_t k;
 		json_array_foreach(json_object_get(m, "packages"), k, pk)
@@ -645,9 +687,8 @@ static int queue_ring(struct store *s, const char *actor, const json_t *plan, in
 		if (r == 0)
 			r = jobs_queue(s, actor, &h, "upgrade", params, &job);
 		json_decref(params);
-		if (r < 0 ||
-		    (r = upgrade_store_machine_set(s, json_integer_value(json_object_get(m, "id")), "running", job, NULL, NULL,
-						   now, 0)) < 0)
+		if (r < 0 || (r = upgrade_store_machine_set(s, json_integer_value(json_object_get(m, "id")), "running",
+							    job, NULL, NULL, now, 0)) < 0)
 			goto out;
 		n++;
 	}
@@ -709,7 +750,8 @@ int upgrade_run(struct store *s, const char *actor, int64_t id, bool allow_no_ro
 		char list[600] = "";
 		size_t used = 0, i, k;
 		json_t *m, *pk;
-		json_array_foreach(json_object_get(plan, "machines"), i, m) json_array_foreach(json_object_get(m, "packages"), k, pk)
+		json_array_foreach(json_object_get(plan, "machines"), i, m)
+		    json_array_foreach(json_object_get(m, "packages"), k, pk)
 		{
 			if (json_is_string(json_object_get(pk, "rollback")) || used >= sizeof(list) - 1)
 				continue;
@@ -741,7 +783,8 @@ int upgrade_cancel(struct store *s, const char *actor, int64_t id, const char *r
 	size_t i;
 	int r, cancelled = 0;
 	snprintf(key, sizeof(key), "%lld", (long long)id);
-	snprintf(why, sizeof(why), "cancelled by %s%s%.400s", actor, reason && *reason ? ": " : "", reason ? reason : "");
+	snprintf(why, sizeof(why), "cancelled by %s%s%.400s", actor, reason && *reason ? ": " : "",
+		 reason ? reason : "");
 	plan_object(id, object);
 	if ((r = store_tx_begin(s)) < 0)
 		return r;
@@ -749,22 +792,23 @@ int upgrade_cancel(struct store *s, const char *actor, int64_t id, const char *r
 		goto end;
 	const char *status = json_string_value(json_object_get(plan, "status"));
 	if (strcmp(status, "planned") != 0 && strcmp(status, "scheduled") != 0 && strcmp(status, "running") != 0) {
-		r = err_set(-EEXIST, "upgrade plan '%s' is %s already", json_string_value(json_object_get(plan, "name")),
-			    status);
+		r = err_set(-EEXIST, "upgrade plan '%s' is %s already",
+			    json_string_value(json_object_get(plan, "name")), status);
 		goto end;
 	}
 	json_array_foreach(json_object_get(plan, "machines"), i, m)
 	{
 		if (strcmp(json_string_value(json_object_get(m, "status")), "pending") != 0)
 			continue;
-		if ((r = upgrade_store_machine_set(s, json_integer_value(json_object_get(m, "id")), "cancelled", 0, why, NULL,
-						   0, now)) < 0)
+		if ((r = upgrade_store_machine_set(s, json_integer_value(json_object_get(m, "id")), "cancelled", 0, why,
+						   NULL, 0, now)) < 0)
 			goto end;
 		cancelled++;
 	}
 	if ((r = upgrade_store_plan_set(s, id, "cancelled", why, -1, NULL, 0, now)) == 0)
 		r = actlog_appendf(s, actor, "upgrade.cancel", object, "{s:I, s:O, s:s, s:i}", "plan", (json_int_t)id,
-				   "name", json_object_get(plan, "name"), "reason", why, "machines_cancelled", cancelled);
+				   "name", json_object_get(plan, "name"), "reason", why, "machines_cancelled",
+				   cancelled);
 end:
 	json_decref(plan);
 	return store_tx_end(s, r);
@@ -783,9 +827,14 @@ static int plan_fail(struct store *s, const char *actor, int64_t id, const char 
 	snprintf(skip, sizeof(skip), "not run: %s", reason);
 	if ((r = upgrade_store_machines(s, id, machines)) < 0)
 		goto out;
-	json_array_foreach(machines, i, m) if (strcmp(json_string_value(json_object_get(m, "status")), "pending") == 0 &&
-					       (r = upgrade_store_machine_set(s, json_integer_value(json_object_get(m, "id")),
-									      "skipped", 0, skip, NULL, 0, now)) < 0) goto out;
+	json_array_foreach(machines, i, m)
+	{
+		if (strcmp(json_string_value(json_object_get(m, "status")), "pending") != 0)
+			continue;
+		if ((r = upgrade_store_machine_set(s, json_integer_value(json_object_get(m, "id")), "skipped", 0, skip,
+						   NULL, 0, now)) < 0)
+			goto out;
+	}
 	if ((r = upgrade_store_plan_set(s, id, "failed", reason, -1, NULL, 0, now)) == 0)
 		r = actlog_appendf(s, actor, "upgrade.failed", object, "{s:I, s:s}", "plan", (json_int_t)id, "reason",
 				   reason);
@@ -838,7 +887,8 @@ int upgrade_job_result(struct store *s, int64_t job_id, const char *status, cons
 	int r = upgrade_store_machine_by_job(s, job_id, &m);
 	if (r < 0 || !m)
 		return r;
-	int64_t mid = json_integer_value(json_object_get(m, "id")), pid = json_integer_value(json_object_get(m, "plan_id"));
+	int64_t mid = json_integer_value(json_object_get(m, "id")),
+		pid = json_integer_value(json_object_get(m, "plan_id"));
 	const char *host = json_string_value(json_object_get(m, "host"));
 	char actor[300];
 	snprintf(actor, sizeof(actor), "host:%s", host);
@@ -850,11 +900,11 @@ int upgrade_job_result(struct store *s, int64_t job_id, const char *status, cons
 	if (!outcome || !json_is_array(steps) || !json_is_array(versions) ||
 	    (strcmp(outcome, "passed") != 0 && strcmp(outcome, "failed") != 0 && strcmp(outcome, "rolled-back") != 0 &&
 	     strcmp(outcome, "rollback-failed") != 0)) {
-		snprintf(reason, sizeof(reason), "the host's agent did not run the upgrade (%s)%s%.500s", status ? status : "?",
-			 output && *output ? ": " : "", output ? output : "");
+		snprintf(reason, sizeof(reason), "the host's agent did not run the upgrade (%s)%s%.500s",
+			 status ? status : "?", output && *output ? ": " : "", output ? output : "");
 		if ((r = upgrade_store_machine_set(s, mid, "failed", 0, reason, NULL, 0, now)) == 0)
-			r = actlog_appendf(s, actor, "upgrade.machine", object, "{s:I, s:s, s:s, s:s}", "plan", (json_int_t)pid,
-					   "host", host, "status", "failed", "reason", reason);
+			r = actlog_appendf(s, actor, "upgrade.machine", object, "{s:I, s:s, s:s, s:s}", "plan",
+					   (json_int_t)pid, "host", host, "status", "failed", "reason", reason);
 		goto ring;
 	}
 	json_t *passed = json_array(), *failed = json_array();
@@ -871,15 +921,19 @@ int upgrade_job_result(struct store *s, int64_t job_id, const char *status, cons
 		json_t *o = json_object_get(step, "output");
 		char *cut = NULL;
 		if (json_is_string(o) && json_string_length(o) > UPGRADE_OUTPUT_MAX)
-			cut = strndup(json_string_value(o) + json_string_length(o) - UPGRADE_OUTPUT_MAX, UPGRADE_OUTPUT_MAX);
-		json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:O}", "name", name, "phase", phase, "status", st, "output",
-					cut ? cut : json_is_string(o) ? json_string_value(o) : "", "seconds",
-					json_is_number(json_object_get(step, "seconds")) ? json_object_get(step, "seconds")
-											 : json_real(0));
+			cut = strndup(json_string_value(o) + json_string_length(o) - UPGRADE_OUTPUT_MAX,
+				      UPGRADE_OUTPUT_MAX);
+		json_t *row = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:O}", "name", name, "phase", phase, "status", st, "output",
+		    cut			? cut
+		    : json_is_string(o) ? json_string_value(o)
+					: "",
+		    "seconds",
+		    json_is_number(json_object_get(step, "seconds")) ? json_object_get(step, "seconds") : json_real(0));
 		free(cut);
 		if (!row) /* a cut in the middle of a character */
-			row = json_pack("{s:s, s:s, s:s, s:s, s:f}", "name", name, "phase", phase, "status", st, "output",
-					"", "seconds", 0.0);
+			row = json_pack("{s:s, s:s, s:s, s:s, s:f}", "name", name, "phase", phase, "status", st,
+					"output", "", "seconds", 0.0);
 		r = row ? upgrade_store_step_insert(s, mid, (int64_t)i + 1, row, now) : -ENOMEM;
 		json_decref(row);
 		if (r < 0) {
@@ -899,8 +953,8 @@ int upgrade_job_result(struct store *s, int64_t job_id, const char *status, cons
 	snprintf(reason, sizeof(reason), "%.600s", why && *why ? why : strcmp(mstatus, "passed") == 0 ? "" : mstatus);
 	if ((r = upgrade_store_machine_set(s, mid, mstatus, 0, *reason ? reason : NULL, versions, 0, now)) < 0 ||
 	    (r = actlog_appendf(s, actor, "upgrade.machine", object, "{s:I, s:s, s:s, s:s, s:O, s:o, s:o, s:b}", "plan",
-				(json_int_t)pid, "host", host, "status", mstatus, "reason", reason, "versions", versions,
-				"tests_passed", passed, "tests_failed", failed, "rollback", rollback)) < 0)
+				(json_int_t)pid, "host", host, "status", mstatus, "reason", reason, "versions",
+				versions, "tests_passed", passed, "tests_failed", failed, "rollback", rollback)) < 0)
 		goto out;
 	/* what version changed to what, one entry each */
 	json_array_foreach(versions, i, v)
@@ -978,12 +1032,13 @@ int upgrade_sweep(struct store *s, int64_t now, int *ret_started)
 	json_array_foreach(stuck, i, p)
 	{
 		char reason[300];
-		snprintf(reason, sizeof(reason), "no result from the host within %d hours (job %lld): is its agent running?",
+		snprintf(reason, sizeof(reason),
+			 "no result from the host within %d hours (job %lld): is its agent running?",
 			 UPGRADE_REMOTE_TIMEOUT / 3600, (long long)json_integer_value(json_object_get(p, "job")));
 		if ((r = store_tx_begin(s)) < 0)
 			goto out;
-		r = upgrade_store_machine_set(s, json_integer_value(json_object_get(p, "id")), "failed", 0, reason, NULL, 0,
-					      now);
+		r = upgrade_store_machine_set(s, json_integer_value(json_object_get(p, "id")), "failed", 0, reason,
+					      NULL, 0, now);
 		if (r == 0)
 			r = ring_check(s, "scheduler", json_integer_value(json_object_get(p, "plan_id")),
 				       json_integer_value(json_object_get(p, "ring")), now);
@@ -1004,7 +1059,8 @@ int upgrade_sweep(struct store *s, int64_t now, int *ret_started)
 				  (long long)json_integer_value(json_object_get(p, "id")), err_msg(e));
 			/* not again every round: mark it with course 0 */
 			if (store_tx_begin(s) == 0)
-				store_tx_end(s, upgrade_store_plan_notice(s, json_integer_value(json_object_get(p, "id")), 0));
+				store_tx_end(
+				    s, upgrade_store_plan_notice(s, json_integer_value(json_object_get(p, "id")), 0));
 		}
 	}
 	if (ret_started)

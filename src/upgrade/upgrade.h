@@ -22,18 +22,18 @@
 
 #include "core/store.h"
 
-#define UPGRADE_NAME_MAX 64		      /* bytes of a plan name */
-#define UPGRADE_TESTS_MAX 32		      /* compatibility tests of a plan */
-#define UPGRADE_TEST_TEXT_MAX 2048	      /* bytes of a test's command, unit, URL or host */
-#define UPGRADE_PACKAGES_MAX 512	      /* packages named, or upgraded on one machine */
-#define UPGRADE_MACHINES_MAX 1000	      /* machines of one plan */
-#define UPGRADE_NOTE_MAX (64 * 1024)	      /* bytes of a "what changed" note */
-#define UPGRADE_OUTPUT_MAX 4096		      /* bytes of a step's output kept (the last ones) */
-#define UPGRADE_STEPS_MAX 256		      /* steps one machine may report */
-#define UPGRADE_MIN_FREE_DEFAULT 100	      /* MiB free under /var/cache/apt/archives and / */
-#define UPGRADE_APT_TIMEOUT 1800	      /* seconds apt-get may take */
-#define UPGRADE_TEST_TIMEOUT 60		      /* seconds one compatibility test may take */
-#define UPGRADE_REMOTE_TIMEOUT (24 * 3600)    /* a machine with no result after this has failed */
+#define UPGRADE_NAME_MAX 64		   /* bytes of a plan name */
+#define UPGRADE_TESTS_MAX 32		   /* compatibility tests of a plan */
+#define UPGRADE_TEST_TEXT_MAX 2048	   /* bytes of a test's command, unit, URL or host */
+#define UPGRADE_PACKAGES_MAX 512	   /* packages named, or upgraded on one machine */
+#define UPGRADE_MACHINES_MAX 1000	   /* machines of one plan */
+#define UPGRADE_NOTE_MAX (64 * 1024)	   /* bytes of a "what changed" note */
+#define UPGRADE_OUTPUT_MAX 4096		   /* bytes of a step's output kept (the last ones) */
+#define UPGRADE_STEPS_MAX 256		   /* steps one machine may report */
+#define UPGRADE_MIN_FREE_DEFAULT 100	   /* MiB free under /var/cache/apt/archives and / */
+#define UPGRADE_APT_TIMEOUT 1800	   /* seconds apt-get may take */
+#define UPGRADE_TEST_TIMEOUT 60		   /* seconds one compatibility test may take */
+#define UPGRADE_REMOTE_TIMEOUT (24 * 3600) /* a machine with no result after this has failed */
 
 /* Fields of a plan (the API's body; the CLI builds the same):
  *   name         [a-z0-9][a-z0-9._-]*
@@ -73,8 +73,7 @@ int upgrade_cancel(struct store *s, const char *actor, int64_t id, const char *r
 
 /* The jobs observer: records an upgrade job's steps and outcome and moves the plan on.
  * 0 for jobs that are not upgrades. Runs inside the result's transaction. */
-int upgrade_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result,
-		       const char *output);
+int upgrade_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result, const char *output);
 
 /* The scheduler's round: starts scheduled plans that are due, fails machines with no
  * result after UPGRADE_REMOTE_TIMEOUT. *ret_started (may be NULL): plans started. */

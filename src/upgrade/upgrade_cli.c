@@ -82,9 +82,9 @@ static const char *const machine_headers[] = {"RING", "HOST", "STATUS", "VERSION
 
 static void print_plan(const json_t *p)
 {
-	static const char *const keys[] = {"id",	  "name",	  "status",	 "reason", "current_ring",
-					   "rings",	  "created_by",	  "created_at",	 "start_at", "started_at",
-					   "finished_at", "rollback_missing", NULL};
+	static const char *const keys[] = {
+	    "id",	  "name",     "status",	    "reason",	   "current_ring",     "rings", "created_by",
+	    "created_at", "start_at", "started_at", "finished_at", "rollback_missing", NULL};
 	cli_print_fields(p, keys);
 	json_t *rows = json_array(), *m, *pk, *st;
 	size_t i, k;
@@ -92,13 +92,21 @@ static void print_plan(const json_t *p)
 	{
 		char changes[1024] = "";
 		size_t used = 0;
-		json_array_foreach(json_object_get(m, "packages"), k, pk) if (used < sizeof(changes)) used += (size_t)snprintf(
-		    changes + used, sizeof(changes) - used, "%s%s %s -> %s%s", used ? ", " : "",
-		    json_string_value(json_object_get(pk, "name")), json_string_value(json_object_get(pk, "from")),
-		    json_string_value(json_object_get(pk, "to")), json_is_string(json_object_get(pk, "rollback")) ? "" : " (no rollback)");
-		json_array_append_new(rows, json_pack("{s:O, s:O, s:O, s:s, s:O}", "ring", json_object_get(m, "ring"), "host",
-						      json_object_get(m, "host"), "status", json_object_get(m, "status"),
-						      "changes", changes, "reason", json_object_get(m, "reason")));
+		json_array_foreach(json_object_get(m, "packages"), k, pk)
+		{
+			if (used >= sizeof(changes))
+				break;
+			used +=
+			    (size_t)snprintf(changes + used, sizeof(changes) - used, "%s%s %s -> %s%s",
+					     used ? ", " : "", json_string_value(json_object_get(pk, "name")),
+					     json_string_value(json_object_get(pk, "from")),
+					     json_string_value(json_object_get(pk, "to")),
+					     json_is_string(json_object_get(pk, "rollback")) ? "" : " (no rollback)");
+		}
+		json_array_append_new(rows,
+				      json_pack("{s:O, s:O, s:O, s:s, s:O}", "ring", json_object_get(m, "ring"), "host",
+						json_object_get(m, "host"), "status", json_object_get(m, "status"),
+						"changes", changes, "reason", json_object_get(m, "reason")));
 	}
 	printf("\n");
 	cli_print_table(rows, machine_keys, machine_headers);
@@ -118,8 +126,9 @@ static void print_plan(const json_t *p)
 			const char *out = json_string_value(json_object_get(st, "output"));
 			size_t n = out ? strcspn(out, "\n") : 0;
 			printf("  %-8s %-7s %s%s%.*s\n", json_string_value(json_object_get(st, "phase")),
-			       json_string_value(json_object_get(st, "status")), json_string_value(json_object_get(st, "name")),
-			       n ? ": " : "", (int)(n > 100 ? 100 : n), out ? out : "");
+			       json_string_value(json_object_get(st, "status")),
+			       json_string_value(json_object_get(st, "name")), n ? ": " : "", (int)(n > 100 ? 100 : n),
+			       out ? out : "");
 		}
 	}
 }
@@ -159,7 +168,8 @@ int cmd_upgrade_plan(struct cli *cli, int argc, char **argv)
 		case 'k': json_object_set_new(f, "packages", json_string(optarg)); break;
 		case 'K':
 			if (json_is_string(json_object_get(f, "packages"))) {
-				r = cli_usage_error(cli, "give either --packages all|security or --package NAME[=VERSION]");
+				r = cli_usage_error(cli,
+						    "give either --packages all|security or --package NAME[=VERSION]");
 				goto out;
 			}
 			push(f, "packages", json_string(optarg));
@@ -248,10 +258,10 @@ out:
 int cmd_upgrade_list(struct cli *cli, int argc, char **argv)
 {
 	static const struct option none[] = {{0, 0, 0, 0}};
-	static const char *const keys[] = {"id", "name", "status", "current_ring", "rings", "machines", "created_by",
-					   "reason", NULL};
-	static const char *const headers[] = {"ID", "NAME", "STATUS", "RING", "RINGS", "MACHINES", "PLANNED BY",
-					      "WHY", NULL};
+	static const char *const keys[] = {"id",	 "name",   "status", "current_ring", "rings", "machines",
+					   "created_by", "reason", NULL};
+	static const char *const headers[] = {"ID",	  "NAME",	"STATUS", "RING", "RINGS",
+					      "MACHINES", "PLANNED BY", "WHY",	  NULL};
 	struct store *s;
 	json_t *plans;
 	int c, r;

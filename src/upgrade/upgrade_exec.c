@@ -52,9 +52,9 @@ static json_t *excerpt(const char *out)
 
 static bool step(struct exec *x, const char *name, const char *phase, bool ok, const char *output, double t0)
 {
-	json_array_append_new(x->steps, json_pack("{s:s, s:s, s:s, s:o, s:f}", "name", name, "phase", phase, "status",
-						  ok ? "passed" : "failed", "output", excerpt(output), "seconds",
-						  now_s() - t0));
+	json_array_append_new(x->steps,
+			      json_pack("{s:s, s:s, s:s, s:o, s:f}", "name", name, "phase", phase, "status",
+					ok ? "passed" : "failed", "output", excerpt(output), "seconds", now_s() - t0));
 	return ok;
 }
 
@@ -111,7 +111,8 @@ static json_t *installed(struct exec *x)
 	json_array_foreach(x->packages, i, p)
 	{
 		const char *name = json_string_value(json_object_get(p, "name"));
-		char *argv[] = {"/usr/bin/dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}", (char *)name, NULL}, *o = NULL;
+		char *argv[] = {"/usr/bin/dpkg-query", "-W", "-f=${db:Status-Abbrev}${Version}", (char *)name, NULL},
+		     *o = NULL;
 		bool ok = run_ok(x, argv, 30, &o);
 		/* "ii " then the version when installed; "un " or an error otherwise */
 		if (ok && o && strncmp(o, "ii", 2) == 0 && strlen(o) > 3)
@@ -135,7 +136,8 @@ static bool check_disk(struct exec *x, int64_t min_mb)
 	for (size_t i = 0; i < 2; i++) {
 		struct statvfs v;
 		if (fs_join(path, sizeof(path), x->root, dirs[i]) < 0 || statvfs(path, &v) < 0) {
-			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "cannot read free space of /%s\n", dirs[i]);
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "cannot read free space of /%s\n",
+						 dirs[i]);
 			ok = false;
 			continue;
 		}
@@ -174,8 +176,8 @@ static bool check_dpkg(struct exec *x)
 			continue;
 		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
 		if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
-			snprintf(msg, sizeof(msg), "/%s is held by process %d: another apt or dpkg is running", locks[i],
-				 (int)fl.l_pid);
+			snprintf(msg, sizeof(msg), "/%s is held by process %d: another apt or dpkg is running",
+				 locks[i], (int)fl.l_pid);
 			ok = false;
 		}
 		close(fd);
@@ -199,8 +201,8 @@ static bool check_versions(struct exec *x, const json_t *before)
 		bool same = have && from && strcmp(have, from) == 0;
 		ok = ok && same;
 		if (used < sizeof(msg))
-			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s: %s installed, plan expects %s\n", name,
-						 have ? have : "not", from ? from : "?");
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used, "%s: %s installed, plan expects %s\n",
+						 name, have ? have : "not", from ? from : "?");
 	}
 	return step(x, "installed versions", "pre", ok, msg, t0);
 }
@@ -280,8 +282,9 @@ static bool http_probe(const char *url, int want, char *msg, size_t size)
 		snprintf(msg, size, "%s", err_msg(r));
 		return false;
 	}
-	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ward-agent\r\nConnection: close\r\n\r\n",
-			 path, host);
+	int n =
+	    snprintf(req, sizeof(req),
+		     "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ward-agent\r\nConnection: close\r\n\r\n", path, host);
 	if ((r = conn_write(c, req, (size_t)n, deadline)) < 0) {
 		snprintf(msg, size, "%s", err_msg(r));
 		goto out;
@@ -364,7 +367,8 @@ static bool run_test(struct exec *x, const json_t *t, const char *phase)
 			char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
 			ok = run_ok(x, argv, UPGRADE_TEST_TIMEOUT, &o);
 		} else {
-			snprintf(msg, sizeof(msg), "systemd does not run here and the test has no command to ask instead");
+			snprintf(msg, sizeof(msg),
+				 "systemd does not run here and the test has no command to ask instead");
 		}
 	} else if (kind && strcmp(kind, "http") == 0) {
 		json_t *w = json_object_get(t, "status");
@@ -457,8 +461,8 @@ int upgrade_exec(const json_t *params, const char *root, json_t **ret)
 	int r = upgrade_params_check(params);
 	if (r < 0)
 		return r;
-	struct exec x = {.root = root && *root ? root : "/", .packages = json_object_get(params, "packages"),
-			 .steps = json_array()};
+	struct exec x = {
+	    .root = root && *root ? root : "/", .packages = json_object_get(params, "packages"), .steps = json_array()};
 	x.chroot = strcmp(x.root, "/") != 0;
 	const json_t *tests = json_object_get(params, "tests");
 	json_t *mf = json_object_get(params, "min_free_mb");
@@ -492,8 +496,10 @@ int upgrade_exec(const json_t *params, const char *root, json_t **ret)
 		bool at = versions_are(x.packages, now, "to");
 		json_decref(now);
 		double t0 = now_s();
-		if (!step(&x, "new versions installed", "post", at, at ? "every package is at its planned version" :
-				   "a package is not at its planned version after apt-get", t0))
+		if (!step(&x, "new versions installed", "post", at,
+			  at ? "every package is at its planned version"
+			     : "a package is not at its planned version after apt-get",
+			  t0))
 			snprintf(reason, sizeof(reason), "a package is not at its planned version after apt-get");
 		else
 			run_tests(&x, tests, "post", reason, sizeof(reason));
@@ -508,7 +514,8 @@ int upgrade_exec(const json_t *params, const char *root, json_t **ret)
 	json_decref(now);
 	double t0 = now_s();
 	if (!step(&x, "old versions back", "rollback", back,
-		  back ? "every package is back at its version before the run" : "a package is not back at its old version",
+		  back ? "every package is back at its version before the run"
+		       : "a package is not back at its old version",
 		  t0))
 		status = "rollback-failed";
 	else
@@ -521,12 +528,12 @@ out:
 	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		json_array_append_new(versions, json_pack("{s:s, s:O, s:O, s:O, s:O}", "name", name, "from",
-							  json_object_get(p, "from"), "to", json_object_get(p, "to"), "before",
-							  json_object_get(before, name) ?: json_null(), "after",
-							  json_object_get(after, name) ?: json_null()));
+							  json_object_get(p, "from"), "to", json_object_get(p, "to"),
+							  "before", json_object_get(before, name) ?: json_null(),
+							  "after", json_object_get(after, name) ?: json_null()));
 	}
-	*ret = json_pack("{s:s, s:s, s:s, s:o, s:o}", "status", status, "phase", phase, "reason", reason, "steps", x.steps,
-			 "versions", versions);
+	*ret = json_pack("{s:s, s:s, s:s, s:o, s:o}", "status", status, "phase", phase, "reason", reason, "steps",
+			 x.steps, "versions", versions);
 	json_decref(before);
 	json_decref(after);
 	return *ret ? 0 : -ENOMEM;

@@ -187,8 +187,9 @@ int upgrade_store_machine_insert(struct store *s, int64_t plan_id, int64_t host_
 {
 	char *pk = dump(packages), *wa = dump(warnings);
 	int r = -ENOMEM;
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO upgrade_machines (plan_id, host_id, ring, packages, warnings, status) "
-					 "VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_stmt *st =
+	    store_stmt(s, "INSERT INTO upgrade_machines (plan_id, host_id, ring, packages, warnings, status) "
+			  "VALUES (?, ?, ?, ?, ?, ?)");
 	if (!st)
 		r = -EIO;
 	else if (!pk || !wa)
@@ -213,8 +214,9 @@ int upgrade_store_machine_insert(struct store *s, int64_t plan_id, int64_t host_
 
 int upgrade_store_machines(struct store *s, int64_t plan_id, json_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " MACHINE_COLS " FROM upgrade_machines m JOIN hosts h ON h.id = m.host_id "
-					 "WHERE m.plan_id = ? ORDER BY m.ring, h.name, m.id");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT " MACHINE_COLS " FROM upgrade_machines m JOIN hosts h ON h.id = m.host_id "
+			  "WHERE m.plan_id = ? ORDER BY m.ring, h.name, m.id");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, plan_id);
@@ -223,8 +225,9 @@ int upgrade_store_machines(struct store *s, int64_t plan_id, json_t *out)
 
 int upgrade_store_machine_by_job(struct store *s, int64_t job_id, json_t **ret)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " MACHINE_COLS " FROM upgrade_machines m JOIN hosts h ON h.id = m.host_id "
-					 "WHERE m.job_id = ?");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT " MACHINE_COLS " FROM upgrade_machines m JOIN hosts h ON h.id = m.host_id "
+			  "WHERE m.job_id = ?");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, job_id);
@@ -242,11 +245,11 @@ int upgrade_store_machine_set(struct store *s, int64_t id, const char *status, i
 	char *ve = versions ? dump(versions) : NULL;
 	if (versions && !ve)
 		return -ENOMEM;
-	sqlite3_stmt *st = store_stmt(
-	    s, "UPDATE upgrade_machines SET status = ?2, job_id = CASE WHEN ?3 = 0 THEN job_id ELSE ?3 END, "
-	       "reason = COALESCE(?4, reason), versions = COALESCE(?5, versions), "
-	       "started_at = CASE WHEN ?6 = 0 THEN started_at ELSE ?6 END, "
-	       "finished_at = CASE WHEN ?7 = 0 THEN finished_at ELSE ?7 END WHERE id = ?1");
+	sqlite3_stmt *st =
+	    store_stmt(s, "UPDATE upgrade_machines SET status = ?2, job_id = CASE WHEN ?3 = 0 THEN job_id ELSE ?3 END, "
+			  "reason = COALESCE(?4, reason), versions = COALESCE(?5, versions), "
+			  "started_at = CASE WHEN ?6 = 0 THEN started_at ELSE ?6 END, "
+			  "finished_at = CASE WHEN ?7 = 0 THEN finished_at ELSE ?7 END WHERE id = ?1");
 	int r = -EIO;
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
@@ -264,8 +267,9 @@ int upgrade_store_machine_set(struct store *s, int64_t id, const char *status, i
 
 int upgrade_store_machines_stuck(struct store *s, int64_t cutoff, json_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT " MACHINE_COLS " FROM upgrade_machines m JOIN hosts h ON h.id = m.host_id "
-					 "WHERE m.status = 'running' AND m.started_at < ?");
+	sqlite3_stmt *st =
+	    store_stmt(s, "SELECT " MACHINE_COLS " FROM upgrade_machines m JOIN hosts h ON h.id = m.host_id "
+			  "WHERE m.status = 'running' AND m.started_at < ?");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, cutoff);

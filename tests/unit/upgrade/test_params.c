@@ -29,18 +29,20 @@ static void test_good(void **state)
 			       "\"to\": \"3.0.13-1~deb12u1\"}], \"tests\": [], \"min_free_mb\": 100, "
 			       "\"allow_no_rollback\": false}"),
 			 0);
-	assert_int_equal(check("{\"packages\": [{\"name\": \"libc6\", \"from\": \"1:2.36-9\", \"to\": \"1:2.36-9+deb12u4\"}], "
-			       "\"tests\": [{\"kind\": \"command\", \"command\": \"true\"}, {\"kind\": \"service\", \"unit\": "
-			       "\"nginx.service\", \"command\": \"pgrep nginx\"}, {\"kind\": \"http\", \"url\": "
-			       "\"http://127.0.0.1/\", \"status\": 204}, {\"kind\": \"tcp\", \"host\": \"db\", \"port\": 5432}]}"),
-			 0);
+	assert_int_equal(
+	    check("{\"packages\": [{\"name\": \"libc6\", \"from\": \"1:2.36-9\", \"to\": \"1:2.36-9+deb12u4\"}], "
+		  "\"tests\": [{\"kind\": \"command\", \"command\": \"true\"}, {\"kind\": \"service\", \"unit\": "
+		  "\"nginx.service\", \"command\": \"pgrep nginx\"}, {\"kind\": \"http\", \"url\": "
+		  "\"http://127.0.0.1/\", \"status\": 204}, {\"kind\": \"tcp\", \"host\": \"db\", \"port\": 5432}]}"),
+	    0);
 }
 
 static void test_packages(void **state)
 {
 	/* none, a bad name (an option to apt-get), a bad version, a missing field */
 	assert_int_equal(check("{\"packages\": []}"), -EINVAL);
-	assert_int_equal(check("{\"packages\": [{\"name\": \"-oAPT::x=1\", \"from\": \"1\", \"to\": \"2\"}]}"), -EINVAL);
+	assert_int_equal(check("{\"packages\": [{\"name\": \"-oAPT::x=1\", \"from\": \"1\", \"to\": \"2\"}]}"),
+			 -EINVAL);
 	assert_int_equal(check("{\"packages\": [{\"name\": \"a\", \"from\": \"1:\", \"to\": \"2\"}]}"), -EINVAL);
 	assert_int_equal(check("{\"packages\": [{\"name\": \"a\", \"from\": \"1\"}]}"), -EINVAL);
 	assert_non_null(strstr(err_msg(-EINVAL), "package 1 of the upgrade job"));
@@ -67,8 +69,8 @@ static void test_tests(void **state)
 			 "{\"packages\": [{\"name\": \"a\", \"from\": \"1\", \"to\": \"2\"}], \"tests\": %s}", bad[i]);
 		assert_int_equal(check(text), -EINVAL);
 	}
-	assert_int_equal(check("{\"packages\": [{\"name\": \"a\", \"from\": \"1\", \"to\": \"2\"}], \"min_free_mb\": -1}"),
-			 -EINVAL);
+	assert_int_equal(
+	    check("{\"packages\": [{\"name\": \"a\", \"from\": \"1\", \"to\": \"2\"}], \"min_free_mb\": -1}"), -EINVAL);
 	assert_int_equal(check("{\"packages\": [{\"name\": \"a\", \"from\": \"1\", \"to\": \"2\"}], \"reboot\": true}"),
 			 -EINVAL);
 }
