@@ -123,6 +123,16 @@ expect_eq "the failed test and the rollback in the steps" \
 	"post:new versions installed:passed,post:test ok-file:failed,rollback:rollback:passed,rollback:old versions back:passed,rollback:test ok-file:passed"
 expect_eq "versions: to 2.0 and back" "$(printf '%s' "$BODY" | jq -c '.plan.machines[0].versions[0] | [.before, .after]')" '["1.5","1.5"]'
 
+# An agent given a root (--root) runs the job's commands chrooted there.
+expect_exit "plan 2.0 for root-a alone" 0 W upgrade plan to-2.0-root --host root-a --package ward-testpkg=2.0 \
+	--test-command "$TEST" --min-free 1
+W upgrade run to-2.0-root >/dev/null
+"$HERE/overlay-root.sh" --outside "$TMP/rootA" sh -c \
+	'"$0" agent run --once --root "$ROOT" --state "$ROOT/var/lib/ward-agent-test"' "$WARD" >>"$TMP/agentA.log" 2>&1
+expect_eq "upgraded and rolled back in the root" "$(W --json upgrade show to-2.0-root | jq -r '[.status, .machines[0].status, (.machines[0].steps[] | select(.name == "install" or .name == "rollback") | .output | test("Setting up ward-testpkg")) ] | map(tostring) | join(" ")')" \
+	"failed rolled-back true true"
+expect_eq "the root is back at 1.5" "$(ver A)" 1.5
+
 # The activity log: who planned, what changed to what, the tests, the rollback.
 logj() { W --json log list --limit 500 --action "$1" | jq -r "$2"; }
 expect_eq "who planned" "$(logj upgrade.plan '[.[].actor] | unique | length')" 1
@@ -130,8 +140,8 @@ expect_match "planned by the local user" "$(logj upgrade.plan '.[0].actor')" "^l
 expect_eq "versions changed" "$(logj upgrade.package '[reverse[] | .details.host + " " + .details.from + ">" + .details.to] | join(", ")')" \
 	"root-a 1.0>1.5, root-b 1.0>1.5"
 expect_eq "tests passed and failed per machine" "$(logj upgrade.machine '[reverse[] | .details.host + ":" + .details.status + ":" + (.details.tests_failed | join(";"))] | join(" ")')" \
-	"root-a:passed: root-b:passed: root-a:rolled-back:post: ok-file"
-expect_eq "rollback done" "$(logj upgrade.rollback '[.[] | .details.host + " " + .details.status] | join(",")')" "root-a done"
+	"root-a:passed: root-b:passed: root-a:rolled-back:post: ok-file root-a:rolled-back:post: ok-file"
+expect_eq "rollback done" "$(logj upgrade.rollback '[.[] | .details.host + " " + .details.status] | join(",")')" "root-a done,root-a done"
 expect_eq "the plan's end" "$(logj 'upgrade.passed' 'length') $(logj upgrade.failed '.[0].details.reason')" \
 	"1 ring 1 failed on root-a: post-check 'ok-file' failed"
 expect_exit "the log verifies" 0 W log verify
@@ -171,7 +181,7 @@ W user add sam --role support --password-file "$TMP/admin.pw" >/dev/null
 W user add eve --role employee --password-file "$TMP/admin.pw" >/dev/null
 login sam "$ADMIN_PW"
 api GET /api/v1/upgrades/plans -b "$TMP/jar-sam"
-expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 4"
+expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 5"
 api POST /api/v1/upgrades/plans/extra/cancel -b "$TMP/jar-sam" -H "X-CSRF-Token: $CSRF"
 expect_eq "support cannot cancel" "$STATUS" 403
 login eve "$ADMIN_PW"
