@@ -176,12 +176,20 @@ expect_match "says why" "$ERR" "is cancelled"
 expect_exit "list" 0 W upgrade list
 expect_match "lists the plans" "$OUT" "to-2.0 +failed"
 
+# Machines by tag, the pilot by tag; security upgrades only (the test repository has none).
+W host set root-a --tag pilot >/dev/null
+W host set root-b --tag web >/dev/null
+expect_exit "plan by tags" 0 W --json upgrade plan by-tags --tag web --tag pilot --pilot-tag pilot --packages all
+expect_eq "rings from the tags" "$(printf '%s' "$OUT" | jq -r '[.machines[] | .host + ":" + (.ring | tostring)] | join(" ")')" "root-a:1 root-b:2"
+expect_exit "security only" 1 W upgrade plan sec --all --packages security
+expect_match "nothing to do" "$ERR" "none of the plan's 2 machines has an upgrade"
+
 # Roles: support reads, employees do not; admin plans.
 W user add sam --role support --password-file "$TMP/admin.pw" >/dev/null
 W user add eve --role employee --password-file "$TMP/admin.pw" >/dev/null
 login sam "$ADMIN_PW"
 api GET /api/v1/upgrades/plans -b "$TMP/jar-sam"
-expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 5"
+expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 6"
 api POST /api/v1/upgrades/plans/extra/cancel -b "$TMP/jar-sam" -H "X-CSRF-Token: $CSRF"
 expect_eq "support cannot cancel" "$STATUS" 403
 login eve "$ADMIN_PW"
