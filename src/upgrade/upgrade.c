@@ -897,7 +897,9 @@ int upgrade_job_result(struct store *s, int64_t job_id, const char *status, cons
 		goto out; /* given up on already */
 	const char *outcome = json_string_value(json_object_get(result, "status"));
 	const json_t *steps = json_object_get(result, "steps"), *versions = json_object_get(result, "versions");
+	/* The agent's report is untrusted: its shape and sizes are checked before use. */
 	if (!outcome || !json_is_array(steps) || !json_is_array(versions) ||
+	    json_array_size(versions) > UPGRADE_PACKAGES_MAX ||
 	    (strcmp(outcome, "passed") != 0 && strcmp(outcome, "failed") != 0 && strcmp(outcome, "rolled-back") != 0 &&
 	     strcmp(outcome, "rollback-failed") != 0)) {
 		snprintf(reason, sizeof(reason), "the host's agent did not run the upgrade (%s)%s%.500s",
@@ -916,7 +918,10 @@ int upgrade_job_result(struct store *s, int64_t job_id, const char *status, cons
 		const char *name = json_string_value(json_object_get(step, "name"));
 		const char *phase = json_string_value(json_object_get(step, "phase"));
 		const char *st = json_string_value(json_object_get(step, "status"));
-		if (!name || !phase || !st)
+		if (!name || !phase || !st || strlen(name) > 300 ||
+		    (strcmp(phase, "pre") != 0 && strcmp(phase, "install") != 0 && strcmp(phase, "post") != 0 &&
+		     strcmp(phase, "rollback") != 0) ||
+		    (strcmp(st, "passed") != 0 && strcmp(st, "failed") != 0 && strcmp(st, "skipped") != 0))
 			continue;
 		json_t *o = json_object_get(step, "output");
 		char *cut = NULL;

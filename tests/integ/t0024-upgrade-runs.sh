@@ -133,16 +133,28 @@ expect_eq "upgraded and rolled back in the root" "$(W --json upgrade show to-2.0
 	"failed rolled-back true true"
 expect_eq "the root is back at 1.5" "$(ver A)" 1.5
 
+# A result of the wrong shape (the agent's report is untrusted) fails the machine, says
+# why, and changes nothing else.
+W upgrade plan odd --host root-b --package ward-testpkg=2.0 --min-free 1 >/dev/null
+job=$(W --json upgrade run odd | jq -r '.machines[0].job')
+cred=$(cat "$TMP/rootB/upper/var/lib/ward-agent-test/credential")
+api POST "/api/v1/agent/jobs/$job/result" -H "Authorization: Bearer $cred" -H 'Content-Type: application/json' \
+	-d '{"status": "done", "result": {"status": "fine", "steps": "many"}}'
+expect_eq "the server takes the result" "$STATUS" 200
+expect_eq "the machine failed, and why" "$(W --json upgrade show odd | jq -r '[.status, .machines[0].status, .machines[0].reason, (.machines[0].steps | length)] | map(tostring) | join("|")')" \
+	"failed|failed|the host's agent did not run the upgrade (done)|0"
+expect_eq "root-b untouched" "$(ver B)" 1.5
+
 # The activity log: who planned, what changed to what, the tests, the rollback.
 logj() { W --json log list --limit 500 --action "$1" | jq -r "$2"; }
 expect_eq "who planned" "$(logj upgrade.plan '[.[].actor] | unique | length')" 1
 expect_match "planned by the local user" "$(logj upgrade.plan '.[0].actor')" "^local:"
 expect_eq "versions changed" "$(logj upgrade.package '[reverse[] | .details.host + " " + .details.from + ">" + .details.to] | join(", ")')" \
 	"root-a 1.0>1.5, root-b 1.0>1.5"
-expect_eq "tests passed and failed per machine" "$(logj upgrade.machine '[reverse[] | .details.host + ":" + .details.status + ":" + (.details.tests_failed | join(";"))] | join(" ")')" \
-	"root-a:passed: root-b:passed: root-a:rolled-back:post: ok-file root-a:rolled-back:post: ok-file"
+expect_eq "tests passed and failed per machine" "$(logj upgrade.machine '[reverse[] | .details.host + ":" + .details.status + ":" + ((.details.tests_failed // []) | join(";"))] | join(" ")')" \
+	"root-a:passed: root-b:passed: root-a:rolled-back:post: ok-file root-a:rolled-back:post: ok-file root-b:failed:"
 expect_eq "rollback done" "$(logj upgrade.rollback '[.[] | .details.host + " " + .details.status] | join(",")')" "root-a done,root-a done"
-expect_eq "the plan's end" "$(logj 'upgrade.passed' 'length') $(logj upgrade.failed '.[0].details.reason')" \
+expect_eq "the plan's end" "$(logj 'upgrade.passed' 'length') $(logj upgrade.failed '.[1].details.reason')" \
 	"1 ring 1 failed on root-a: post-check 'ok-file' failed"
 expect_exit "the log verifies" 0 W log verify
 
@@ -189,7 +201,7 @@ W user add sam --role support --password-file "$TMP/admin.pw" >/dev/null
 W user add eve --role employee --password-file "$TMP/admin.pw" >/dev/null
 login sam "$ADMIN_PW"
 api GET /api/v1/upgrades/plans -b "$TMP/jar-sam"
-expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 6"
+expect_eq "support lists" "$STATUS $(j '.plans | length')" "200 7"
 api POST /api/v1/upgrades/plans/extra/cancel -b "$TMP/jar-sam" -H "X-CSRF-Token: $CSRF"
 expect_eq "support cannot cancel" "$STATUS" 403
 login eve "$ADMIN_PW"
