@@ -420,7 +420,9 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 		goto out;
 	}
 	if (st && !json_is_null(st)) {
-		if (!json_is_string(st) || time_parse_since(json_string_value(st), now, &start) < 0) {
+		/* a date or time, not an age ("2h" would count back from now) */
+		const char *t = json_string_value(st);
+		if (!t || strlen(t) < 10 || t[4] != '-' || time_parse_since(t, now, &start) < 0) {
 			r = err_set(-EINVAL, "start_at must be an ISO time such as 2026-11-28T22:00:00Z");
 			goto out;
 		}

@@ -58,6 +58,8 @@ expect_exit "nothing to upgrade" 1 W upgrade plan p --all --package no-such-pack
 expect_match "says so" "$ERR" "none of the plan's 2 machines has an upgrade"
 expect_exit "a pilot outside the plan" 1 W upgrade plan p --host root-b --pilot root-a --package ward-testpkg
 expect_match "says so" "$ERR" "pilot host 'root-a' is not one of the plan's machines"
+expect_exit "an age for a start time" 1 W upgrade plan p --all --package ward-testpkg --at 2h
+expect_match "says so" "$ERR" "start_at must be an ISO time"
 expect_exit "a bad test" 2 W upgrade plan p --all --package ward-testpkg --test-tcp localhost
 expect_exit "a bad note package" 1 W upgrade plan p --all --package ward-testpkg --note-title T --note-file /etc/hostname --note-package 'Bad Name'
 expect_eq "nothing logged" "$(log_count "$D")" "$n0"
