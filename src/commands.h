@@ -115,6 +115,13 @@ int cmd_vercmp(struct cli *cli, int argc, char **argv);
 int cmd_upgrades(struct cli *cli, int argc, char **argv);
 int cmd_needrestart(struct cli *cli, int argc, char **argv);
 
+/* upgrade/upgrade_cli.c */
+int cmd_upgrade_plan(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_list(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_show(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_run(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_cancel(struct cli *cli, int argc, char **argv);
+
 /* dr/dr_cli.c */
 int cmd_dr_plan(struct cli *cli, int argc, char **argv);
 int cmd_dr_backup(struct cli *cli, int argc, char **argv);

@@ -177,6 +177,18 @@ static const struct cli_cmd commands[] = {
 	 "apt-get upgrade keeps back; no apt run."},
 	{"needrestart", NULL, cmd_needrestart, "[--root DIR]",
 	 "Whether this machine needs a reboot, and which services still use deleted libraries."},
+	{"upgrade", "plan", cmd_upgrade_plan,
+	 "NAME --host H|--tag T|--all [--pilot H]... [--pilot-tag T]... [--packages all|security | --package "
+	 "NAME[=VERSION]...] [--test-command [NAME=]CMD]... [--test-service UNIT[:CMD]]... [--test-http URL[=STATUS]]... "
+	 "[--test-tcp HOST:PORT]... [--at TIME] [--min-free MB] [--allow-no-rollback] [--note-title T --note-file F "
+	 "[--note-package P]]",
+	 "Plan an upgrade run: fixes each machine's versions from its reported upgrades, the pilot ring first "
+	 "(docs/upgrade-runs.md)."},
+	{"upgrade", "list", cmd_upgrade_list, "", "Upgrade plans, newest first."},
+	{"upgrade", "show", cmd_upgrade_show, "PLAN", "A plan with each machine's progress and step log."},
+	{"upgrade", "run", cmd_upgrade_run, "PLAN [--allow-no-rollback]",
+	 "Start a plan now: ring 1's agents upgrade, the next ring only when every machine passed."},
+	{"upgrade", "cancel", cmd_upgrade_cancel, "PLAN [--reason TEXT]", "Stop a plan: no further machine starts."},
 	{"dr", "plan", cmd_dr_plan,
 	 "add NAME --repo R --password-file F --rpo 26h --rto 4h [--path P]... [--dump SPEC]... [--exclude P]... "
 	 "[--backup-schedule 'daily 02:00'|'every 6h'|manual] [--drill-schedule 'every 7d'] [--keep-daily N]... "

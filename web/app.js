@@ -14,6 +14,7 @@ import * as kbPage from './pages/kb.js';
 import * as softwarePage from './pages/software.js';
 import * as trainingPage from './pages/training.js';
 import * as recoveryPage from './pages/recovery.js';
+import * as upgradeRunsPage from './pages/upgrade-runs.js';
 import * as laterPage from './pages/later.js';
 import * as missingPage from './pages/missing.js';
 
@@ -26,6 +27,7 @@ import * as missingPage from './pages/missing.js';
 const ROUTES = [
   { path: 'dashboard', label: 'Dashboard', page: dashboardPage },
   { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
+  { path: 'upgrade-runs', label: 'Upgrade runs', page: upgradeRunsPage, role: 'support', sub: true, group: 'ops' },
   { path: 'help-desk', label: 'Help desk', page: helpdeskPage, sub: true, group: 'ops' },
   { path: 'software', label: 'Software', page: softwarePage, group: 'ops' },
   { path: 'knowledge-base', label: 'Knowledge base', page: kbPage, sub: true, group: 'ops' },

@@ -23,6 +23,7 @@
 #include "dr/dr.h"
 #include "inventory/inventory.h"
 #include "jobs/jobs.h"
+#include "upgrade/upgrade.h"
 
 #define NONCE_FILE "nonces.json"
 #define DIAG_JOURNAL_LINES 200
@@ -50,6 +51,20 @@ static int kind_dr(struct job_run *j, enum dr_kind kind)
 		return r;
 	const char *status = json_string_value(json_object_get(out, "status"));
 	j->failed = !status || strcmp(status, "failed") == 0;
+	j->result = out;
+	return 0;
+}
+
+/* upgrade: an upgrade plan's run on this machine (src/upgrade/upgrade_exec.c), below
+ * the agent's root. */
+static int kind_upgrade(struct job_run *j)
+{
+	json_t *out;
+	int r = upgrade_exec(j->params, j->opts->root, &out);
+	if (r < 0)
+		return r;
+	const char *status = json_string_value(json_object_get(out, "status"));
+	j->failed = !status || strcmp(status, "passed") != 0;
 	j->result = out;
 	return 0;
 }
@@ -254,6 +269,7 @@ static const struct {
 	{"backup", kind_backup},
 	{"drill", kind_drill},
 	{"install", kind_install},
+	{"upgrade", kind_upgrade},
 };
 
 /* Seen nonces with their expiry; expired ones are forgotten. */

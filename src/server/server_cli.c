@@ -26,6 +26,7 @@
 #include "jobs/jobs.h"
 #include "jobs/jobs_api.h"
 #include "server/server.h"
+#include "upgrade/upgrade.h"
 
 int cmd_init(struct cli *cli, int argc, char **argv)
 {
@@ -114,14 +115,16 @@ fail:
 }
 
 /* The one jobs observer: the help desk's approved fixes, software requests' installs,
- * and recovery plans' runs on enrolled hosts. */
+ * recovery plans' runs on enrolled hosts, and upgrade plans' machines. */
 static int serve_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result,
 			    const char *output)
 {
 	int r = helpdesk_job_result(s, job_id, status, result, output);
-	if (r == 0)
+	if (r >= 0)
 		r = catalog_job_result(s, job_id, status, result, output);
-	return r < 0 ? r : dr_job_result(s, job_id, status, result, output);
+	if (r >= 0)
+		r = dr_job_result(s, job_id, status, result, output);
+	return r < 0 ? r : upgrade_job_result(s, job_id, status, result, output);
 }
 
 static void serve_ready(const char *url)

@@ -7,6 +7,7 @@
 #include "actlog/actlog_api.h"
 #include "catalog/catalog_api.h"
 #include "dr/dr_api.h"
+#include "upgrade/upgrade_api.h"
 #include "findings/findings_api.h"
 #include "helpdesk/tickets_api.h"
 #include "hosts/hosts.h"
@@ -110,6 +111,11 @@ const struct route server_routes[] = {
 	{"POST", "/api/v1/training/notices", ROLE_ADMIN, training_api_notice},
 
 	/* disaster recovery: support staff read plans and their history, admins change and run them */
+	{"GET", "/api/v1/upgrades/plans", ROLE_SUPPORT, upgrade_api_list},
+	{"POST", "/api/v1/upgrades/plans", ROLE_ADMIN, upgrade_api_create},
+	{"GET", "/api/v1/upgrades/plans/{plan}", ROLE_SUPPORT, upgrade_api_show},
+	{"POST", "/api/v1/upgrades/plans/{plan}/run", ROLE_ADMIN, upgrade_api_run},
+	{"POST", "/api/v1/upgrades/plans/{plan}/cancel", ROLE_ADMIN, upgrade_api_cancel},
 	{"GET", "/api/v1/dr/plans", ROLE_SUPPORT, dr_api_list},
 	{"POST", "/api/v1/dr/plans", ROLE_ADMIN, dr_api_create},
 	{"GET", "/api/v1/dr/plans/{plan}", ROLE_SUPPORT, dr_api_show},

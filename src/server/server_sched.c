@@ -20,6 +20,7 @@
 #include "helpdesk/helpdesk.h"
 #include "server/server.h"
 #include "training/training.h"
+#include "upgrade/upgrade.h"
 
 #define SCHED_TICK_S 60
 #define SCHED_TICK_MAX 3600 /* WARD_SCHED_TICK at most, seconds */
@@ -95,6 +96,11 @@ static void sched_round(void)
 	if (r == 0 && (dr.started || dr.opened || dr.closed))
 		log_infox("scheduler: recovery plans: %d run%s started, %d RPO finding%s opened, %d closed", dr.started,
 			  dr.started == 1 ? "" : "s", dr.opened, dr.opened == 1 ? "" : "s", dr.closed);
+	int upgrades = 0;
+	if ((r = upgrade_sweep(s, time_now(), &upgrades)) < 0)
+		log_warnx("scheduler: upgrade plans: %s", err_msg(r));
+	else if (upgrades)
+		log_infox("scheduler: upgrade plans: %d started", upgrades);
 	int sent = 0, failed = 0;
 	if ((r = helpdesk_mail_send(s, time_now(), &sent, &failed)) < 0)
 		log_warnx("scheduler: mail: %s", err_msg(r));
