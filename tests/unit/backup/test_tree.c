@@ -197,33 +197,34 @@ static void test_fast_declines_the_rest(void **state)
 	tree_free(&t);
 	tree_free(&back);
 #define NODE(extra)                                                                                                    \
-	"{\"nodes\":[{\"atime_ns\":1,\"content\":[],\"ctime_ns\":2,\"device\":3,\"gid\":4,\"group\":\"g\","       \
-	"\"inode\":5,\"links\":1,\"mode\":420,\"mtime_ns\":6,\"size\":0,\"type\":\"file\",\"uid\":7,"            \
+	"{\"nodes\":[{\"atime_ns\":1,\"content\":[],\"ctime_ns\":2,\"device\":3,\"gid\":4,\"group\":\"g\","            \
+	"\"inode\":5,\"links\":1,\"mode\":420,\"mtime_ns\":6,\"size\":0,\"type\":\"file\",\"uid\":7,"                  \
 	"\"user\":\"u\"" extra "}]}"
 	assert_int_equal(both_ways(NODE(",\"name\":\"plain\"")), 0);
 	static const char *const declined[] = {
-	    NODE(",\"name\":\"tab\\there\""),		 /* an escape */
-	    NODE(",\"name\":\"caf\u00e9\""),		 /* \u */
-	    NODE(",\"name\":\"caf\xc3\xa9\""),		 /* UTF-8 */
-	    NODE(",\"name_b64\":\"YQ==\""),		 /* base64 */
-	    NODE(",\"name\":\"a\",\"xattrs\":{}"),	 /* xattrs */
-	    NODE(",\"name\":\"a\",\"name\":\"b\""),	 /* twice: jansson keeps the last */
-	    NODE(",\"name\":\"a\",\"sparse\":null"),	 /* not a boolean */
-	    NODE(",\"name\":\"a\",\"rdev\":-1"),	 /* ignored there for a file */
-	    NODE(",\"name\":\"a\",\"subtree\":5"),	 /* likewise */
-	    NODE(",\"name\":\"a\",\"future\":1"),	 /* an unknown key */
-	    NODE(",\"name\":\"a\",\"mode\":420"),	 /* repeated */
-	    NODE(",\"name\":\"a\",\"size\":1.0"),	 /* a real */
-	    NODE(",\"name\":\"a\",\"rdev\":-0"),	 /* -0 */
-	    NODE(",\"name\":\"\""),			 /* empty */
-	    NODE(",\"name\":\"..\""),			 /* not a file name */
-	    NODE(",\"name\":\"a/b\""),			 /* likewise */
-	    NODE(",\"name\":\"a\"") " ",			 /* fine: whitespace after */
-	    NODE(",\"name\":\"a\"") "x",			 /* trailing garbage */
-	    "{\"nodes\":[],\"more\":1}",			 /* another root key */
-	    "{\"nodes\":[{\"name\":\"a\"}]}",		 /* incomplete */
-	    "{\"nodes\":[" "{\"name\":\"b\"},{\"name\":\"a\"}]}", /* unsorted */
-	    "{\"nodes\":[}",					 /* not JSON */
+	    NODE(",\"name\":\"tab\\there\""),	     /* an escape */
+	    NODE(",\"name\":\"caf\\u00e9\""),	     /* \u */
+	    NODE(",\"name\":\"caf\xc3\xa9\""),	     /* UTF-8 */
+	    NODE(",\"name_b64\":\"YQ==\""),	     /* base64 */
+	    NODE(",\"name\":\"a\",\"xattrs\":{}"),   /* xattrs */
+	    NODE(",\"name\":\"a\",\"name\":\"b\""),  /* twice: jansson keeps the last */
+	    NODE(",\"name\":\"a\",\"sparse\":null"), /* not a boolean */
+	    NODE(",\"name\":\"a\",\"rdev\":-1"),     /* ignored there for a file */
+	    NODE(",\"name\":\"a\",\"subtree\":5"),   /* likewise */
+	    NODE(",\"name\":\"a\",\"future\":1"),    /* an unknown key */
+	    NODE(",\"name\":\"a\",\"mode\":420"),    /* repeated */
+	    NODE(",\"name\":\"a\",\"size\":1.0"),    /* a real */
+	    NODE(",\"name\":\"a\",\"rdev\":-0"),     /* -0 */
+	    NODE(",\"name\":\"\""),		     /* empty */
+	    NODE(",\"name\":\"..\""),		     /* not a file name */
+	    NODE(",\"name\":\"a/b\""),		     /* likewise */
+	    NODE(",\"name\":\"a\"") " ",	     /* fine: whitespace after */
+	    NODE(",\"name\":\"a\"") "x",	     /* trailing garbage */
+	    "{\"nodes\":[],\"more\":1}",	     /* another root key */
+	    "{\"nodes\":[{\"name\":\"a\"}]}",	     /* incomplete */
+	    "{\"nodes\":["
+	    "{\"name\":\"b\"},{\"name\":\"a\"}]}", /* unsorted */
+	    "{\"nodes\":[}",			   /* not JSON */
 	    "",
 	};
 	for (size_t i = 0; i < sizeof(declined) / sizeof(declined[0]); i++) {
