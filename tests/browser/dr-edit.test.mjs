@@ -37,6 +37,10 @@ test('an admin adds a plan through the form, sees a refused field, edits it and 
   await page.getByRole('link', { name: 'New recovery plan' }).click();
   await page.getByRole('heading', { level: 1, name: 'New recovery plan' }).waitFor();
   const form = page.getByRole('form', { name: 'New recovery plan' });
+  // The machine and the owner suggest this server and the users.
+  await eventually(async () => assert.equal(await page.locator('#dr-edit-users option[value="sam"]').count(), 1));
+  assert.equal(await page.locator('#dr-edit-machines option[value="local"]').count(), 1);
+  assert.equal(await form.locator('[name="machine"]').getAttribute('list'), 'dr-edit-machines');
 
   await form.locator('[name="name"]').fill('mail-server');
   await form.locator('[name="machine"]').fill('local');

@@ -88,14 +88,19 @@ export async function render(container, ctx, name) {
   const labelled = (key, label, control, hint) => withError(key, field(label, control, hint));
 
   const nameInput = text('name', { maxlength: '64', required: true, placeholder: 'fileserver', readonly: Boolean(plan) });
-  const machine = text('machine', { placeholder: 'local' });
+  const machine = text('machine', { placeholder: 'local', list: 'dr-edit-machines' });
   const repo = text('repo', { placeholder: '/srv/backup/fileserver', required: true });
   const pwfile = text('password_file', { placeholder: '/etc/ward/fileserver.password', required: true });
   const rpo = text('rpo', { placeholder: '26h', required: true, inputmode: 'text' });
   const rto = text('rto', { placeholder: '4h', required: true });
   const bsched = text('backup_schedule', { placeholder: 'daily 02:00' });
   const dsched = text('drill_schedule', { placeholder: 'every 7d' });
-  const owner = text('owner', { placeholder: 'alice' });
+  const owner = text('owner', { placeholder: 'alice', list: 'dr-edit-users' });
+  // Suggestions only (the server checks the machine; an owner may also be an address).
+  const machines = h('datalist', { id: 'dr-edit-machines' }, h('option', { value: 'local' }));
+  const users = h('datalist', { id: 'dr-edit-users' });
+  request('GET', '/hosts').then((d) => machines.append(...list(d.hosts).map((x) => h('option', { value: x.name })))).catch(() => {});
+  request('GET', '/users').then((d) => users.append(...list(d.users).map((u) => h('option', { value: u.name })))).catch(() => {});
   const keep = {};
   for (const k of KEEP) keep[k] = h('input', { name: `keep_${k}`, type: 'number', min: '0', step: '1', inputmode: 'numeric' });
   controls.retention = keep.last;
@@ -183,7 +188,8 @@ export async function render(container, ctx, name) {
       h('h2', { id: 'dr-edit-steps' }, 'Restore steps'),
       stepsEmpty, stepList, stepStatus, withError('steps', h('div', { class: 'form-actions' }, addStep))),
     error.el,
-    h('div', { class: 'form-actions' }, save, h('a', { href: plan ? planHref(plan.name) : '#/backups', class: 'button' }, 'Cancel')));
+    h('div', { class: 'form-actions' }, save, h('a', { href: plan ? planHref(plan.name) : '#/backups', class: 'button' }, 'Cancel')),
+    machines, users);
 
   /* ---- values in and out ---- */
   function fill(p) {
