@@ -67,6 +67,7 @@ static void warn_file(struct ctx *c, const char *path, int e)
 struct worker {
 	struct ctx *c;
 	struct repo_pack_writer *w;
+	struct repo_reader *rd; /* the parent snapshot's trees it decodes ahead; made at first use */
 	uint8_t *buf;
 	size_t cap;
 	struct chunker ch;
@@ -337,17 +338,139 @@ static const struct node *parent_node(const struct tree *pt, const char *name)
 	return NULL;
 }
 
-/* The parent snapshot's subtree of a directory node, or an empty tree. */
-static void parent_subtree(struct ctx *c, const struct node *old, struct tree *ret)
+/* The parent snapshot's subtree of a directory node, or an empty tree, read with rd. */
+static void subtree_read(struct repo_reader *rd, const struct node *old, struct tree *ret)
 {
 	const uint8_t *text = NULL;
 	size_t len = 0;
 	memset(ret, 0, sizeof(*ret));
-	if (!old || old->type != NODE_DIR || !c->rd)
+	if (!old || old->type != NODE_DIR || !rd)
 		return;
-	if (repo_reader_read(c->rd, REPO_BLOB_TREE, old->subtree, &text, &len) == 0 &&
+	if (repo_reader_read(rd, REPO_BLOB_TREE, old->subtree, &text, &len) == 0 &&
 	    tree_decode((const char *)text, len, ret) == 0)
 		ret->id = old->subtree;
+}
+
+static void parent_subtree(struct ctx *c, const struct node *old, struct tree *ret)
+{
+	subtree_read(c->rd, old, ret);
+}
+
+/*
+ * Reading ahead. With nothing changed, a backup is the walk (readdir and stat) and the
+ * parent snapshot's trees (read, decrypt, decompress, decode), one thread doing both
+ * while the workers wait. So on entering a directory the walk hands the decoding of
+ * its subdirectories' old trees to the workers, as urgent jobs (before any file), and
+ * stats its entries meanwhile; going down, it takes the decoded tree, or decodes it
+ * itself when no worker has started it yet. A tree decoded ahead is the same tree the
+ * walk would have decoded: nothing is trusted that was not before.
+ */
+enum { AHEAD_QUEUED, AHEAD_TAKEN, AHEAD_DONE };
+
+struct ahead {
+	struct workq_job job;
+	struct workq_group g; /* this job alone: waiting for it */
+	const struct node *old; /* the parent snapshot's node of the directory */
+	struct tree t;		/* its decoded subtree, or empty */
+	atomic_int state;
+};
+
+static void ahead_run(struct workq_job *job, void *worker)
+{
+	struct ahead *a = (struct ahead *)job;
+	struct worker *wk = worker;
+	int want = AHEAD_QUEUED;
+	if (!atomic_compare_exchange_strong(&a->state, &want, AHEAD_TAKEN))
+		return; /* the walk got there first */
+	if (!wk->rd && !atomic_load(&wk->c->fatal) && repo_reader_new(wk->c->r, &wk->rd) < 0)
+		wk->rd = NULL; /* an empty tree: the files are read again, as without a parent */
+	subtree_read(wk->rd, a->old, &a->t);
+	atomic_store(&a->state, AHEAD_DONE);
+}
+
+/* The read-ahead of one directory: a slot per node of its old tree pt, at most
+ * AHEAD_MAX handed out at a time (decoded trees wait in memory until the walk gets
+ * there; a folder of many folders must not hold them all). */
+#define AHEAD_MAX 32
+
+struct aheads {
+	struct ahead *a;
+	const struct tree *pt;
+	size_t next;	/* the next node of pt to hand out */
+	size_t passed;	/* nodes before this one the walk is past (it goes in name order) */
+	size_t pending; /* handed out, not passed yet */
+};
+
+/* Hands out the next directories of pt while fewer than AHEAD_MAX are out. */
+static void ahead_fill(struct ctx *c, struct aheads *s)
+{
+	for (; s->next < s->pt->n && s->pending < AHEAD_MAX; s->next++) {
+		struct ahead *x = &s->a[s->next];
+		if (s->pt->nodes[s->next].type != NODE_DIR)
+			continue;
+		x->job.fn = ahead_run;
+		s->pending++;
+		workq_submit_urgent(&c->q, &x->job, &x->g);
+	}
+}
+
+/* Starts the read-ahead of pt's directories; s->a stays NULL (nothing ahead) when
+ * there are none or no memory, which only makes the walk decode them itself. */
+static void ahead_start(struct ctx *c, const struct tree *pt, struct aheads *s)
+{
+	size_t dirs = 0;
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; pt && i < pt->n; i++)
+		dirs += pt->nodes[i].type == NODE_DIR;
+	if (dirs == 0 || !c->rd || c->nthreads < 1 || !(s->a = calloc(pt->n, sizeof(*s->a))))
+		return;
+	s->pt = pt;
+	for (size_t i = 0; i < pt->n; i++) {
+		s->a[i].old = &pt->nodes[i];
+		atomic_init(&s->a[i].state, pt->nodes[i].type == NODE_DIR ? AHEAD_QUEUED : AHEAD_DONE);
+	}
+	ahead_fill(c, s);
+}
+
+/* The old subtree of the directory old (a node of pt), decoded ahead or now. */
+static void ahead_take(struct ctx *c, struct aheads *s, const struct node *old, struct tree *ret)
+{
+	if (!s->a || !old || old->type != NODE_DIR) {
+		parent_subtree(c, old, ret);
+		return;
+	}
+	size_t i = (size_t)(old - s->pt->nodes);
+	struct ahead *x = &s->a[i];
+	/* This one and any skipped (gone since, another file system) leave the window. */
+	for (; s->passed <= i && s->passed < s->next; s->passed++)
+		if (s->pt->nodes[s->passed].type == NODE_DIR)
+			s->pending--;
+	ahead_fill(c, s);
+	int want = AHEAD_QUEUED;
+	if (atomic_compare_exchange_strong(&x->state, &want, AHEAD_TAKEN)) {
+		parent_subtree(c, old, ret);
+		atomic_store(&x->state, AHEAD_DONE);
+		return;
+	}
+	workq_wait(&c->q, &x->g, 0, NULL);
+	*ret = x->t;
+	memset(&x->t, 0, sizeof(x->t));
+}
+
+/* Waits for every job handed out (the queue still holds pointers into s->a) and frees
+ * what was not taken. */
+static void ahead_end(struct ctx *c, struct aheads *s)
+{
+	if (!s->a)
+		return;
+	for (size_t i = 0; i < s->next; i++) {
+		if (s->pt->nodes[i].type != NODE_DIR)
+			continue;
+		workq_wait(&c->q, &s->a[i].g, 0, NULL);
+		tree_free(&s->a[i].t);
+	}
+	free(s->a);
+	s->a = NULL;
 }
 
 /* Saves t as a tree blob; its id into id. Drops the nodes marked in dropped. When t
@@ -406,6 +529,8 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 			close(fd);
 		return err_set(-errno, "cannot read the folder '%s': %s", path, strerror(errno));
 	}
+	struct aheads ahead;
+	ahead_start(c, pt, &ahead);
 	for (struct dirent *de; (errno = 0, de = readdir(d));) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -483,7 +608,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 			continue;
 		}
 		struct tree spt;
-		parent_subtree(c, parent_node(pt, n->name), &spt);
+		ahead_take(c, &ahead, parent_node(pt, n->name), &spt);
 		e = walk_dir(c, sfd, sub, &spt, root_dev, n);
 		tree_free(&spt);
 		close(sfd);
@@ -494,6 +619,7 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 		}
 	}
 	workq_wait(&c->q, &dw, 0, NULL);
+	ahead_end(c, &ahead);
 	if (e == 0 && atomic_load(&c->fatal))
 		e = atomic_load(&c->fatal);
 	if (e == 0)
@@ -888,6 +1014,7 @@ out:
 	for (int i = 0; workers && i < c.nthreads; i++) {
 		if (workers[i].w)
 			repo_pack_writer_free(workers[i].w);
+		repo_reader_free(workers[i].rd);
 		free(workers[i].buf);
 		chunker_release(&workers[i].ch);
 		for (struct chunk_job *cj = workers[i].spare, *next; cj; cj = next) {

@@ -516,6 +516,12 @@ static int node_parse(const json_t *o, struct node *n)
 
 int tree_decode(const char *text, size_t len, struct tree *ret)
 {
+	int r = tree_decode_fast(text, len, ret);
+	return r == -EAGAIN ? tree_decode_json(text, len, ret) : r;
+}
+
+int tree_decode_json(const char *text, size_t len, struct tree *ret)
+{
 	json_error_t e;
 	json_t *root = json_loadb(text, len, 0, &e), *nodes, *o;
 	struct tree t = {0};

@@ -84,6 +84,14 @@ int tree_encode(const struct tree *t, char **ret, size_t *ret_len);
  * unsorted, ids of the wrong length). */
 int tree_decode(const char *text, size_t len, struct tree *ret);
 
+/* The two ways tree_decode has (for tests that compare them). tree_decode_json reads
+ * any JSON with jansson and says what is wrong with a bad tree. tree_decode_fast
+ * (tree_fast.c) reads the trees Ward writes, ASCII names without escapes and no
+ * extended attributes, several times faster, giving the same tree; for anything else
+ * it returns -EAGAIN (declined, nothing written: ask tree_decode_json), or -ENOMEM. */
+int tree_decode_json(const char *text, size_t len, struct tree *ret);
+int tree_decode_fast(const char *text, size_t len, struct tree *ret);
+
 /* Restores n's metadata on the entry at dirfd/name: owner (when root), mode,
  * extended attributes, then times (last, after any write). Failures to set an owner
  * as a non-root user are ignored; other failures are returned. */

@@ -523,6 +523,11 @@ int dr_plan_remove(struct store *s, const char *actor, int64_t id)
 		snprintf(key, sizeof(key), "rpo:%s", json_string_value(json_object_get(p, "name")));
 		r = findings_close(s, actor, "dr", key, "the plan was removed", time_now(), NULL);
 	}
+	if (r == 0) {
+		char key[WARD_DR_NAME_MAX + 16];
+		snprintf(key, sizeof(key), "drill:%s", json_string_value(json_object_get(p, "name")));
+		r = findings_close(s, actor, "dr", key, "the plan was removed", time_now(), NULL);
+	}
 out:
 	json_decref(p);
 	json_decref(running);
@@ -700,6 +705,49 @@ int dr_run_get(struct store *s, int64_t run_id, json_t **ret)
 
 /* --- the scheduler's sweep --- */
 
+/* An alert for dr_alert_send: what it is about, why, and who to tell. */
+static json_t *alert_new(const json_t *p, const char *about, const char *msg)
+{
+	return json_pack("{s:O, s:s, s:s, s:O, s:O}", "plan", json_object_get(p, "name"), "about", about, "message",
+			 msg, "owner", json_object_get(p, "owner"), "contacts", json_object_get(p, "contacts"));
+}
+
+/* Opens the plan's drill finding when its last drill failed, closes it when the last
+ * one restored; a finding that opens is an alert. The finding is the memory of the
+ * transition: a plan whose drills keep failing is mailed once, not every round. */
+static int sweep_drill(struct store *s, const char *actor, const json_t *p, struct dr_sweep_result *res, int64_t now)
+{
+	const json_t *ld = json_object_get(json_object_get(p, "status"), "last_drill");
+	const char *name = json_string_value(json_object_get(p, "name"));
+	const char *status = json_string_value(json_object_get(ld, "status"));
+	char key[WARD_DR_NAME_MAX + 8], subject[WARD_DR_NAME_MAX + 16], msg[512];
+	bool changed = false;
+	int r;
+	if (!status)
+		return 0;
+	snprintf(key, sizeof(key), "drill:%s", name);
+	snprintf(subject, sizeof(subject), "dr-plan:%s", name);
+	if (strcmp(status, "failed") == 0) {
+		const char *why = json_string_value(json_object_get(ld, "error"));
+		const char *when = json_string_value(json_object_get(ld, "finished_at"));
+		snprintf(msg, sizeof(msg), "recovery plan '%s': the restore drill (run %lld, %s) failed: %.300s", name,
+			 (long long)jint(ld, "id"), when ? when : "just now", why && *why ? why : "no reason recorded");
+		if ((r = findings_open(s, actor, "dr", key, "high", subject, msg, now, &changed)) < 0)
+			return r;
+		if (changed) {
+			res->opened++;
+			json_array_append_new(res->alerts, alert_new(p, "drill", msg));
+		}
+	} else {
+		if ((r = findings_close(s, actor, "dr", key, "a restore drill restored the plan's backup again", now,
+					&changed)) < 0)
+			return r;
+		if (changed)
+			res->closed++;
+	}
+	return 0;
+}
+
 /* Opens or closes the plan's RPO finding by its status. */
 static int sweep_rpo(struct store *s, const char *actor, const json_t *p, struct dr_sweep_result *res, int64_t now)
 {
@@ -727,8 +775,7 @@ static int sweep_rpo(struct store *s, const char *actor, const json_t *p, struct
 			return r;
 		if (changed) {
 			res->opened++;
-			json_array_append_new(res->alerts, json_pack("{s:s, s:s, s:O}", "plan", name, "message", msg,
-								     "owner", json_object_get(p, "owner")));
+			json_array_append_new(res->alerts, alert_new(p, "rpo", msg));
 		}
 	} else {
 		if ((r = findings_close(s, actor, "dr", key, "a good backup is within the RPO again", now, &changed)) <
@@ -758,7 +805,8 @@ int dr_sweep(struct store *s, const char *actor, int64_t now, bool start_due, st
 	{
 		struct due due;
 		int64_t run;
-		if ((r = plan_status(s, p, now, &due)) < 0 || (r = sweep_rpo(s, actor, p, &res, now)) < 0)
+		if ((r = plan_status(s, p, now, &due)) < 0 || (r = sweep_rpo(s, actor, p, &res, now)) < 0 ||
+		    (r = sweep_drill(s, actor, p, &res, now)) < 0)
 			goto out;
 		if (!start_due || full || due.running)
 			continue;

@@ -198,23 +198,28 @@ int dr_recover(struct store *s);
 
 struct dr_sweep_result {
 	int started;	/* runs started */
-	int opened;	/* findings opened (RPO missed) */
-	int closed;	/* findings closed (back within the RPO) */
+	int opened;	/* findings opened (RPO missed, drill failed) */
+	int closed;	/* findings closed (back within the RPO, a drill restored again) */
 	int failed;	/* runs that were due but could not start (err_msg() names the last) */
-	json_t *alerts; /* the caller's: [{"plan", "message", "owner"}...] for the findings opened */
+	json_t *alerts; /* the caller's: [{"plan", "about" ("rpo", "drill"), "message", "owner",
+			 * "contacts"}...] for the findings opened */
 };
 
-/* The scheduler's round, as actor: raises a finding for each plan whose newest
- * good backup is older than its RPO, closes those back within it, and with start_due
- * starts the backups and drills that are due (dr_run_start). */
+/* The scheduler's round, as actor: raises a finding ("rpo:<plan>") for each plan whose
+ * newest good backup is older than its RPO and one ("drill:<plan>") for each whose last
+ * drill failed, closes those that no longer hold, and with start_due starts the backups
+ * and drills that are due (dr_run_start). An alert for each finding opened: once per
+ * transition, however many rounds the plan stays red. */
 int dr_sweep(struct store *s, const char *actor, int64_t now, bool start_due, struct dr_sweep_result *ret);
 
 struct smtp_config;
 
-/* Mails each alert (a plan that missed its RPO, from dr_sweep) to every enabled admin
- * with an e-mail address and to the plan's owner when that is a user with one; logged
- * as dr.alert with who it went to and what failed, or why nothing was sent (smtp NULL:
- * no mail server is configured). Outside any transaction. */
+/* Mails each alert (a plan that missed its RPO or whose drill failed, from dr_sweep)
+ * to every enabled admin with an e-mail address, to the plan's owner (a user with one,
+ * or an address) and to every address in its contacts (words of the free text that are
+ * addresses); logged as dr.alert with what about, who it went to and what failed, or
+ * why nothing was sent (smtp NULL: no mail server is configured). Outside any
+ * transaction. */
 int dr_alert_send(struct store *s, const json_t *alerts, const struct smtp_config *smtp, const char *from,
 		  int *ret_sent, int *ret_failed);
 

@@ -3,10 +3,13 @@
 // with its objectives, restore steps, snapshots (GET .../snapshots), backups and drills
 // with their durations (GET .../runs), and, for admins, "Back up now" and "Drill now"
 // (POST .../backup, .../drill: the run goes on in the server; the page follows it).
+// #/backups/_new and #/backups/<plan>/edit: the plan's form (recovery-edit.js).
 
 import { request } from '../api.js';
 import { h, replace, messageArea, dataTable } from '../dom.js';
 import { timeNode, formatDuration, formatBytes } from '../format.js';
+import { flashArea } from './helpdesk-parts.js';
+import { render as renderEditor } from './recovery-edit.js';
 
 const POLL_MS = 1500; // while a run is going on here
 const POLL_HOST_MS = 10000; // while a host's agent has the run (it may be hours)
@@ -37,6 +40,8 @@ function props(pairs) {
 }
 
 export function render(container, ctx) {
+  if (ctx.sub.length === 1 && ctx.sub[0] === '_new') return renderEditor(container, ctx, null);
+  if (ctx.sub.length === 2 && ctx.sub[1] === 'edit') return renderEditor(container, ctx, ctx.sub[0]);
   if (ctx.sub.length === 1) return renderPlan(container, ctx, ctx.sub[0]);
   if (ctx.sub.length > 1) {
     container.append(h('h1', null, 'Page not found'), h('p', null, h('a', { href: '#/backups' }, 'Back to the recovery plans')));
@@ -47,7 +52,8 @@ export function render(container, ctx) {
 
 /* ---- the plans ---- */
 
-async function renderList(container) {
+async function renderList(container, ctx) {
+  const admin = ctx.user && ctx.user.role === 'admin';
   const error = messageArea('alert');
   const holder = h('div', null, h('p', { class: 'muted' }, 'Loading…'));
   const summary = h('p', { class: 'muted small' });
@@ -56,7 +62,8 @@ async function renderList(container) {
     h('p', { class: 'lead' }, 'Recovery plans: what each service needs backed up, how much data it may lose (RPO) and how fast it must be back (RTO), proven by restore drills.'),
     error.el,
     h('section', { class: 'card', 'aria-labelledby': 'dr-plans' },
-      h('div', { class: 'card-head' }, h('h2', { id: 'dr-plans' }, 'Recovery plans'), summary),
+      h('div', { class: 'card-head' }, h('h2', { id: 'dr-plans' }, 'Recovery plans'), summary,
+        admin ? h('a', { href: '#/backups/_new', class: 'button button-primary' }, 'New recovery plan') : null),
       holder));
   const columns = [
     { label: 'Plan', class: 'wrap', cell: (p) => [h('a', { href: planHref(p.name), class: 'strong' }, p.name),
@@ -79,7 +86,7 @@ async function renderList(container) {
     summary.textContent = `${plans.length} ${plans.length === 1 ? 'plan' : 'plans'}: ${n('green')} green, ${n('amber')} amber, ${n('red')} red`;
     replace(holder, plans.length
       ? dataTable('Plan list', columns, plans)
-      : h('p', { class: 'empty' }, "No recovery plans yet. Add one with 'ward dr plan add' or POST /api/v1/dr/plans."));
+      : h('p', { class: 'empty' }, "No recovery plans yet. Add one here, with 'ward dr plan add' or POST /api/v1/dr/plans."));
   } catch (err) {
     replace(holder);
     error.show(err.message);
@@ -91,7 +98,7 @@ async function renderList(container) {
 async function renderPlan(container, ctx, name) {
   const admin = ctx.user && ctx.user.role === 'admin';
   const error = messageArea('alert');
-  const notice = messageArea('status');
+  const notice = flashArea();
   const head = h('div');
   const body = h('div', { class: 'stack' }, h('p', { class: 'muted' }, 'Loading…'));
   let timer = null;
@@ -101,6 +108,7 @@ async function renderPlan(container, ctx, name) {
 
   const backupButton = h('button', { type: 'button', class: 'button button-primary' }, 'Back up now');
   const drillButton = h('button', { type: 'button', class: 'button' }, 'Drill now');
+  const editLink = h('a', { href: `#/backups/${encodeURIComponent(name)}/edit`, class: 'button' }, 'Edit the plan');
   async function start(kind, button) {
     error.clear();
     notice.clear();
@@ -166,7 +174,7 @@ async function renderPlan(container, ctx, name) {
       st.reasons.length
         ? h('ul', { class: 'dr-reasons', 'aria-label': 'Why' }, st.reasons.map((r) => h('li', null, r)))
         : h('p', { class: 'muted' }, 'All objectives met: a recent good backup within the RPO, and a restore drill that passed within the RTO.'),
-      admin ? h('div', { class: 'form-actions' }, backupButton, drillButton) : null);
+      admin ? h('div', { class: 'form-actions' }, backupButton, drillButton, editLink) : null);
     replace(body,
       h('section', { class: 'card', 'aria-labelledby': 'dr-plan-what' },
         h('h2', { id: 'dr-plan-what' }, 'The plan'),
