@@ -177,10 +177,13 @@ static const struct cli_cmd commands[] = {
 	 "(the server does this every minute)."},
 	{"finding", "list", cmd_finding_list, "[--all] [--source S]",
 	 "Problems Ward found that need a person: open ones, or --all with the closed ones."},
-	{"vuln", "import", cmd_vuln_import, "FILE|DIR [--format tracker|osv] [--feed NAME]",
-	 "Load the Debian Security Tracker's JSON or OSV records (a file or a directory of .json) into a feed, "
-	 "replacing what it held, all or nothing."},
-	{"vuln", "feeds", cmd_vuln_feeds, "", "List the imported vulnerability feeds."},
+	{"vuln", "import", cmd_vuln_import, "FILE|DIR|URL [--format tracker|osv] [--feed NAME]",
+	 "Load the Debian Security Tracker's JSON or OSV records (a file, a directory of .json, or an http(s):// or "
+	 "file:// URL) into a feed, replacing what it held, all or nothing."},
+	{"vuln", "feeds", cmd_vuln_feeds,
+	 "[add URL [--feed NAME] [--format F] [--every 6h] | remove FEED | refresh [FEED] [--force]]",
+	 "List the vulnerability feeds, their URLs and last errors; add a URL ward serve imports on schedule "
+	 "(unchanged feeds are not fetched again), remove one, or fetch the due ones now."},
 	{"vuln", "check", cmd_vuln_check, "[--root DIR] [--status S] [--urgency U] [--distro-info DIR]",
 	 "This machine's vulnerable packages (by source package and version) and its release's end of life; no "
 	 "server needed."},

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/err.h"
@@ -20,6 +21,7 @@
 #include "helpdesk/helpdesk.h"
 #include "server/server.h"
 #include "training/training.h"
+#include "vuln/vuln.h"
 
 #define SCHED_TICK_S 60
 #define SCHED_TICK_MAX 3600 /* WARD_SCHED_TICK at most, seconds */
@@ -48,6 +50,29 @@ static void sched_hourly(struct store *s)
 		log_warnx("scheduler: training: %s", err_msg(r));
 	else if (added || res.sent || res.failed)
 		log_infox("scheduler: training: %d assigned, %d reminders sent, %d failed", added, res.sent, res.failed);
+}
+
+/* Vulnerability feed URLs that are due: fetched (unchanged ones cost one request) and
+ * imported. A large feed holds this round up for its download and import (seconds). */
+static void sched_vuln(struct store *s)
+{
+	json_t *res = NULL, *f;
+	size_t i;
+	int r = vuln_sources_refresh(s, "scheduler", NULL, false, time_now(), &res);
+	if (r < 0)
+		log_warnx("scheduler: vulnerability feeds: %s", err_msg(r));
+	json_array_foreach(res, i, f)
+	{
+		const char *feed = json_string_value(json_object_get(f, "feed"));
+		const char *what = json_string_value(json_object_get(f, "result"));
+		if (strcmp(what, "failed") == 0)
+			log_warnx("scheduler: vulnerability feed '%s': %s", feed,
+				  json_string_value(json_object_get(f, "error")));
+		else if (strcmp(what, "imported") == 0)
+			log_infox("scheduler: vulnerability feed '%s' imported: %lld issues", feed,
+				  (long long)json_integer_value(json_object_get(f, "issues")));
+	}
+	json_decref(res);
 }
 
 static void sched_round(void)
@@ -95,6 +120,7 @@ static void sched_round(void)
 	if (r == 0 && (dr.started || dr.opened || dr.closed))
 		log_infox("scheduler: recovery plans: %d run%s started, %d RPO finding%s opened, %d closed", dr.started,
 			  dr.started == 1 ? "" : "s", dr.opened, dr.opened == 1 ? "" : "s", dr.closed);
+	sched_vuln(s);
 	int sent = 0, failed = 0;
 	if ((r = helpdesk_mail_send(s, time_now(), &sent, &failed)) < 0)
 		log_warnx("scheduler: mail: %s", err_msg(r));
