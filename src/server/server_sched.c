@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compliance/compliance.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/store.h"
@@ -75,6 +76,22 @@ static void sched_vuln(struct store *s)
 	json_decref(res);
 }
 
+/* Every round: first sightings of upgrades (their due clocks). Hourly: today's
+ * compliance snapshot, and the overdue and end-of-life findings. */
+static void sched_compliance(struct store *s)
+{
+	static int64_t last;
+	int r;
+	if (time_now() - last < 3600) {
+		if ((r = compliance_sync(s)) < 0)
+			log_warnx("scheduler: compliance: %s", err_msg(r));
+		return;
+	}
+	last = time_now();
+	if ((r = compliance_snapshot(s, "scheduler", vuln_distro_info_dir(), time_now(), NULL)) < 0)
+		log_warnx("scheduler: compliance snapshot: %s", err_msg(r));
+}
+
 static void sched_round(void)
 {
 	struct store *s = store_get();
@@ -121,6 +138,7 @@ static void sched_round(void)
 		log_infox("scheduler: recovery plans: %d run%s started, %d RPO finding%s opened, %d closed", dr.started,
 			  dr.started == 1 ? "" : "s", dr.opened, dr.opened == 1 ? "" : "s", dr.closed);
 	sched_vuln(s);
+	sched_compliance(s);
 	int sent = 0, failed = 0;
 	if ((r = helpdesk_mail_send(s, time_now(), &sent, &failed)) < 0)
 		log_warnx("scheduler: mail: %s", err_msg(r));

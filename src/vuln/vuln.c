@@ -747,3 +747,25 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 	free(f.v);
 	return r;
 }
+
+void vuln_filter_findings(json_t *res, const char *cve, const char *urgency, const char *status)
+{
+	json_t *all = json_object_get(res, "findings"), *keep, *f;
+	size_t i;
+	if ((!cve && !urgency && !status) || !json_is_array(all))
+		return;
+	if (!(keep = json_array()))
+		return;
+	json_array_foreach(all, i, f)
+	{
+		const char *u = json_string_value(json_object_get(f, "urgency"));
+		if (cve && strcmp(cve, json_string_value(json_object_get(f, "cve"))) != 0)
+			continue;
+		if (urgency && (!u || strncmp(u, urgency, strlen(urgency)) != 0))
+			continue; /* "medium" also matches the tracker's "medium**" */
+		if (status && strcmp(status, json_string_value(json_object_get(f, "status"))) != 0)
+			continue;
+		json_array_append(keep, f);
+	}
+	json_object_set_new(res, "findings", keep);
+}

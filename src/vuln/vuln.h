@@ -224,6 +224,9 @@ int vuln_source_remove(struct store *s, const char *actor, const char *feed);
 int vuln_sources_refresh(struct store *s, const char *actor, const char *feed, bool force, int64_t now,
 			 json_t **ret);
 
+/* distro-info-data's directory: WARD_DISTRO_INFO, else /usr/share/distro-info. */
+const char *vuln_distro_info_dir(void);
+
 /* --- import and reports (vuln.c) --- */
 
 /*
@@ -280,6 +283,10 @@ int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os
  */
 int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now, bool counts_only,
 		     int (*fn)(void *arg, json_t *result), void *arg);
+
+/* Keeps the findings of a vuln_match_* result that match the filters (NULL: any):
+ * the issue, an urgency prefix ("medium" matches "medium**"), a status. */
+void vuln_filter_findings(json_t *res, const char *cve, const char *urgency, const char *status);
 
 /* What every feed says about one issue: {"cve", "description", "scope", "debianbug",
  * "entries": [{"feed", "release", "source", "status", "fixed", ...}]}. -ENOENT when no

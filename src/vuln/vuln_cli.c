@@ -24,28 +24,6 @@ static const char *const finding_keys[] = {"source", "version", "cve",		 "status
 static const char *const finding_headers[] = {"SOURCE", "INSTALLED", "ISSUE",	      "STATUS", "URGENCY",
 					      "SCOPE",	"FIXED IN",  "UPGRADE FIXES", NULL};
 
-/* Keeps the findings that match the filters (NULL: any). */
-static void filter_findings(json_t *res, const char *cve, const char *urgency, const char *status)
-{
-	json_t *all = json_object_get(res, "findings"), *keep, *f;
-	size_t i;
-	if (!cve && !urgency && !status)
-		return;
-	keep = json_array();
-	json_array_foreach(all, i, f)
-	{
-		const char *u = json_string_value(json_object_get(f, "urgency"));
-		if (cve && strcmp(cve, json_string_value(json_object_get(f, "cve"))) != 0)
-			continue;
-		if (urgency && (!u || strncmp(u, urgency, strlen(urgency)) != 0))
-			continue; /* "medium" also matches the tracker's "medium**" */
-		if (status && strcmp(status, json_string_value(json_object_get(f, "status"))) != 0)
-			continue;
-		json_array_append(keep, f);
-	}
-	json_object_set_new(res, "findings", keep);
-}
-
 static int no_data(struct store *s)
 {
 	json_t *feeds = NULL;
@@ -324,7 +302,7 @@ int cmd_vuln_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(r);
 		goto out;
 	}
-	filter_findings(res, NULL, urgency, status);
+	vuln_filter_findings(res, NULL, urgency, status);
 	/* distro-info: the root's own, else this machine's. */
 	if (!dinfo) {
 		snprintf(dbuf, sizeof(dbuf), "%s/usr/share/distro-info/debian.csv", strcmp(root, "/") ? root : "");
@@ -386,7 +364,7 @@ static int list_host(void *arg, json_t *h)
 	const char *name = json_string_value(json_object_get(h, "host"));
 	const char *es = json_string_value(json_object_get(eol, "status"));
 	size_t i;
-	filter_findings(h, o->cve, o->urgency, o->status);
+	vuln_filter_findings(h, o->cve, o->urgency, o->status);
 	findings = json_object_get(h, "findings");
 	if (o->cve && json_array_size(findings) == 0)
 		return 0; /* --cve: only the hosts it concerns */
