@@ -320,8 +320,7 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 				      "security", security, "urgency", urg, "cves",
 				      vb ? json_incref(json_object_get(vb, "cves")) : json_array(), "class", compliance_class_name(c),
 				      "overdue", overdue, "days_left",
-				      (json_int_t)((due - now) >= 0 ? (due - now) / COMPLIANCE_DAY
-								    : -((now - due + COMPLIANCE_DAY - 1) / COMPLIANCE_DAY)));
+				      (json_int_t)((due - now) / COMPLIANCE_DAY));
 		if (!u) {
 			r = -ENOMEM;
 			goto out;

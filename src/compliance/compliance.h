@@ -80,7 +80,9 @@ int compliance_sync(struct store *s);
  *    "upgrades": [{"host", "package", "architecture", "installed", "candidate",
  *     "security", "urgency", "cves", "class", "first_seen", "due", "overdue",
  *     "days_left"}]}
- * with upgrades sorted by due time and only the overdue ones when overdue_only.
+ * with upgrades sorted by due time and only the overdue ones when overdue_only;
+ * days_left counts whole days until due (negative: whole days overdue, so 0 with
+ * overdue true means less than a day late).
  * Times are ISO 8601. Machines without an upgrades section are left out.
  */
 int compliance_evaluate(struct store *s, const char *host, const char *distro_info_dir, bool overdue_only,

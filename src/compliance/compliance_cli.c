@@ -68,7 +68,9 @@ static void print_upgrades(const json_t *ups)
 		json_object_set_new(u, "first_seen_day",
 				    json_stringn(json_string_value(json_object_get(u, "first_seen")), 10));
 		json_object_set_new(u, "due_day", json_stringn(json_string_value(json_object_get(u, "due")), 10));
-		if (json_is_true(json_object_get(u, "overdue")))
+		if (json_is_true(json_object_get(u, "overdue")) && left == 0)
+			snprintf(state, sizeof(state), "OVERDUE today");
+		else if (json_is_true(json_object_get(u, "overdue")))
 			snprintf(state, sizeof(state), "OVERDUE %lld d", (long long)-left);
 		else
 			snprintf(state, sizeof(state), "due in %lld d", (long long)left);
