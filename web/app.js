@@ -14,6 +14,8 @@ import * as kbPage from './pages/kb.js';
 import * as trainingPage from './pages/training.js';
 import * as recoveryPage from './pages/recovery.js';
 import * as laterPage from './pages/later.js';
+import * as vulnsPage from './pages/vulns.js';
+import * as compliancePage from './pages/compliance.js';
 import * as missingPage from './pages/missing.js';
 
 /*
@@ -25,6 +27,8 @@ import * as missingPage from './pages/missing.js';
 const ROUTES = [
   { path: 'dashboard', label: 'Dashboard', page: dashboardPage },
   { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
+  { path: 'vulnerabilities', label: 'Vulnerabilities', page: vulnsPage, role: 'support', sub: true, group: 'ops' },
+  { path: 'compliance', label: 'Patch compliance', page: compliancePage, role: 'support', group: 'ops' },
   { path: 'help-desk', label: 'Help desk', page: helpdeskPage, sub: true, group: 'ops' },
   { path: 'knowledge-base', label: 'Knowledge base', page: kbPage, sub: true, group: 'ops' },
   { path: 'training', label: 'Training', page: trainingPage, sub: true, group: 'ops' },
