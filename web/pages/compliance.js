@@ -5,7 +5,7 @@
 // ?host=NAME narrows it to one machine. Admins take a snapshot now (POST .../snapshot).
 
 import { request } from '../api.js';
-import { h, replace, messageArea, dataTable } from '../dom.js';
+import { h, append, replace, messageArea, dataTable } from '../dom.js';
 
 const HISTORY_DAYS = 90;
 const CLASS_LABELS = { 'security-high': 'Security, high urgency', security: 'Security', other: 'Other' };
@@ -34,8 +34,9 @@ function trendChart(rows) {
   const W = 600;
   const H = 160;
   const pad = 28;
+  const left = 48; // room for the axis labels
   const n = rows.length;
-  const x = (i) => pad + (n === 1 ? (W - 2 * pad) / 2 : (i * (W - 2 * pad)) / (n - 1));
+  const x = (i) => left + (n === 1 ? (W - left - pad) / 2 : (i * (W - left - pad)) / (n - 1));
   const y = (p) => H - pad - (p * (H - 2 * pad)) / 100;
   const points = rows.map((r, i) => `${x(i).toFixed(1)},${y(r.percent).toFixed(1)}`).join(' ');
   const last = rows[n - 1];
@@ -43,13 +44,13 @@ function trendChart(rows) {
     class: 'trend', viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img',
     'aria-label': `Upgrades on time, ${rows[0].day} to ${last.day}: from ${pct(rows[0].percent)} to ${pct(last.percent)}`,
   },
-  svg('line', { x1: pad, y1: y(100), x2: W - pad, y2: y(100), stroke: 'currentColor', 'stroke-opacity': 0.2 }),
-  svg('line', { x1: pad, y1: y(0), x2: W - pad, y2: y(0), stroke: 'currentColor', 'stroke-opacity': 0.4 }),
+  svg('line', { x1: left, y1: y(100), x2: W - pad, y2: y(100), stroke: 'currentColor', 'stroke-opacity': 0.2 }),
+  svg('line', { x1: left, y1: y(0), x2: W - pad, y2: y(0), stroke: 'currentColor', 'stroke-opacity': 0.4 }),
   svg('text', { x: 2, y: y(100) + 4, 'font-size': 11, fill: 'currentColor' }, '100%'),
   svg('text', { x: 8, y: y(0) + 4, 'font-size': 11, fill: 'currentColor' }, '0%'),
-  svg('text', { x: pad, y: H - 6, 'font-size': 11, fill: 'currentColor' }, rows[0].day),
+  svg('text', { x: left, y: H - 6, 'font-size': 11, fill: 'currentColor' }, rows[0].day),
   svg('text', { x: W - pad, y: H - 6, 'font-size': 11, fill: 'currentColor', 'text-anchor': 'end' }, last.day),
-  n > 1 ? svg('polyline', { points, fill: 'none', stroke: 'var(--accent, #2563eb)', 'stroke-width': 2.5 }) : null,
+  ...(n > 1 ? [svg('polyline', { points, fill: 'none', stroke: 'var(--accent, #2563eb)', 'stroke-width': 2.5 })] : []),
   ...rows.map((r, i) => svg('circle', { cx: x(i).toFixed(1), cy: y(r.percent).toFixed(1), r: 3.5, fill: 'var(--accent, #2563eb)' },
     svg('title', null, `${r.day}: ${pct(r.percent)} on time, ${r.overdue} overdue`))));
 }
@@ -67,7 +68,7 @@ export async function render(container, ctx) {
   const q = (extra) => '#/compliance?' + new URLSearchParams({ ...(host ? { host } : {}), ...extra }).toString();
   const toggle = h('a', { href: all ? q({}) : q({ all: '1' }), class: 'small' }, all ? 'Show only the overdue' : 'Show every pending upgrade');
   const snapButton = admin ? h('button', { type: 'button', class: 'button' }, 'Take a snapshot now') : null;
-  container.append(
+  append(container, [
     host ? h('p', { class: 'small' }, h('a', { href: '#/compliance' }, '← The whole fleet')) : null,
     h('h1', null, host ? `Patch compliance of ${host}` : 'Patch compliance'),
     h('p', { class: 'lead' }, 'Each upgrade a machine has on hand is due a set time after Ward first saw it there; a machine with no overdue upgrade is compliant.'),
@@ -81,7 +82,7 @@ export async function render(container, ctx) {
       h('div', { class: 'card-head' }, h('h2', { id: 'compl-machines' }, 'Machines')), machines),
     h('section', { class: 'card', 'aria-labelledby': 'compl-upgrades' },
       h('div', { class: 'card-head' }, h('h2', { id: 'compl-upgrades' }, all ? 'Pending upgrades' : 'Overdue upgrades'), toggle),
-      upgrades));
+      upgrades)]);
 
   async function load() {
     const query = host ? { host } : {};
@@ -113,7 +114,7 @@ export async function render(container, ctx) {
         ], rows.slice().reverse())]
         : h('p', { class: 'empty' }, 'No snapshot yet: ward serve takes one every hour.'));
       const hostRows = list(sum.hosts);
-      replace(machines, hostRows.length ? dataTable('Machines', [
+      replace(machines, hostRows.length ? dataTable('Machine list', [
         { label: 'Machine', cell: (m) => h('a', { href: '#/compliance?host=' + encodeURIComponent(m.host), class: 'strong' }, m.host) },
         { label: 'Pending', cell: (m) => String(m.tracked) },
         { label: 'Overdue', cell: (m) => String(m.overdue) },
@@ -124,13 +125,13 @@ export async function render(container, ctx) {
         { label: 'Vulnerabilities', cell: (m) => h('a', { href: '#/vulnerabilities/' + encodeURIComponent(m.host) }, 'Show') },
       ], hostRows) : h('p', { class: 'empty' }, 'No machine has reported its upgrades yet.'));
       const u = list(ups.upgrades);
-      replace(upgrades, u.length ? dataTable(all ? 'Pending upgrades' : 'Overdue upgrades', [
+      replace(upgrades, u.length ? dataTable(all ? 'Pending upgrade list' : 'Overdue upgrade list', [
         { label: 'Machine', cell: (r) => r.host },
         { label: 'Package', cell: (r) => h('span', { class: 'strong' }, r.package) },
         { label: 'Installed', class: 'nowrap', cell: (r) => (r.installed ? h('code', null, r.installed) : dash()) },
         { label: 'Candidate', class: 'nowrap', cell: (r) => h('code', null, r.candidate) },
         { label: 'Class', cell: (r) => CLASS_LABELS[r.class] || r.class },
-        { label: 'Fixes', class: 'wrap', cell: (r) => (list(r.cves).length ? list(r.cves).join(', ') : dash()) },
+        { label: 'Fixes', class: 'nowrap', cell: (r) => (list(r.cves).length ? list(r.cves).join(', ') : dash()) },
         { label: 'First seen', class: 'nowrap', cell: (r) => r.first_seen.slice(0, 10) },
         { label: 'Due', class: 'nowrap', cell: (r) => r.due.slice(0, 10) },
         { label: 'State', class: 'nowrap', cell: (r) => (r.overdue
