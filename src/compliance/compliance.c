@@ -60,7 +60,9 @@ enum compliance_class compliance_classify(bool security, const char *urgency)
 
 int64_t compliance_due(const struct compliance_policy *p, enum compliance_class c, int64_t first_seen)
 {
-	int64_t period = c == COMPLIANCE_SECURITY_HIGH ? p->security_high : c == COMPLIANCE_SECURITY ? p->security : p->other;
+	int64_t period = c == COMPLIANCE_SECURITY_HIGH ? p->security_high
+			 : c == COMPLIANCE_SECURITY    ? p->security
+						       : p->other;
 	return first_seen + period;
 }
 
@@ -235,9 +237,11 @@ static int due_cmp(const void *a, const void *b)
 	const struct due_row *x = a, *y = b;
 	if (x->due != y->due)
 		return x->due < y->due ? -1 : 1;
-	int c = strcmp(json_string_value(json_object_get(x->j, "host")), json_string_value(json_object_get(y->j, "host")));
-	return c ? c : strcmp(json_string_value(json_object_get(x->j, "package")),
-			      json_string_value(json_object_get(y->j, "package")));
+	int c =
+	    strcmp(json_string_value(json_object_get(x->j, "host")), json_string_value(json_object_get(y->j, "host")));
+	return c ? c
+		 : strcmp(json_string_value(json_object_get(x->j, "package")),
+			  json_string_value(json_object_get(y->j, "package")));
 }
 
 static double percent_of(int64_t tracked, int64_t overdue)
@@ -245,8 +249,8 @@ static double percent_of(int64_t tracked, int64_t overdue)
 	return tracked ? 100.0 * (double)(tracked - overdue) / (double)tracked : 100.0;
 }
 
-int compliance_evaluate(struct store *s, const char *host, const char *distro_info_dir, bool overdue_only,
-			int64_t now, json_t **ret)
+int compliance_evaluate(struct store *s, const char *host, const char *distro_info_dir, bool overdue_only, int64_t now,
+			json_t **ret)
 {
 	struct compliance_policy pol;
 	struct host h = {0};
@@ -302,24 +306,24 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 		int64_t first = json_integer_value(json_object_get(row, "first_seen"));
 		int64_t due = compliance_due(&pol, c, first);
 		bool overdue = now >= due;
-		json_object_set_new(hv, "tracked", json_integer(json_integer_value(json_object_get(hv, "tracked")) + 1));
+		json_object_set_new(hv, "tracked",
+				    json_integer(json_integer_value(json_object_get(hv, "tracked")) + 1));
 		if (overdue) {
 			json_object_set_new(hv, "overdue",
 					    json_integer(json_integer_value(json_object_get(hv, "overdue")) + 1));
 			if (c == COMPLIANCE_SECURITY_HIGH)
-				json_object_set_new(hv, "overdue_security_high",
-						    json_integer(json_integer_value(
-								     json_object_get(hv, "overdue_security_high")) +
-								 1));
+				json_object_set_new(
+				    hv, "overdue_security_high",
+				    json_integer(json_integer_value(json_object_get(hv, "overdue_security_high")) + 1));
 		}
 		if (overdue_only && !overdue)
 			continue;
-		json_t *u = json_pack("{s:s, s:s, s:O, s:O, s:O, s:b, s:s?, s:o, s:s, s:b, s:I}", "host", name, "package",
-				      pkg, "architecture", json_object_get(row, "architecture"), "installed",
+		json_t *u = json_pack("{s:s, s:s, s:O, s:O, s:O, s:b, s:s?, s:o, s:s, s:b, s:I}", "host", name,
+				      "package", pkg, "architecture", json_object_get(row, "architecture"), "installed",
 				      json_object_get(row, "installed"), "candidate", json_object_get(row, "candidate"),
 				      "security", security, "urgency", urg, "cves",
-				      vb ? json_incref(json_object_get(vb, "cves")) : json_array(), "class", compliance_class_name(c),
-				      "overdue", overdue, "days_left",
+				      vb ? json_incref(json_object_get(vb, "cves")) : json_array(), "class",
+				      compliance_class_name(c), "overdue", overdue, "days_left",
 				      (json_int_t)((due - now) / COMPLIANCE_DAY));
 		if (!u) {
 			r = -ENOMEM;
@@ -405,7 +409,8 @@ static int snapshot_findings(struct store *s, const char *actor, const json_t *h
 	snprintf(key, sizeof(key), "eol:%s", uid);
 	if (eol && strcmp(eol, "end-of-life") == 0) {
 		snprintf(msg, sizeof(msg), "%s: %s", name,
-			 json_string_value(json_object_get(hv, "eol_message")) ?: "its release is past its end of life");
+			 json_string_value(json_object_get(hv, "eol_message"))
+			     ?: "its release is past its end of life");
 		return findings_open(s, actor, "vuln", key, "high", name, msg, now, NULL);
 	}
 	if (!eol)
@@ -430,18 +435,33 @@ int compliance_snapshot(struct store *s, const char *actor, const char *distro_i
 		if ((r = compliance_store_snapshot_put(s, day, json_integer_value(json_object_get(hv, "id")),
 						       json_string_value(json_object_get(hv, "host")),
 						       json_integer_value(json_object_get(hv, "tracked")), o,
-						       json_real_value(json_object_get(hv, "percent")), 1, o == 0, now)) < 0 ||
+						       json_real_value(json_object_get(hv, "percent")), 1, o == 0,
+						       now)) < 0 ||
 		    (r = snapshot_findings(s, actor, hv, now)) < 0)
 			break;
 	}
 	fleet = json_object_get(ev, "fleet");
+	/* The scheduler retakes the day's snapshot every hour: logged when the day's
+	 * figures change, not every time. */
+	json_t *earlier = json_array(), *e;
+	bool same = false;
+	if (r == 0 && !earlier)
+		r = -ENOMEM;
+	if (r == 0 && (r = compliance_store_history(s, 0, day, earlier)) == 0 && (e = json_array_get(earlier, 0))) {
+		static const char *const keys[] = {"machines", "compliant", "tracked", "overdue"};
+		same = strcmp(json_string_value(json_object_get(e, "day")), day) == 0;
+		for (size_t k = 0; same && k < 4; k++)
+			same = json_integer_value(json_object_get(e, keys[k])) ==
+			       json_integer_value(json_object_get(fleet, keys[k]));
+	}
+	json_decref(earlier);
 	if (r == 0)
 		r = compliance_store_snapshot_put(s, day, 0, "", json_integer_value(json_object_get(fleet, "tracked")),
 						  json_integer_value(json_object_get(fleet, "overdue")),
 						  json_real_value(json_object_get(fleet, "percent")),
 						  json_integer_value(json_object_get(fleet, "machines")),
 						  json_integer_value(json_object_get(fleet, "compliant")), now);
-	if (r == 0)
+	if (r == 0 && !same)
 		r = actlog_appendf(s, actor, "compliance.snapshot", day, "{s:O, s:O, s:O, s:O}", "machines",
 				   json_object_get(fleet, "machines"), "compliant", json_object_get(fleet, "compliant"),
 				   "tracked", json_object_get(fleet, "tracked"), "overdue",

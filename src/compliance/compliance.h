@@ -85,15 +85,16 @@ int compliance_sync(struct store *s);
  * overdue true means less than a day late).
  * Times are ISO 8601. Machines without an upgrades section are left out.
  */
-int compliance_evaluate(struct store *s, const char *host, const char *distro_info_dir, bool overdue_only,
-			int64_t now, json_t **ret);
+int compliance_evaluate(struct store *s, const char *host, const char *distro_info_dir, bool overdue_only, int64_t now,
+			json_t **ret);
 
 /*
  * Takes today's (UTC day of now) snapshot: a row per machine and one for the fleet,
  * replacing the day's earlier one, and brings the findings up to date: a machine with
  * overdue upgrades has an open "compliance" finding, and a machine whose release is
  * past its end of life (from distro_info_dir) a "vuln" one; both close when it no
- * longer holds. Logged as compliance.snapshot. *ret (may be NULL): the evaluation.
+ * longer holds. Logged as compliance.snapshot when the day's fleet figures are new or
+ * changed. *ret (may be NULL): the evaluation.
  */
 int compliance_snapshot(struct store *s, const char *actor, const char *distro_info_dir, int64_t now, json_t **ret);
 

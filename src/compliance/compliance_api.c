@@ -115,9 +115,9 @@ int compliance_api_policy_set(struct http_req *req)
 	if (!s)
 		return -EIO;
 	if ((r = http_body_json(req, &body)) < 0 || (r = json_check_fields(body, fields)) < 0 ||
-	    (r = period(body, "security-high", &p.security_high)) < 0 || (r = period(body, "security", &p.security)) < 0 ||
-	    (r = period(body, "other", &p.other)) < 0 || (r = compliance_policy_set(s, http_auth(req)->user, &p)) < 0 ||
-	    (r = compliance_policy_get(s, &p)) < 0)
+	    (r = period(body, "security-high", &p.security_high)) < 0 ||
+	    (r = period(body, "security", &p.security)) < 0 || (r = period(body, "other", &p.other)) < 0 ||
+	    (r = compliance_policy_set(s, http_auth(req)->user, &p)) < 0 || (r = compliance_policy_get(s, &p)) < 0)
 		return r;
 	return http_reply_json(req, 200, json_pack("{s:o}", "policy", policy_json(&p)));
 }

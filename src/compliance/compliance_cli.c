@@ -55,10 +55,10 @@ static int copts_parse(struct cli *cli, int argc, char **argv, struct copts *o, 
 
 static void print_upgrades(const json_t *ups)
 {
-	static const char *const keys[] = {"host", "package", "installed", "candidate", "class", "urgency",
-					   "first_seen_day", "due_day", "state", NULL};
-	static const char *const headers[] = {"HOST", "PACKAGE", "INSTALLED", "CANDIDATE", "CLASS", "URGENCY",
-					      "FIRST SEEN", "DUE", "STATE", NULL};
+	static const char *const keys[] = {"host",    "package",	"installed", "candidate", "class",
+					   "urgency", "first_seen_day", "due_day",   "state",	  NULL};
+	static const char *const headers[] = {"HOST",	 "PACKAGE",    "INSTALLED", "CANDIDATE", "CLASS",
+					      "URGENCY", "FIRST SEEN", "DUE",	    "STATE",	 NULL};
 	json_t *u;
 	size_t i;
 	json_array_foreach(ups, i, u)

@@ -125,8 +125,8 @@ int compliance_store_hosts(struct store *s, int64_t host_id, json_t *out)
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (json_array_append_new(out, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)store_col_int(st, 0),
-							 "host", store_col_text(st, 1), "uid",
-							 store_col_text(st, 2))) < 0) {
+							 "host", store_col_text(st, 1), "uid", store_col_text(st, 2))) <
+		    0) {
 			r = -ENOMEM;
 			break;
 		}

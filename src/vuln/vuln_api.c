@@ -109,7 +109,8 @@ int vuln_api_list(struct http_req *req)
 	}
 	return http_reply_json(req, 200,
 			       json_pack("{s:o, s:o, s:o, s:o, s:b}", "hosts", l.hosts, "findings", l.findings,
-					 "by_urgency", l.by_urgency, "by_status", l.by_status, "truncated", l.truncated));
+					 "by_urgency", l.by_urgency, "by_status", l.by_status, "truncated",
+					 l.truncated));
 }
 
 /* The hosts an issue concerns, for GET /api/v1/vulns/{cve}. */
@@ -183,7 +184,8 @@ int vuln_api_host(struct http_req *req)
 	if (r < 0)
 		return r;
 	if (!res) /* enrolled, but no packages or release reported yet */
-		return err_set(-ENOENT, "host '%s' has not reported its packages and release yet", http_param(req, "host"));
+		return err_set(-ENOENT, "host '%s' has not reported its packages and release yet",
+			       http_param(req, "host"));
 	vuln_filter_findings(res, l.cve, l.urgency, l.status);
 	return http_reply_json(req, 200, res);
 }

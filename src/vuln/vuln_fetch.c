@@ -20,7 +20,7 @@
 #include "core/err.h"
 #include "core/timeutil.h"
 
-#define FETCH_REDIRECTS 5    /* Location: hops followed */
+#define FETCH_REDIRECTS 5     /* Location: hops followed */
 #define FETCH_BUF (64 * 1024) /* bytes read from the connection at a time */
 
 /* --- the response parser --- */
@@ -114,8 +114,8 @@ static int fp_head_done(struct vuln_fetch_parser *p)
 	int r;
 	/* status line: HTTP/1.x NNN reason */
 	char *eol = memchr(line, '\n', (size_t)(end - line));
-	if (!eol || (size_t)(eol - line) < 12 || strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ' ||
-	    line[9] < '1' || line[9] > '5' || line[10] < '0' || line[10] > '9' || line[11] < '0' || line[11] > '9' ||
+	if (!eol || (size_t)(eol - line) < 12 || strncmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ' || line[9] < '1' ||
+	    line[9] > '5' || line[10] < '0' || line[10] > '9' || line[11] < '0' || line[11] > '9' ||
 	    (line[12] != ' ' && line[12] != '\r' && line[12] != '\n'))
 		return fp_fail(p, -EBADMSG, "the server's answer is not HTTP");
 	p->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
@@ -222,10 +222,8 @@ int vuln_fetch_parser_feed(struct vuln_fetch_parser *p, const char *data, size_t
 	int r;
 	while (i < len) {
 		switch (p->state) {
-		case FP_ERROR:
-			return p->error;
-		case FP_DONE:
-			return 0; /* bytes after the response are ignored */
+		case FP_ERROR: return p->error;
+		case FP_DONE: return 0; /* bytes after the response are ignored */
 		case FP_HEAD:
 			if ((r = fp_line_byte(p, data[i++], VULN_FETCH_HEAD_MAX)) < 0)
 				return r;
@@ -311,13 +309,10 @@ int vuln_fetch_parser_feed(struct vuln_fetch_parser *p, const char *data, size_t
 int vuln_fetch_parser_finish(struct vuln_fetch_parser *p)
 {
 	switch (p->state) {
-	case FP_ERROR:
-		return p->error;
+	case FP_ERROR: return p->error;
 	case FP_DONE:
-	case FP_BODY_EOF:
-		return 0;
-	case FP_HEAD:
-		return fp_fail(p, -EBADMSG, "the server closed the connection before its answer was complete");
+	case FP_BODY_EOF: return 0;
+	case FP_HEAD: return fp_fail(p, -EBADMSG, "the server closed the connection before its answer was complete");
 	default:
 		return fp_fail(p, -EPIPE,
 			       "the download is truncated: the connection closed before the whole feed arrived");
@@ -427,9 +422,9 @@ static int fetch_once(const struct url *u, const char *etag, const char *last_mo
 	n = snprintf(req, sizeof(req),
 		     "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\nUser-Agent: ward/%s\r\nAccept: */*\r\n"
 		     "Accept-Encoding: identity\r\nConnection: close\r\n%s%s%s%s%s%s\r\n",
-		     u->path, v6 ? "[" : "", u->host, v6 ? "]" : "", default_port ? "" : ":", default_port ? "" : u->port,
-		     WARD_VERSION, etag ? "If-None-Match: " : "", etag ? etag : "", etag ? "\r\n" : "",
-		     last_modified ? "If-Modified-Since: " : "", last_modified ? last_modified : "",
+		     u->path, v6 ? "[" : "", u->host, v6 ? "]" : "", default_port ? "" : ":",
+		     default_port ? "" : u->port, WARD_VERSION, etag ? "If-None-Match: " : "", etag ? etag : "",
+		     etag ? "\r\n" : "", last_modified ? "If-Modified-Since: " : "", last_modified ? last_modified : "",
 		     last_modified ? "\r\n" : "");
 	if (n < 0 || (size_t)n >= sizeof(req)) {
 		r = err_set(-EINVAL, "the request for '%s' is too long", u->path);
@@ -502,7 +497,8 @@ int vuln_fetch(const char *url, const char *etag, const char *last_modified, con
 		struct stat st;
 		const char *path = url + 7;
 		if (*path != '/')
-			return err_set(-EINVAL, "'%s': a file:// URL needs an absolute path (file:///srv/feed.json)", url);
+			return err_set(-EINVAL, "'%s': a file:// URL needs an absolute path (file:///srv/feed.json)",
+				       url);
 		if (stat(path, &st) < 0)
 			return err_set(-errno, "cannot fetch '%s': %s", url, strerror(errno));
 		if (snprintf(res.path, sizeof(res.path), "%s", path) >= (int)sizeof(res.path))
@@ -537,7 +533,8 @@ int vuln_fetch(const char *url, const char *etag, const char *last_modified, con
 		int st = p->status;
 		if ((st == 301 || st == 302 || st == 303 || st == 307 || st == 308) && p->location[0]) {
 			if (hop >= FETCH_REDIRECTS) {
-				r = err_set(-ELOOP, "cannot download '%s': more than %d redirects", url, FETCH_REDIRECTS);
+				r = err_set(-ELOOP, "cannot download '%s': more than %d redirects", url,
+					    FETCH_REDIRECTS);
 				goto out;
 			}
 			char next[VULN_FETCH_URL_MAX + 1];
@@ -549,8 +546,8 @@ int vuln_fetch(const char *url, const char *etag, const char *last_modified, con
 			continue;
 		}
 		if (st != 200 && st != 304) {
-			r = err_set(st == 404 || st == 410 ? -ENOENT : -EPROTO, "cannot download '%s': the server answered %d",
-				    cur, st);
+			r = err_set(st == 404 || st == 410 ? -ENOENT : -EPROTO,
+				    "cannot download '%s': the server answered %d", cur, st);
 			goto out;
 		}
 		res.status = st;

@@ -107,8 +107,8 @@ static int source_refresh(struct store *s, const char *actor, const json_t *src,
 		err_clear();
 		if ((r = source_failed(s, actor, feed, url, msg, now)) < 0)
 			return r;
-		return json_array_append_new(out,
-					     json_pack("{s:s, s:s, s:s}", "feed", feed, "result", "failed", "error", msg));
+		return json_array_append_new(
+		    out, json_pack("{s:s, s:s, s:s}", "feed", feed, "result", "failed", "error", msg));
 	}
 	if ((r = vuln_store_source_checked(s, feed, now, fr.etag, fr.last_modified, true, NULL)) < 0) {
 		json_decref(res);
@@ -118,8 +118,7 @@ static int source_refresh(struct store *s, const char *actor, const json_t *src,
 	return json_array_append_new(out, res);
 }
 
-int vuln_sources_refresh(struct store *s, const char *actor, const char *feed, bool force, int64_t now,
-			 json_t **ret)
+int vuln_sources_refresh(struct store *s, const char *actor, const char *feed, bool force, int64_t now, json_t **ret)
 {
 	json_t *all = json_array(), *out = json_array(), *src;
 	size_t i;

@@ -179,8 +179,8 @@ static void test_first_seen(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_urgency),	     cmocka_unit_test(test_classify),	cmocka_unit_test(test_due),
-		cmocka_unit_test(test_policy_store), cmocka_unit_test(test_first_seen),
+	    cmocka_unit_test(test_urgency),	 cmocka_unit_test(test_classify),   cmocka_unit_test(test_due),
+	    cmocka_unit_test(test_policy_store), cmocka_unit_test(test_first_seen),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
