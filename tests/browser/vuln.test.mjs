@@ -92,6 +92,17 @@ test('one machine: its release and its findings', async () => {
   await page.context().close();
 });
 
+test('the machine page links to its vulnerabilities', async () => {
+  const page = await newPage(env.browser);
+  await login(page, env.ward);
+  await page.goto(`${env.ward.url}/#/machines/vulnbox`);
+  await page.getByRole('link', { name: 'Its vulnerabilities' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Vulnerabilities of vulnbox' }).waitFor();
+  await page.getByRole('region', { name: 'Vulnerable packages of vulnbox', exact: true }).waitFor();
+  checkPage(page);
+  await page.context().close();
+});
+
 test('employees have no Vulnerabilities page', async () => {
   const page = await newPage(env.browser);
   await login(page, env.ward, 'emma', 'Employee-Pass-123');
