@@ -1,10 +1,10 @@
 #!/usr/bin/python3
-# feed-server.py DIR PORTFILE LOG: an HTTP/1.1 server on 127.0.0.1 serving DIR's files
+# feed-server.py DIR PORTFILE LOG [CERT KEY]: an HTTP/1.1 server (HTTPS with CERT and KEY) on 127.0.0.1 serving DIR's files
 # for the feed download tests, with ETag and Last-Modified revalidation (304), and two
 # misbehaving paths: /cut/NAME announces NAME's whole length but sends half of it and
 # closes (a truncated download), /chunked/NAME sends NAME chunked. Each request is a line
 # "METHOD PATH STATUS" in LOG. Writes the port to PORTFILE; stops on SIGTERM.
-import email.utils, hashlib, http.server, os, signal, sys, threading
+import email.utils, hashlib, http.server, os, signal, ssl, sys, threading
 
 root, portfile, log = sys.argv[1], sys.argv[2], sys.argv[3]
 
@@ -74,6 +74,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 5:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[4], sys.argv[5])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 os.rename(portfile + ".tmp", portfile)

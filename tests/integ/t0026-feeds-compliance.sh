@@ -18,8 +18,12 @@ cp "$FX/tracker.json" "$FX/truncated.json" "$FX/corrupt.json" "$TMP/www/"
 cp "$FX/osv/more.json" "$TMP/www/osv.json"
 /usr/bin/python3 "$SRC/tests/integ/feed-server.py" "$TMP/www" "$TMP/www.port" "$TMP/www.log" &
 FEEDS=$!
-trap 'kill $FEEDS 2>/dev/null; cleanup' EXIT
-for _ in $(seq 100); do [ -s "$TMP/www.port" ] && break; sleep 0.05; done
+# and an HTTPS one whose self-signed certificate the system's CAs do not vouch for
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/tls.key" -out "$TMP/tls.crt" -days 2 -subj /CN=127.0.0.1 2>/dev/null
+/usr/bin/python3 "$SRC/tests/integ/feed-server.py" "$TMP/www" "$TMP/tls.port" "$TMP/tls.log" "$TMP/tls.crt" "$TMP/tls.key" &
+TLSFEEDS=$!
+trap 'kill $FEEDS $TLSFEEDS 2>/dev/null; cleanup' EXIT
+for _ in $(seq 100); do [ -s "$TMP/www.port" ] && [ -s "$TMP/tls.port" ] && break; sleep 0.05; done
 F=http://127.0.0.1:$(cat "$TMP/www.port")
 hits() { grep -c "^GET $1 $2\$" "$TMP/www.log"; }
 
@@ -46,6 +50,8 @@ expect_exit "a missing feed" 1 W vuln import "$F/none.json"
 expect_match "the status" "$ERR" "the server answered 404"
 expect_exit "a server that is not there" 1 W vuln import "http://127.0.0.1:1/feed.json"
 expect_match "says so" "$ERR" "cannot download 'http://127.0.0.1:1/feed.json'"
+expect_exit "an HTTPS server the system does not trust" 1 W vuln import "https://127.0.0.1:$(cat "$TMP/tls.port")/tracker.json"
+expect_match "is refused" "$ERR" "cannot download 'https://127.0.0.1:[0-9]+/tracker.json': certificate verification failed"
 expect_exit "an unknown scheme" 1 W vuln import "ftp://127.0.0.1/feed.json"
 expect_match "is refused" "$ERR" "is not an http://, https:// or file:// URL"
 expect_eq "the data is as before" "$(W --json vuln show CVE-2024-0011 | jq -c .entries)" "$before"
