@@ -16,9 +16,11 @@
 #include "core/timeutil.h"
 #include "findings/findings.h"
 #include "hosts/hosts.h"
+#include "hosts/hosts_store.h"
 #include "vuln/vuln.h"
 
 #define SETTING_SYNCED "synced_through"
+#define SETTING_FEEDS "feeds_stamp" /* the feeds' imports the stored urgencies come from */
 
 /* --- the policy and the arithmetic --- */
 
@@ -109,6 +111,7 @@ int compliance_policy_set(struct store *s, const char *actor, const struct compl
 struct sync_state {
 	struct store *s;
 	int64_t through;
+	json_t *fresh; /* {host id: true} for machines with new upgrades: their urgencies are due */
 };
 
 static int sync_section(void *arg, int64_t host_id, const char *data, int64_t updated_at)
@@ -138,6 +141,11 @@ static int sync_section(void *arg, int64_t host_id, const char *data, int64_t up
 		r = compliance_store_observe(st->s, host_id, name, arch,
 					     json_string_value(json_object_get(u, "installed")), cand,
 					     json_is_true(json_object_get(u, "security")), updated_at);
+		if (r == 0) {
+			char id[24];
+			snprintf(id, sizeof(id), "%lld", (long long)host_id);
+			json_object_set_new(st->fresh, id, json_true());
+		}
 	}
 	/* what is no longer offered was installed (or superseded, its clock passed on) */
 	void *tmp;
@@ -163,33 +171,8 @@ static int sync_section(void *arg, int64_t host_id, const char *data, int64_t up
 	return r;
 }
 
-int compliance_sync(struct store *s)
-{
-	struct sync_state st = {.s = s};
-	bool found;
-	int r;
-	if ((r = store_tx_begin(s)) < 0)
-		return r;
-	if ((r = compliance_store_setting_get(s, SETTING_SYNCED, &st.through, &found)) == 0)
-		/* >=: a section stored later in the same second is not missed (seeing one
-		 * again changes nothing) */
-		r = compliance_store_sections_since(s, st.through, sync_section, &st);
-	if (r == 0)
-		r = compliance_store_setting_set(s, SETTING_SYNCED, st.through);
-	return store_tx_end(s, r);
-}
-
-/* --- evaluation --- */
-
-static void iso(int64_t t, json_t *obj, const char *key)
-{
-	char buf[TIME_ISO_LEN];
-	time_iso(t, buf);
-	json_object_set_new(obj, key, json_string(buf));
-}
-
 /* What the vulnerability data says about each machine's upgrades:
- * {host: {"eol": status|null, "eol_message", "bins": {binary: {"urgency", "cves"}}}}. */
+ * {host: {"bins": {binary: {"urgency", "cves"}}}}. */
 static int vuln_collect(void *arg, json_t *res)
 {
 	json_t *map = arg, *h = json_object(), *bins = json_object(), *f;
@@ -200,8 +183,6 @@ static int vuln_collect(void *arg, json_t *res)
 		return -ENOMEM;
 	}
 	json_object_set_new(h, "bins", bins);
-	json_object_set(h, "eol", json_object_get(json_object_get(res, "eol"), "status") ?: json_null());
-	json_object_set(h, "eol_message", json_object_get(json_object_get(res, "eol"), "message") ?: json_null());
 	json_array_foreach(json_object_get(res, "findings"), i, f)
 	{
 		json_t *b;
@@ -227,6 +208,121 @@ static int vuln_collect(void *arg, json_t *res)
 	return 0;
 }
 
+/*
+ * Stores, on each pending upgrade of one machine (host_id, uid) or of all (0, NULL),
+ * the issues it fixes and the most urgent one's urgency, from matching the machines'
+ * packages against the feeds now: the class of an upgrade depends on it. Matching is
+ * the expensive part of compliance (tens of ms a machine), so it runs when a machine
+ * reports new upgrades and with each snapshot (hourly, and after a feed import), not on
+ * every read.
+ */
+static int refresh_urgency(struct store *s, int64_t host_id, const char *uid, int64_t now)
+{
+	json_t *vmap = json_object(), *pending = json_array(), *hosts = json_array(), *byid = json_object(), *row, *hv;
+	size_t i;
+	int r = vmap && pending && hosts && byid ? 0 : -ENOMEM;
+	if (r == 0)
+		r = vuln_match_fleet(s, uid, NULL, now, false, vuln_collect, vmap);
+	if (r == -ENOENT && uid) { /* no packages section */
+		err_clear();
+		r = 0;
+	}
+	if (r == 0 && (r = compliance_store_hosts(s, host_id, hosts)) == 0)
+		r = compliance_store_pending(s, host_id, pending);
+	json_array_foreach(hosts, i, hv)
+	{
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(hv, "id")));
+		json_object_set(byid, id, json_object_get(hv, "host"));
+	}
+	json_array_foreach(pending, i, row)
+	{
+		char id[24];
+		if (r < 0)
+			break;
+		snprintf(id, sizeof(id), "%lld", (long long)json_integer_value(json_object_get(row, "host_id")));
+		const char *name = json_string_value(json_object_get(byid, id));
+		const char *pkg = json_string_value(json_object_get(row, "package"));
+		json_t *vb = json_object_get(json_object_get(json_object_get(vmap, name ? name : ""), "bins"), pkg);
+		const char *urg = json_string_value(json_object_get(vb, "urgency"));
+		const char *had = json_string_value(json_object_get(row, "urgency"));
+		json_t *cves = vb ? json_object_get(vb, "cves") : NULL;
+		if ((urg ? had && strcmp(urg, had) == 0 : !had) &&
+		    json_array_size(cves) == json_array_size(json_object_get(row, "cves")) &&
+		    (!cves || json_equal(cves, json_object_get(row, "cves"))))
+			continue; /* unchanged */
+		char *text = cves && json_array_size(cves) ? json_dumps(cves, JSON_COMPACT) : NULL;
+		r = compliance_store_set_urgency(s, json_integer_value(json_object_get(row, "host_id")), pkg,
+						 json_string_value(json_object_get(row, "architecture")),
+						 json_string_value(json_object_get(row, "candidate")), urg, text);
+		free(text);
+	}
+	json_decref(vmap);
+	json_decref(pending);
+	json_decref(hosts);
+	json_decref(byid);
+	return r;
+}
+
+int compliance_sync(struct store *s)
+{
+	struct sync_state st = {.s = s, .fresh = json_object()};
+	const char *key;
+	json_t *v;
+	bool found;
+	int r = st.fresh ? store_tx_begin(s) : -ENOMEM;
+	if (r < 0) {
+		json_decref(st.fresh);
+		return r;
+	}
+	if ((r = compliance_store_setting_get(s, SETTING_SYNCED, &st.through, &found)) == 0)
+		/* >=: a section stored later in the same second is not missed (seeing one
+		 * again changes nothing) */
+		r = compliance_store_sections_since(s, st.through, sync_section, &st);
+	if (r == 0)
+		r = compliance_store_setting_set(s, SETTING_SYNCED, st.through);
+	/* Feeds imported since the last look: every pending upgrade's urgency anew. */
+	uint64_t stamp = 0; /* unsigned: it wraps, by design */
+	int64_t had = 0;
+	json_t *feeds = NULL, *f;
+	size_t i;
+	if (r == 0 && (r = vuln_feeds(s, &feeds)) == 0) {
+		json_array_foreach(feeds, i, f) stamp = stamp * 31 +
+							json_integer_value(json_object_get(f, "imported_at")) +
+							json_integer_value(json_object_get(f, "entries"));
+		json_decref(feeds);
+		r = compliance_store_setting_get(s, SETTING_FEEDS, &had, &found);
+	}
+	if (r == 0 && (int64_t)stamp != had) {
+		json_object_clear(st.fresh); /* all of them now */
+		if ((r = refresh_urgency(s, 0, NULL, time_now())) == 0)
+			r = compliance_store_setting_set(s, SETTING_FEEDS, (int64_t)stamp);
+	}
+	json_object_foreach(st.fresh, key, v)
+	{
+		struct host h;
+		int64_t id;
+		if (r < 0)
+			break;
+		if (parse_int64(key, 1, INT64_MAX, &id) < 0 || hosts_get_id(s, id, &h) < 0) {
+			err_clear();
+			continue;
+		}
+		r = refresh_urgency(s, h.id, h.uid, time_now());
+	}
+	json_decref(st.fresh);
+	return store_tx_end(s, r);
+}
+
+/* --- evaluation --- */
+
+static void iso(int64_t t, json_t *obj, const char *key)
+{
+	char buf[TIME_ISO_LEN];
+	time_iso(t, buf);
+	json_object_set_new(obj, key, json_string(buf));
+}
+
 struct due_row {
 	int64_t due;
 	json_t *j;
@@ -249,18 +345,52 @@ static double percent_of(int64_t tracked, int64_t overdue)
 	return tracked ? 100.0 * (double)(tracked - overdue) / (double)tracked : 100.0;
 }
 
+/* Sets "eol" (the support status of the machine's release) and "eol_message" on hv,
+ * from its system section and distro-info (null without either); cache holds each
+ * release's answer for the other machines on it. */
+static int host_eol(struct store *s, json_t *hv, const char *dir, int64_t now, json_t *cache)
+{
+	char *text = NULL, key[800];
+	json_t *sys = NULL, *eol = NULL;
+	json_object_set_new(hv, "eol", json_null());
+	json_object_set_new(hv, "eol_message", json_null());
+	if (!dir || hosts_store_section_get(s, json_integer_value(json_object_get(hv, "id")), "system", &text) < 0 ||
+	    !text) {
+		err_clear();
+		return 0;
+	}
+	sys = json_loads(text, 0, NULL);
+	free(text);
+	json_t *os = json_object_get(sys, "os");
+	const char *id = json_string_value(json_object_get(os, "id"));
+	const char *ver = json_string_value(json_object_get(os, "version_id"));
+	const char *cn = json_string_value(json_object_get(os, "codename"));
+	snprintf(key, sizeof(key), "%.250s|%.250s|%.250s", id ? id : "", ver ? ver : "", cn ? cn : "");
+	if (!(eol = json_object_get(cache, key))) {
+		if (vuln_eol(dir, id, ver, cn, now, &eol) < 0) {
+			err_clear();
+			eol = json_null();
+		}
+		json_object_set_new(cache, key, eol);
+	}
+	json_object_set(hv, "eol", json_object_get(eol, "status") ?: json_null());
+	json_object_set(hv, "eol_message", json_object_get(eol, "message") ?: json_null());
+	json_decref(sys);
+	return 0;
+}
+
 int compliance_evaluate(struct store *s, const char *host, const char *distro_info_dir, bool overdue_only, int64_t now,
 			json_t **ret)
 {
 	struct compliance_policy pol;
 	struct host h = {0};
-	json_t *hosts = json_array(), *pending = json_array(), *vmap = json_object(), *byid = json_object();
+	json_t *hosts = json_array(), *pending = json_array(), *eols = json_object(), *byid = json_object();
 	json_t *out = NULL, *ups = json_array(), *hv, *row;
 	struct due_row *rows = NULL;
 	size_t nrows = 0, i;
 	int64_t f_tracked = 0, f_overdue = 0, f_compliant = 0;
 	int r;
-	if (!hosts || !pending || !vmap || !byid || !ups) {
+	if (!hosts || !pending || !eols || !byid || !ups) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -269,13 +399,6 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 	if (host && (r = hosts_get(s, host, &h)) < 0)
 		goto out;
 	if ((r = compliance_store_hosts(s, h.id, hosts)) < 0 || (r = compliance_store_pending(s, h.id, pending)) < 0)
-		goto out;
-	r = vuln_match_fleet(s, host, distro_info_dir, now, false, vuln_collect, vmap);
-	if (r == -ENOENT && host) { /* a machine with upgrades but no packages section */
-		err_clear();
-		r = 0;
-	}
-	if (r < 0)
 		goto out;
 	json_array_foreach(hosts, i, hv)
 	{
@@ -299,8 +422,7 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 			continue; /* its upgrades section is gone */
 		const char *name = json_string_value(json_object_get(hv, "host"));
 		const char *pkg = json_string_value(json_object_get(row, "package"));
-		json_t *vh = json_object_get(vmap, name), *vb = json_object_get(json_object_get(vh, "bins"), pkg);
-		const char *urg = json_string_value(json_object_get(vb, "urgency"));
+		const char *urg = json_string_value(json_object_get(row, "urgency"));
 		bool security = json_is_true(json_object_get(row, "security"));
 		enum compliance_class c = compliance_classify(security, urg);
 		int64_t first = json_integer_value(json_object_get(row, "first_seen"));
@@ -322,9 +444,8 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 				      "package", pkg, "architecture", json_object_get(row, "architecture"), "installed",
 				      json_object_get(row, "installed"), "candidate", json_object_get(row, "candidate"),
 				      "security", security, "urgency", urg, "cves",
-				      vb ? json_incref(json_object_get(vb, "cves")) : json_array(), "class",
-				      compliance_class_name(c), "overdue", overdue, "days_left",
-				      (json_int_t)((due - now) / COMPLIANCE_DAY));
+				      json_incref(json_object_get(row, "cves")), "class", compliance_class_name(c),
+				      "overdue", overdue, "days_left", (json_int_t)((due - now) / COMPLIANCE_DAY));
 		if (!u) {
 			r = -ENOMEM;
 			goto out;
@@ -342,11 +463,10 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 	{
 		int64_t t = json_integer_value(json_object_get(hv, "tracked"));
 		int64_t o = json_integer_value(json_object_get(hv, "overdue"));
-		json_t *vh = json_object_get(vmap, json_string_value(json_object_get(hv, "host")));
 		json_object_set_new(hv, "percent", json_real(percent_of(t, o)));
 		json_object_set_new(hv, "compliant", json_boolean(o == 0));
-		json_object_set(hv, "eol", json_object_get(vh, "eol") ?: json_null());
-		json_object_set(hv, "eol_message", json_object_get(vh, "eol_message") ?: json_null());
+		if ((r = host_eol(s, hv, distro_info_dir, now, eols)) < 0)
+			goto out;
 		f_tracked += t;
 		f_overdue += o;
 		f_compliant += o == 0;
@@ -371,7 +491,7 @@ out:
 	free(rows);
 	json_decref(hosts);
 	json_decref(pending);
-	json_decref(vmap);
+	json_decref(eols);
 	json_decref(byid);
 	json_decref(ups);
 	return r;
@@ -423,7 +543,11 @@ int compliance_snapshot(struct store *s, const char *actor, const char *distro_i
 	json_t *ev = NULL, *hv, *fleet;
 	char day[16];
 	size_t i;
-	int r = compliance_evaluate(s, NULL, distro_info_dir, false, now, &ev);
+	int r = compliance_sync(s);
+	if (r == 0 && (r = store_tx_begin(s)) == 0)
+		r = store_tx_end(s, refresh_urgency(s, 0, NULL, now));
+	if (r == 0)
+		r = compliance_evaluate(s, NULL, distro_info_dir, false, now, &ev);
 	if (r < 0)
 		return r;
 	day_of(now, day);

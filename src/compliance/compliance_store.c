@@ -114,6 +114,22 @@ int compliance_store_resolve(struct store *s, int64_t host_id, const char *packa
 	return store_step_done(s, st, "cannot resolve an upgrade");
 }
 
+int compliance_store_set_urgency(struct store *s, int64_t host_id, const char *package, const char *architecture,
+				 const char *candidate, const char *urgency, const char *cves)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE compliance_upgrades SET urgency = ?, cves = ? WHERE host_id = ? AND "
+					 "package = ? AND architecture = ? AND candidate = ?");
+	if (!st)
+		return -EIO;
+	store_bind_text(st, 1, urgency);
+	store_bind_text(st, 2, cves);
+	sqlite3_bind_int64(st, 3, host_id);
+	store_bind_text(st, 4, package);
+	store_bind_text(st, 5, architecture);
+	store_bind_text(st, 6, candidate);
+	return store_step_done(s, st, "cannot record an upgrade's urgency");
+}
+
 int compliance_store_hosts(struct store *s, int64_t host_id, json_t *out)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT h.id, h.name, h.uid FROM hosts h JOIN host_sections x ON "
@@ -139,8 +155,8 @@ int compliance_store_hosts(struct store *s, int64_t host_id, json_t *out)
 int compliance_store_pending(struct store *s, int64_t host_id, json_t *out)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT host_id, package, architecture, installed, candidate, security, "
-					 "first_seen FROM compliance_upgrades WHERE resolved_at IS NULL AND "
-					 "(?1 = 0 OR host_id = ?1) ORDER BY host_id, package, architecture");
+					 "first_seen, urgency, cves FROM compliance_upgrades WHERE resolved_at IS NULL "
+					 "AND (?1 = 0 OR host_id = ?1) ORDER BY host_id, package, architecture");
 	if (!st)
 		return -EIO;
 	sqlite3_bind_int64(st, 1, host_id);
@@ -151,12 +167,19 @@ int compliance_store_pending(struct store *s, int64_t host_id, json_t *out)
 			r = err_set(-E2BIG, "more than %d pending upgrades", COMPLIANCE_STORE_ROWS_MAX);
 			break;
 		}
-		if (json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s?, s:s, s:b, s:I}", "host_id",
+		const char *cves = store_col_text(st, 8);
+		json_t *cv = cves ? json_loads(cves, 0, NULL) : NULL;
+		if (cv && !json_is_array(cv)) {
+			json_decref(cv);
+			cv = NULL;
+		}
+		if (json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s?, s:s, s:b, s:I, s:s?, s:o}", "host_id",
 							 (json_int_t)store_col_int(st, 0), "package",
 							 store_col_text(st, 1), "architecture", store_col_text(st, 2),
 							 "installed", inst, "candidate", store_col_text(st, 4),
 							 "security", store_col_int(st, 5) != 0, "first_seen",
-							 (json_int_t)store_col_int(st, 6))) < 0) {
+							 (json_int_t)store_col_int(st, 6), "urgency", store_col_text(st, 7),
+							 "cves", cv ? cv : json_array())) < 0) {
 			r = -ENOMEM;
 			break;
 		}

@@ -33,12 +33,18 @@ int compliance_store_observe(struct store *s, int64_t host_id, const char *packa
 int compliance_store_resolve(struct store *s, int64_t host_id, const char *package, const char *architecture,
 			     const char *candidate, int64_t now);
 
+/* The issues a pending upgrade fixes (cves: a JSON array's text, or NULL) and the
+ * most urgent one's urgency (or NULL). */
+int compliance_store_set_urgency(struct store *s, int64_t host_id, const char *package, const char *architecture,
+				 const char *candidate, const char *urgency, const char *cves);
+
 /* Machines with an upgrades section (host NULL: all; else that id): [{"id", "host",
  * "uid"}] by name. */
 int compliance_store_hosts(struct store *s, int64_t host_id, json_t *out);
 
 /* Pending upgrades (host_id 0: every machine's): [{"host_id", "package",
- * "architecture", "installed", "candidate", "security", "first_seen"}]. */
+ * "architecture", "installed", "candidate", "security", "first_seen", "urgency",
+ * "cves"}]. */
 int compliance_store_pending(struct store *s, int64_t host_id, json_t *out);
 
 int compliance_store_snapshot_put(struct store *s, const char *day, int64_t host_id, const char *host, int64_t tracked,

@@ -142,6 +142,16 @@ fs=$(date -u -d "$first" +%s)
 expect_eq "first seen when the report came" "$((fs >= t_report - 5 && fs <= t_report))" 1
 expect_eq "due 7, 30 and 90 days later" \
 	"$(jq -c '[.upgrades[] | ((.due | fromdateiso8601) - (.first_seen | fromdateiso8601)) / 86400]' "$TMP/up.json")" '[7,7,30,90]'
+# classes follow the feeds: without the tracker's openssl entries, openssl's fix is not known to be urgent
+jq 'del(.openssl)' "$FX/tracker.json" >"$TMP/no-openssl.json"
+expect_exit "import a tracker without openssl" 0 W vuln import "$TMP/no-openssl.json"
+expect_exit "compliance upgrades" 0 W --json compliance upgrades --host vulnbox
+expect_eq "openssl is a plain security upgrade now" \
+	"$(printf '%s' "$OUT" | jq -c '[.upgrades[] | select(.package == "openssl") | [.class, .urgency, .cves]]')" '[["security",null,[]]]'
+expect_exit "the whole tracker again" 0 W vuln import "$FX/tracker.json"
+expect_exit "compliance upgrades" 0 W --json compliance upgrades --host vulnbox
+expect_eq "and high-urgency again" \
+	"$(printf '%s' "$OUT" | jq -c '[.upgrades[] | select(.package == "openssl") | [.class, .urgency, .cves]]')" '[["security-high","high",["CVE-2024-0001"]]]'
 expect_exit "compliance show" 0 W --json compliance show
 expect_eq "compliant" "$(printf '%s' "$OUT" | jq -c '[.fleet.machines, .fleet.compliant, .fleet.tracked, .fleet.overdue, .hosts[0].host, .hosts[0].percent, .hosts[0].compliant]')" \
 	'[1,1,4,0,"vulnbox",100,true]'

@@ -8,13 +8,15 @@ CREATE TABLE compliance_upgrades (
     installed    TEXT,                        -- the version it replaces, as last reported
     security     INTEGER NOT NULL,            -- 1: from a security archive
     first_seen   INTEGER NOT NULL,            -- the due clock's start
+    urgency      TEXT,                        -- the most urgent issue it fixes (from the feeds), or NULL
+    cves         TEXT,                        -- JSON array of the issues it fixes, or NULL
     resolved_at  INTEGER,                     -- no longer offered (installed or superseded)
     PRIMARY KEY (host_id, package, architecture, candidate)
 );
 CREATE INDEX compliance_upgrades_open ON compliance_upgrades (host_id, resolved_at);
 
 CREATE TABLE compliance_settings (
-    key   TEXT    PRIMARY KEY,                -- 'due.security-high', 'due.security', 'due.other', 'synced_through'
+    key   TEXT    PRIMARY KEY,                -- 'due.security-high', 'due.security', 'due.other', 'synced_through', 'feeds_stamp'
     value INTEGER NOT NULL
 );
 
