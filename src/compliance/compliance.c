@@ -20,6 +20,7 @@
 #include "vuln/vuln.h"
 
 #define SETTING_SYNCED "synced_through"
+#define SYNC_ONE_BY_ONE_MAX 4	    /* machines with new upgrades matched one at a time, at most */
 #define SETTING_FEEDS "feeds_stamp" /* the feeds' imports the stored urgencies come from */
 
 /* --- the policy and the arithmetic --- */
@@ -213,8 +214,7 @@ static int vuln_collect(void *arg, json_t *res)
  * the issues it fixes and the most urgent one's urgency, from matching the machines'
  * packages against the feeds now: the class of an upgrade depends on it. Matching is
  * the expensive part of compliance (tens of ms a machine), so it runs when a machine
- * reports new upgrades and with each snapshot (hourly, and after a feed import), not on
- * every read.
+ * reports new upgrades and after a feed import, not on every read.
  */
 static int refresh_urgency(struct store *s, int64_t host_id, const char *uid, int64_t now)
 {
@@ -293,7 +293,9 @@ int compliance_sync(struct store *s)
 		json_decref(feeds);
 		r = compliance_store_setting_get(s, SETTING_FEEDS, &had, &found);
 	}
-	if (r == 0 && (int64_t)stamp != had) {
+	/* Matching machines one by one loads their release's entries each time: past a
+	 * few, one walk of the fleet is cheaper. */
+	if (r == 0 && ((int64_t)stamp != had || json_object_size(st.fresh) > SYNC_ONE_BY_ONE_MAX)) {
 		json_object_clear(st.fresh); /* all of them now */
 		if ((r = refresh_urgency(s, 0, NULL, time_now())) == 0)
 			r = compliance_store_setting_set(s, SETTING_FEEDS, (int64_t)stamp);
@@ -543,11 +545,7 @@ int compliance_snapshot(struct store *s, const char *actor, const char *distro_i
 	json_t *ev = NULL, *hv, *fleet;
 	char day[16];
 	size_t i;
-	int r = compliance_sync(s);
-	if (r == 0 && (r = store_tx_begin(s)) == 0)
-		r = store_tx_end(s, refresh_urgency(s, 0, NULL, now));
-	if (r == 0)
-		r = compliance_evaluate(s, NULL, distro_info_dir, false, now, &ev);
+	int r = compliance_evaluate(s, NULL, distro_info_dir, false, now, &ev);
 	if (r < 0)
 		return r;
 	day_of(now, day);
