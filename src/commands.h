@@ -63,6 +63,18 @@ int cmd_mail_ingest(struct cli *cli, int argc, char **argv);
 int cmd_mail_send(struct cli *cli, int argc, char **argv);
 int cmd_mail_outbox(struct cli *cli, int argc, char **argv);
 
+/* catalog/catalog_cli.c */
+int cmd_catalog_add(struct cli *cli, int argc, char **argv);
+int cmd_catalog_edit(struct cli *cli, int argc, char **argv);
+int cmd_catalog_list(struct cli *cli, int argc, char **argv);
+int cmd_catalog_show(struct cli *cli, int argc, char **argv);
+int cmd_catalog_remove(struct cli *cli, int argc, char **argv);
+int cmd_request_add(struct cli *cli, int argc, char **argv);
+int cmd_request_list(struct cli *cli, int argc, char **argv);
+int cmd_request_show(struct cli *cli, int argc, char **argv);
+int cmd_request_approve(struct cli *cli, int argc, char **argv);
+int cmd_request_reject(struct cli *cli, int argc, char **argv);
+
 /* kb/kb_cli.c */
 int cmd_kb_add(struct cli *cli, int argc, char **argv);
 int cmd_kb_edit(struct cli *cli, int argc, char **argv);
@@ -102,6 +114,13 @@ int cmd_backup_stats(struct cli *cli, int argc, char **argv);
 int cmd_vercmp(struct cli *cli, int argc, char **argv);
 int cmd_upgrades(struct cli *cli, int argc, char **argv);
 int cmd_needrestart(struct cli *cli, int argc, char **argv);
+
+/* upgrade/upgrade_cli.c */
+int cmd_upgrade_plan(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_list(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_show(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_run(struct cli *cli, int argc, char **argv);
+int cmd_upgrade_cancel(struct cli *cli, int argc, char **argv);
 
 /* dr/dr_cli.c */
 int cmd_dr_plan(struct cli *cli, int argc, char **argv);

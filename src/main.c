@@ -56,6 +56,26 @@ static const struct cli_cmd commands[] = {
 	{"host", "refresh", cmd_host_refresh, "HOST [--wait 2m]", "Ask a machine's agent to report its inventory now."},
 	{"job", "list", cmd_job_list, "[--host HOST]", "List remote jobs, newest first."},
 	{"job", "show", cmd_job_show, "ID", "Show a job with its output and result."},
+	{"catalog", "add", cmd_catalog_add,
+	 "NAME --description D --package PKG[=VERSION]... [--allow all|role:ROLE|users:A,B] [--no-approval] "
+	 "[--approver support|admin]",
+	 "Add approved software employees may request for their machines (approval needed unless --no-approval)."},
+	{"catalog", "edit", cmd_catalog_edit,
+	 "NAME [--description D] [--package PKG[=VERSION]...] [--allow ...] [--approval|--no-approval] [--approver R]",
+	 "Change a catalogue item; --package replaces the whole list."},
+	{"catalog", "list", cmd_catalog_list, "", "List the catalogue of approved software."},
+	{"catalog", "show", cmd_catalog_show, "NAME", "Show a catalogue item."},
+	{"catalog", "remove", cmd_catalog_remove, "NAME", "Withdraw an item from the catalogue."},
+	{"request", "add", cmd_request_add, "ITEM --requester USER [--host HOST] [--note N]",
+	 "Request a catalogue item for a user's machine: files a help-desk ticket; installs at once if no approval is "
+	 "needed."},
+	{"request", "list", cmd_request_list, "[--status open|pending|installing|installed|failed|rejected] [--ticket N]",
+	 "List software requests, newest first."},
+	{"request", "show", cmd_request_show, "ID", "Show a software request with its result."},
+	{"request", "approve", cmd_request_approve, "ID [--note N]",
+	 "Approve a pending request (or retry a failed one): the machine's agent installs it, the ticket is resolved."},
+	{"request", "reject", cmd_request_reject, "ID --reason R",
+	 "Reject a pending request; the reason is a public reply and the ticket's resolution."},
 	{"kb", "add", cmd_kb_add, "--title T --category C [--visibility employees|support] [--file F]",
 	 "Write a knowledge-base article; its Markdown comes from --file F, or stdin without it."},
 	{"kb", "edit", cmd_kb_edit, "ID [--title T] [--category C] [--visibility employees|support] [--file F]",
@@ -157,6 +177,18 @@ static const struct cli_cmd commands[] = {
 	 "apt-get upgrade keeps back; no apt run."},
 	{"needrestart", NULL, cmd_needrestart, "[--root DIR]",
 	 "Whether this machine needs a reboot, and which services still use deleted libraries."},
+	{"upgrade", "plan", cmd_upgrade_plan,
+	 "NAME --host H|--tag T|--all [--pilot H]... [--pilot-tag T]... [--packages all|security | --package "
+	 "NAME[=VERSION]...] [--test-command [NAME=]CMD]... [--test-service UNIT[:CMD]]... [--test-http URL[=STATUS]]... "
+	 "[--test-tcp HOST:PORT]... [--at TIME] [--min-free MB] [--allow-no-rollback] [--note-title T --note-file F "
+	 "[--note-package P]]",
+	 "Plan an upgrade run: fixes each machine's versions from its reported upgrades, the pilot ring first "
+	 "(docs/upgrade-runs.md)."},
+	{"upgrade", "list", cmd_upgrade_list, "", "Upgrade plans, newest first."},
+	{"upgrade", "show", cmd_upgrade_show, "PLAN", "A plan with each machine's progress and step log."},
+	{"upgrade", "run", cmd_upgrade_run, "PLAN [--allow-no-rollback]",
+	 "Start a plan now: ring 1's agents upgrade, the next ring only when every machine passed."},
+	{"upgrade", "cancel", cmd_upgrade_cancel, "PLAN [--reason TEXT]", "Stop a plan: no further machine starts."},
 	{"dr", "plan", cmd_dr_plan,
 	 "add NAME --repo R --password-file F --rpo 26h --rto 4h [--path P]... [--dump SPEC]... [--exclude P]... "
 	 "[--backup-schedule 'daily 02:00'|'every 6h'|manual] [--drill-schedule 'every 7d'] [--keep-daily N]... "

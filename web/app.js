@@ -11,8 +11,10 @@ import * as activityPage from './pages/activity.js';
 import * as machinesPage from './pages/machines.js';
 import * as helpdeskPage from './pages/helpdesk.js';
 import * as kbPage from './pages/kb.js';
+import * as softwarePage from './pages/software.js';
 import * as trainingPage from './pages/training.js';
 import * as recoveryPage from './pages/recovery.js';
+import * as upgradeRunsPage from './pages/upgrade-runs.js';
 import * as laterPage from './pages/later.js';
 import * as vulnsPage from './pages/vulns.js';
 import * as compliancePage from './pages/compliance.js';
@@ -29,7 +31,9 @@ const ROUTES = [
   { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
   { path: 'vulnerabilities', label: 'Vulnerabilities', page: vulnsPage, role: 'support', sub: true, group: 'ops' },
   { path: 'compliance', label: 'Patch compliance', page: compliancePage, role: 'support', group: 'ops' },
+  { path: 'upgrade-runs', label: 'Upgrade runs', page: upgradeRunsPage, role: 'support', sub: true, group: 'ops' },
   { path: 'help-desk', label: 'Help desk', page: helpdeskPage, sub: true, group: 'ops' },
+  { path: 'software', label: 'Software', page: softwarePage, group: 'ops' },
   { path: 'knowledge-base', label: 'Knowledge base', page: kbPage, sub: true, group: 'ops' },
   { path: 'training', label: 'Training', page: trainingPage, sub: true, group: 'ops' },
   { path: 'security', label: 'Security', page: laterPage, group: 'ops',

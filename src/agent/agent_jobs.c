@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/agent_install.h"
 #include "agent/agent_state.h"
 #include "core/err.h"
 #include "core/fs.h"
@@ -22,6 +23,7 @@
 #include "dr/dr.h"
 #include "inventory/inventory.h"
 #include "jobs/jobs.h"
+#include "upgrade/upgrade.h"
 
 #define NONCE_FILE "nonces.json"
 #define DIAG_JOURNAL_LINES 200
@@ -49,6 +51,20 @@ static int kind_dr(struct job_run *j, enum dr_kind kind)
 		return r;
 	const char *status = json_string_value(json_object_get(out, "status"));
 	j->failed = !status || strcmp(status, "failed") == 0;
+	j->result = out;
+	return 0;
+}
+
+/* upgrade: an upgrade plan's run on this machine (src/upgrade/upgrade_exec.c), below
+ * the agent's root. */
+static int kind_upgrade(struct job_run *j)
+{
+	json_t *out;
+	int r = upgrade_exec(j->params, j->opts->root, &out);
+	if (r < 0)
+		return r;
+	const char *status = json_string_value(json_object_get(out, "status"));
+	j->failed = !status || strcmp(status, "passed") != 0;
 	j->result = out;
 	return 0;
 }
@@ -228,6 +244,21 @@ static int kind_command(struct job_run *j)
 	return 0;
 }
 
+/* install: a software request's packages (agent_install.c). */
+static int kind_install(struct job_run *j)
+{
+	struct agent_install_result res = {0};
+	int r = agent_install(j->opts->root, j->params, &res);
+	if (r < 0)
+		return r;
+	j->output = res.output;
+	j->exit_code = res.exit_code;
+	j->has_exit = true;
+	j->failed = res.failed;
+	j->result = res.result;
+	return 0;
+}
+
 static const struct {
 	const char *kind;
 	int (*fn)(struct job_run *j);
@@ -237,6 +268,8 @@ static const struct {
 	{"command", kind_command},
 	{"backup", kind_backup},
 	{"drill", kind_drill},
+	{"install", kind_install},
+	{"upgrade", kind_upgrade},
 };
 
 /* Seen nonces with their expiry; expired ones are forgotten. */

@@ -34,6 +34,7 @@ struct store {
 	int ncache;
 	int tx_depth;         /* nesting of store_tx_begin */
 	bool tx_failed;       /* an inner level rolled back */
+	int read_depth;       /* nesting of store_read_begin outside a write transaction */
 	struct store_hook hooks[4];
 	int nhooks;
 	uint64_t unsynced;    /* the group sequence of this connection's newest commit not yet synced */
@@ -298,11 +299,25 @@ static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 }
 
 /* Runs SQLite's auto-checkpoint's work, outside the write lock, once the WAL is long:
- * a passive checkpoint runs beside writers, and syncs the WAL before copying it. */
+ * a passive checkpoint runs beside writers, and syncs the WAL before copying it. It
+ * copies only what no reader still needs, so under steady reads the WAL stays long; it
+ * is tried again only after another WARD_DB_CHECKPOINT_PAGES pages, not after every
+ * commit (each try syncs the database file). */
 static void checkpoint_if_long(sqlite3 *db, int wal_pages)
 {
-	if (wal_pages >= WARD_DB_CHECKPOINT_PAGES)
-		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	static int next_at = WARD_DB_CHECKPOINT_PAGES; /* WAL length of the next try */
+	int at = __atomic_load_n(&next_at, __ATOMIC_RELAXED);
+	if (wal_pages < at - WARD_DB_CHECKPOINT_PAGES) {
+		/* The WAL started over: count from its start again. */
+		__atomic_compare_exchange_n(&next_at, &at, WARD_DB_CHECKPOINT_PAGES, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
+		at = __atomic_load_n(&next_at, __ATOMIC_RELAXED);
+	}
+	if (wal_pages < at ||
+	    !__atomic_compare_exchange_n(&next_at, &at, wal_pages + WARD_DB_CHECKPOINT_PAGES, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		return;
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 /* Waits until commit number mine is on disk, syncing for the group when no other
@@ -354,10 +369,33 @@ static void store_hooks_clear(struct store *s)
 	s->tx_failed = false;
 }
 
+int store_read_begin(struct store *s)
+{
+	if (s->tx_depth > 0 || s->read_depth++ > 0)
+		return 0;
+	int r = store_exec(s, "BEGIN", "cannot begin a read");
+	if (r < 0)
+		s->read_depth = 0;
+	return r;
+}
+
+void store_read_end(struct store *s)
+{
+	if (s->tx_depth > 0 || s->read_depth == 0 || --s->read_depth > 0)
+		return;
+	/* A read-only transaction: COMMIT only ends the snapshot. */
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+}
+
 int store_tx_begin(struct store *s)
 {
 	if (s->tx_depth++ > 0)
 		return 0;
+	if (s->read_depth > 0) {
+		s->tx_depth = 0;
+		return err_set(-EINVAL, "a write transaction cannot begin inside a read (store_read_begin)");
+	}
 	store_hooks_clear(s);
 	pthread_mutex_lock(&store_write_lock);
 	int r = store_exec(s, "BEGIN IMMEDIATE", "cannot begin a transaction");
@@ -456,9 +494,23 @@ static int batch_run(struct store *s, struct batch_req *list, uint64_t *ret_seq)
 {
 	*ret_seq = 0;
 	int r = store_tx_begin(s);
-	if (r == 0) {
-		for (struct batch_req *q = list; q; q = q->next)
+	/* First all together, with no savepoint between the changes: a savepoint makes
+	 * FTS5 write what it has gathered as an index segment of its own, so each change
+	 * of the batch would cost a segment (and its later merging). Should one fail, the
+	 * batch starts over with a savepoint around each change, so it alone is undone. */
+	bool failed = false;
+	for (struct batch_req *q = list; r == 0 && q && !failed; q = q->next) {
+		s->tx_failed = false;
+		failed = q->fn(s, q->arg) < 0 || s->tx_failed;
+	}
+	if (r == 0 && failed) {
+		s->tx_depth = 1;
+		store_tx_rollback(s);
+		r = store_tx_begin(s);
+		for (struct batch_req *q = list; r == 0 && q; q = q->next)
 			batch_run_one(s, q);
+	}
+	if (r == 0) {
 		s->defer_sync = true;
 		r = store_tx_commit(s);
 		s->defer_sync = false;

@@ -57,12 +57,13 @@ int store_step_done(struct store *s, sqlite3_stmt *st, const char *what);
 int store_error(struct store *s, const char *what);
 
 /* Runs fn(s, arg) as one change among others in a shared transaction (batched write):
- * concurrent callers queue their changes, one of them runs the queue on its own
- * connection, each change under a savepoint, and commits once for all. So fn runs on
- * whichever thread leads, on that thread's connection (the s it is given): it must not
- * use thread-local state of its caller, and it must not commit side effects outside the
- * database. A failing fn rolls back only its own change. Returns fn's result (with its
- * error message), or the commit's error. Inside a transaction, simply calls fn. */
+ * concurrent callers queue their changes, one of them runs the queue on the batch
+ * connection (the s fn is given) and commits once for all. So fn runs on whichever
+ * thread leads: it must not use thread-local state of its caller, and it must not
+ * commit side effects outside the database. It may run twice: should a change of the
+ * batch fail, the batch is rolled back and run again with a savepoint around each
+ * change, so a failing fn rolls back only its own change. Returns fn's result (with
+ * its error message), or the commit's error. Inside a transaction, simply calls fn. */
 int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg);
 
 /* Commits are durable when store_tx_commit returns: the outermost commit waits for a
@@ -85,6 +86,15 @@ int store_on_sync(int (*fn)(void));
 int store_tx_begin(struct store *s);
 int store_tx_commit(struct store *s);
 void store_tx_rollback(struct store *s);
+
+/* A read snapshot: the statements between store_read_begin and store_read_end see one
+ * state of the database and share one read transaction (each statement outside a
+ * transaction otherwise starts its own, taking the WAL's read lock and, when another
+ * connection has written, dropping this connection's page cache). Nests by counting;
+ * inside a write transaction both are no-ops. No write transaction may begin inside a
+ * read (-EINVAL). */
+int store_read_begin(struct store *s);
+void store_read_end(struct store *s);
 
 /* Ends a transaction by r: commit when r >= 0 (returning the commit's error if it
  * fails), rollback otherwise (returning r). */

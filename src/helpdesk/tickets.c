@@ -272,7 +272,21 @@ out:
 
 /* --- show --- */
 
+static int ticket_show_snapshot(struct store *s, const struct actor *a, int64_t id, json_t **ret);
+
+/* The ticket's parts are read in one snapshot: consistent, and one read transaction
+ * instead of one per statement. */
 int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret)
+{
+	int r = store_read_begin(s);
+	if (r < 0)
+		return r;
+	r = ticket_show_snapshot(s, a, id, ret);
+	store_read_end(s);
+	return r;
+}
+
+static int ticket_show_snapshot(struct store *s, const struct actor *a, int64_t id, json_t **ret)
 {
 	struct ticket_state t;
 	struct clocks c;
@@ -691,6 +705,26 @@ int ticket_search(struct store *s, const struct actor *a, const char *query, int
 
 /* --- the SLA sweep --- */
 
+/* Whether ticket id has SLA flags not yet raised at now (false when it is gone). The
+ * clocks of each priority are loaded once, into cl[priority], for the whole sweep (the
+ * read snapshot keeps them current). */
+static int sweep_due(struct store *s, int64_t id, int64_t now, struct clocks cl[6], bool *ret_due)
+{
+	struct ticket_state t;
+	*ret_due = false;
+	int r = tickets_store_get(s, id, &t);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (t.priority < 1 || t.priority > 5)
+		return 0;
+	if (!cl[t.priority].cal && (r = clocks_load(s, t.priority, &cl[t.priority])) < 0)
+		return r;
+	*ret_due = (hd_sla_flags(&cl[t.priority], &t, now) & ~t.sla_flags) != 0;
+	return 0;
+}
+
+/* Raises ticket id's new SLA flags: its timeline, the activity log, and a first-level
+ * ticket's escalation, in one transaction that looks again under the write lock. */
 static int sweep_one(struct store *s, int64_t id, int64_t now, bool *ret_changed)
 {
 	struct ticket_state t;
@@ -698,18 +732,13 @@ static int sweep_one(struct store *s, int64_t id, int64_t now, bool *ret_changed
 	struct actor sys = {.name = "system", .role = ROLE_ADMIN};
 	int r;
 	*ret_changed = false;
-	/* Most running clocks have nothing new: find out without the write lock, which the
-	 * sweep would otherwise take once per running ticket, starving the requests. */
-	if ((r = tickets_store_get(s, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0)
-		return r == -ENOENT ? 0 : r;
-	int fresh_now = hd_sla_flags(&c, &t, now) & ~t.sla_flags;
-	clocks_free(&c);
-	if (fresh_now == 0)
-		return 0;
 	if ((r = store_tx_begin(s)) < 0)
 		return r;
-	if ((r = tickets_store_get(s, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0)
+	if ((r = tickets_store_get(s, id, &t)) < 0 || (r = clocks_load(s, t.priority, &c)) < 0) {
+		if (r == -ENOENT)
+			r = 0;
 		goto out;
+	}
 	int flags = hd_sla_flags(&c, &t, now), fresh = flags & ~t.sla_flags;
 	if (fresh == 0)
 		goto out;
@@ -733,22 +762,40 @@ out:
 
 int helpdesk_sla_sweep(struct store *s, int64_t now, int *ret_changed)
 {
-	json_t *ids = json_array();
+	json_t *ids = json_array(), *due = json_array();
 	size_t i;
 	json_t *v;
 	int r, changed = 0;
-	if (!ids)
-		return -ENOMEM;
-	if ((r = tickets_store_running(s, ids)) < 0)
+	if (!ids || !due) {
+		r = -ENOMEM;
 		goto out;
+	}
+	/* Most running clocks have nothing new: look at them all in one read snapshot,
+	 * without the write lock (which the sweep would otherwise take once per running
+	 * ticket, starving the requests) and without a read transaction each. */
+	if ((r = store_read_begin(s)) < 0)
+		goto out;
+	struct clocks cl[6] = {0};
+	r = tickets_store_running(s, ids);
 	json_array_foreach(ids, i, v) {
+		bool d;
+		if (r < 0 || (r = sweep_due(s, json_integer_value(v), now, cl, &d)) < 0)
+			break;
+		if (d && json_array_append(due, v) < 0)
+			r = -ENOMEM;
+	}
+	for (int p = 1; p <= 5; p++)
+		clocks_free(&cl[p]);
+	store_read_end(s);
+	json_array_foreach(due, i, v) {
 		bool ch;
-		if ((r = sweep_one(s, json_integer_value(v), now, &ch)) < 0)
-			goto out;
+		if (r < 0 || (r = sweep_one(s, json_integer_value(v), now, &ch)) < 0)
+			break;
 		changed += ch;
 	}
 out:
 	json_decref(ids);
+	json_decref(due);
 	if (ret_changed)
 		*ret_changed = changed;
 	return r;

@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 #include "jobs/jobs_store.h"
+#include "upgrade/upgrade.h"
 
 static pthread_mutex_t key_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned char key_sk[crypto_sign_SECRETKEYBYTES], key_pk[crypto_sign_PUBLICKEYBYTES];
@@ -72,7 +73,8 @@ int jobs_public_key(char out[65])
 static bool kind_known(const char *kind)
 {
 	return strcmp(kind, "inventory") == 0 || strcmp(kind, "diagnostics") == 0 || strcmp(kind, "command") == 0 ||
-	       strcmp(kind, "backup") == 0 || strcmp(kind, "drill") == 0;
+	       strcmp(kind, "backup") == 0 || strcmp(kind, "drill") == 0 || strcmp(kind, "install") == 0 ||
+	       strcmp(kind, "upgrade") == 0;
 }
 
 /* Checks params for kind; command needs {"command": non-empty string, "timeout"?: s};
@@ -87,6 +89,14 @@ static int params_check(const char *kind, const json_t *params)
 		return json_is_string(json_object_get(params, "name")) && json_is_string(json_object_get(params, "repo"))
 			   ? 0
 			   : err_set(-EINVAL, "a %s job needs the plan's name and repository", kind);
+	/* A software request's packages (src/catalog checked each name; so does the agent). */
+	if (strcmp(kind, "install") == 0)
+		return json_is_array(json_object_get(params, "packages")) && json_array_size(json_object_get(params, "packages"))
+			   ? 0
+			   : err_set(-EINVAL, "an install job needs its packages");
+	/* An upgrade plan's run on one machine (src/upgrade). */
+	if (strcmp(kind, "upgrade") == 0)
+		return upgrade_params_check(params);
 	if (strcmp(kind, "command") != 0)
 		return json_object_size(params) ? err_set(-EINVAL, "a %s job takes no parameters", kind) : 0;
 	static const char *const fields[] = {"command", "timeout", NULL};

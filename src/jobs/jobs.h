@@ -27,7 +27,9 @@ int jobs_public_key(char out[65]);
 
 /* Queues a job: kind "inventory", "diagnostics", "command" (params {"command":
  * "...", "timeout": s}), or "backup" or "drill" (params: a recovery plan's fields, as
- * src/dr queues them). *ret_id is the job id. */
+ * src/dr queues them), "install" (params {"packages": [{"name", "version"?}],
+ * "timeout"?: s}, as src/catalog queues them), or "upgrade" (an upgrade plan's
+ * machine, as src/upgrade queues it). *ret_id is the job id. */
 int jobs_queue(struct store *s, const char *actor, const struct host *h, const char *kind, const json_t *params,
 	       int64_t *ret_id);
 

@@ -14,6 +14,7 @@
 #include "accounts/accounts.h"
 #include "accounts/accounts_api.h"
 #include "actlog/actlog.h"
+#include "catalog/catalog.h"
 #include "commands.h"
 #include "core/err.h"
 #include "core/fs.h"
@@ -25,6 +26,7 @@
 #include "jobs/jobs.h"
 #include "jobs/jobs_api.h"
 #include "server/server.h"
+#include "upgrade/upgrade.h"
 
 int cmd_init(struct cli *cli, int argc, char **argv)
 {
@@ -112,13 +114,17 @@ fail:
 	return cli_fail(r);
 }
 
-/* The one jobs observer: the help desk's approved fixes, and recovery plans' runs on
- * enrolled hosts. */
+/* The one jobs observer: the help desk's approved fixes, software requests' installs,
+ * recovery plans' runs on enrolled hosts, and upgrade plans' machines. */
 static int serve_job_result(struct store *s, int64_t job_id, const char *status, const json_t *result,
 			    const char *output)
 {
 	int r = helpdesk_job_result(s, job_id, status, result, output);
-	return r < 0 ? r : dr_job_result(s, job_id, status, result, output);
+	if (r >= 0)
+		r = catalog_job_result(s, job_id, status, result, output);
+	if (r >= 0)
+		r = dr_job_result(s, job_id, status, result, output);
+	return r < 0 ? r : upgrade_job_result(s, job_id, status, result, output);
 }
 
 static void serve_ready(const char *url)

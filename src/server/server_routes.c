@@ -5,8 +5,10 @@
  */
 #include "accounts/accounts_api.h"
 #include "actlog/actlog_api.h"
+#include "catalog/catalog_api.h"
 #include "compliance/compliance_api.h"
 #include "dr/dr_api.h"
+#include "upgrade/upgrade_api.h"
 #include "findings/findings_api.h"
 #include "helpdesk/tickets_api.h"
 #include "hosts/hosts.h"
@@ -76,6 +78,18 @@ const struct route server_routes[] = {
 	{"GET", "/api/v1/helpdesk/settings", ROLE_SUPPORT, tickets_api_settings},
 	{"PUT", "/api/v1/helpdesk/settings", ROLE_ADMIN, tickets_api_settings_update},
 
+	/* software catalogue and requests: who sees and decides what is in src/catalog/catalog.c */
+	{"GET", "/api/v1/catalog", ROLE_EMPLOYEE, catalog_api_list},
+	{"POST", "/api/v1/catalog", ROLE_ADMIN, catalog_api_add},
+	{"GET", "/api/v1/catalog/{item}", ROLE_EMPLOYEE, catalog_api_show},
+	{"PATCH", "/api/v1/catalog/{item}", ROLE_ADMIN, catalog_api_edit},
+	{"DELETE", "/api/v1/catalog/{item}", ROLE_ADMIN, catalog_api_remove},
+	{"GET", "/api/v1/software-requests", ROLE_EMPLOYEE, catalog_api_requests},
+	{"POST", "/api/v1/software-requests", ROLE_EMPLOYEE, catalog_api_request},
+	{"GET", "/api/v1/software-requests/{id}", ROLE_EMPLOYEE, catalog_api_request_show},
+	{"POST", "/api/v1/software-requests/{id}/approve", ROLE_SUPPORT, catalog_api_approve},
+	{"POST", "/api/v1/software-requests/{id}/reject", ROLE_SUPPORT, catalog_api_reject},
+
 	/* knowledge base: what a reader sees depends on their role (src/kb/kb.h) */
 	{"GET", "/api/v1/kb/articles", ROLE_EMPLOYEE, kb_api_list},
 	{"POST", "/api/v1/kb/articles", ROLE_SUPPORT, kb_api_create},
@@ -99,6 +113,11 @@ const struct route server_routes[] = {
 	{"POST", "/api/v1/training/notices", ROLE_ADMIN, training_api_notice},
 
 	/* disaster recovery: support staff read plans and their history, admins change and run them */
+	{"GET", "/api/v1/upgrades/plans", ROLE_SUPPORT, upgrade_api_list},
+	{"POST", "/api/v1/upgrades/plans", ROLE_ADMIN, upgrade_api_create},
+	{"GET", "/api/v1/upgrades/plans/{plan}", ROLE_SUPPORT, upgrade_api_show},
+	{"POST", "/api/v1/upgrades/plans/{plan}/run", ROLE_ADMIN, upgrade_api_run},
+	{"POST", "/api/v1/upgrades/plans/{plan}/cancel", ROLE_ADMIN, upgrade_api_cancel},
 	{"GET", "/api/v1/dr/plans", ROLE_SUPPORT, dr_api_list},
 	{"POST", "/api/v1/dr/plans", ROLE_ADMIN, dr_api_create},
 	{"GET", "/api/v1/dr/plans/{plan}", ROLE_SUPPORT, dr_api_show},

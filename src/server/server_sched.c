@@ -22,6 +22,7 @@
 #include "helpdesk/helpdesk.h"
 #include "server/server.h"
 #include "training/training.h"
+#include "upgrade/upgrade.h"
 #include "vuln/vuln.h"
 
 #define SCHED_TICK_S 60
@@ -139,6 +140,11 @@ static void sched_round(void)
 			  dr.started == 1 ? "" : "s", dr.opened, dr.opened == 1 ? "" : "s", dr.closed);
 	sched_vuln(s);
 	sched_compliance(s);
+	int upgrades = 0;
+	if ((r = upgrade_sweep(s, time_now(), &upgrades)) < 0)
+		log_warnx("scheduler: upgrade plans: %s", err_msg(r));
+	else if (upgrades)
+		log_infox("scheduler: upgrade plans: %d started", upgrades);
 	int sent = 0, failed = 0;
 	if ((r = helpdesk_mail_send(s, time_now(), &sent, &failed)) < 0)
 		log_warnx("scheduler: mail: %s", err_msg(r));

@@ -1072,6 +1072,33 @@ static void upg_hold_back(struct upg_ctx *c)
 
 /* --- the result --- */
 
+/* Where the installed version can be had again for a rollback: "archive" when an index
+ * still offers it, "cache" when apt's cache holds its .deb, else null. */
+static json_t *upg_rollback(const struct upg_ctx *c, const struct upg_pkg *p)
+{
+	char ver[256], rel[600], path[4200];
+	size_t n = 0;
+	struct stat st;
+	for (size_t i = 0; i < p->nvers; i++)
+		if (p->vers[i].installed && p->vers[i].nfiles > 0)
+			return json_string("archive");
+	/* apt names cached files NAME_VERSION_ARCH.deb, with the epoch's colon as %3a. */
+	for (const char *v = p->installed; *v && n + 4 < sizeof(ver); v++) {
+		if (*v == ':') {
+			memcpy(ver + n, "%3a", 3);
+			n += 3;
+		} else {
+			ver[n++] = *v;
+		}
+	}
+	ver[n] = '\0';
+	int w = snprintf(rel, sizeof(rel), "var/cache/apt/archives/%s_%s_%s.deb", p->name, ver, p->arch);
+	if (w > 0 && (size_t)w < sizeof(rel) && fs_join(path, sizeof(path), c->root, rel) == 0 && stat(path, &st) == 0 &&
+	    S_ISREG(st.st_mode))
+		return json_string("cache");
+	return json_null();
+}
+
 static json_t *upg_entry(const struct upg_ctx *c, const struct upg_pkg *p)
 {
 	const struct upg_ver *v = &p->vers[p->cand];
@@ -1089,6 +1116,8 @@ static json_t *upg_entry(const struct upg_ctx *c, const struct upg_pkg *p)
 	json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:b, s:o}", "name", p->name, "architecture", p->arch, "installed",
 			      p->installed, "candidate", v->version, "security", v->security, "archives",
 			      archives ? archives : json_array());
+	if (e)
+		json_object_set_new(e, "rollback", upg_rollback(c, p));
 	if (e && p->held == UPG_HELD_HOLD)
 		json_object_set_new(e, "reason", json_string("hold"));
 	if (e && p->held == UPG_HELD_CONFLICT) {
@@ -1246,7 +1275,9 @@ int upgrades_fingerprint(const char *root, char ret_hex[65])
 	char path[4400];
 	unsigned char digest[32];
 	const char *r = strcmp(root, "/") == 0 ? "" : root;
-	upg_fp_add(&fp, "ward " WARD_VERSION);
+	/* and of the answer's shape: "rollback" came in with upgrade runs, so a cached
+	 * answer without it is computed again */
+	upg_fp_add(&fp, "ward " WARD_VERSION " rollback");
 	if (upg_pathf(path, sizeof(path), "%s/var/lib/dpkg/status", r))
 		upg_fp_add(&fp, path);
 	if (upg_pathf(path, sizeof(path), "%s/var/lib/apt/lists", r))

@@ -30,7 +30,9 @@
  *    "native_architecture", "sources": [{"file", "origin", "label", "suite", "codename",
  *    "priority", "security"}]}
  * where each U is {"name", "architecture", "installed", "candidate", "security",
- * "archives": [codename or suite...]} (held ones also "reason": "hold" for a dpkg/apt-mark
+ * "archives": [codename or suite...], "rollback": where the installed version can be had
+ * again, "archive" (an index offers it), "cache" (var/cache/apt/archives has its .deb) or
+ * null} (held ones also "reason": "hold" for a dpkg/apt-mark
  * hold; "new-packages" with "needs": [...] for a candidate whose Depends or Pre-Depends
  * no installed package satisfies; "conflicts" with "breaks": ["a 1.1 Breaks b 1.0"] when
  * the candidate's Breaks or Conflicts reject another package's version after the

@@ -40,7 +40,7 @@ test('admin logs in and sees the dashboard', async () => {
 
   // Every capability is in the navigation; admins also see Activity and Users.
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const label of ['Dashboard', 'Machines', 'Help desk', 'Knowledge base', 'Training', 'Security',
+  for (const label of ['Dashboard', 'Machines', 'Help desk', 'Software', 'Knowledge base', 'Training', 'Security',
     'Backups', 'Monitoring', 'Maintenance', 'Reports', 'Activity', 'Users']) {
     assert.equal(await nav.getByRole('link', { name: new RegExp(`^${label}`) }).count(), 1, `nav has ${label}`);
   }

@@ -10,7 +10,7 @@ let env;
 before(async () => { env = await setup(); });
 after(async () => { await env?.teardown(); });
 
-const ALWAYS = ['Dashboard', 'Help desk', 'Knowledge base', 'Training', 'Security',
+const ALWAYS = ['Dashboard', 'Help desk', 'Software', 'Knowledge base', 'Training', 'Security',
   'Monitoring', 'Maintenance', 'Reports'];
 
 for (const role of ['employee', 'support']) {
@@ -36,6 +36,10 @@ for (const role of ['employee', 'support']) {
     const backups = nav.getByRole('link', { name: /^Backups/ });
     if (role === 'employee') assert.equal(await backups.count(), 0);
     else assert.equal(await backups.textContent(), 'Backups');
+    // Upgrade runs likewise.
+    const runs = nav.getByRole('link', { name: /^Upgrade runs/ });
+    if (role === 'employee') assert.equal(await runs.count(), 0);
+    else assert.equal(await runs.textContent(), 'Upgrade runs');
     assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Activity' }).count(), 0);
 

@@ -4,8 +4,9 @@
 // closes it because a suggested article helped (deflected_by). Support staff and admins
 // see the SLA due times, the whole timeline with internal notes, and work the ticket with
 // the forms of pages/ticket-work.js, relate and merge it (ticket-links.js) and run an
-// approved fix on its machine (ticket-fix.js). Another employee's ticket is 404: "Ticket
-// not found".
+// approved fix on its machine (ticket-fix.js). A ticket filed from the software catalogue
+// shows its request, approved or rejected there (ticket-request.js). Another employee's
+// ticket is 404: "Ticket not found".
 
 import { h, replace, messageArea, field } from '../dom.js';
 import {
@@ -18,6 +19,7 @@ import {
 import { workSection, resolveSection, articleFromResolution, replyForm, namedArticle } from './ticket-work.js';
 import { linksSection } from './ticket-links.js';
 import { fixSection } from './ticket-fix.js';
+import { requestSection } from './ticket-request.js';
 
 const dash = () => h('span', { class: 'muted' }, '—');
 
@@ -84,7 +86,8 @@ export async function render(container, ctx) {
   }
 
   // What happened first, then what to do about it.
-  const sections = [add(summarySection(page)), add(resolutionSection(page)), add(conversationSection(page))];
+  const sections = [add(summarySection(page)), add(requestSection(page)), add(resolutionSection(page)),
+    add(conversationSection(page))];
   if (staff) {
     sections.push(add(workSection(page)), add(fixSection(page)), add(resolveSection(page)), add(linksSection(page)),
       add(attachmentsSection(page)));

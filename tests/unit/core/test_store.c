@@ -201,6 +201,51 @@ static void test_batch(void **state)
 	assert_int_equal(count(s, "SELECT count(*) FROM t WHERE x = 7"), 0);
 }
 
+static int exec_sql(struct store *s, const char *sql)
+{
+	return sqlite3_exec(sqlite3_db_handle(store_stmt(s, "SELECT 1")), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+static void *other_writer(void *arg)
+{
+	struct store *s = store_get();
+	int r = s ? exec_sql(s, "INSERT INTO t VALUES (424242)") : -EIO;
+	store_release();
+	return (void *)(intptr_t)r;
+}
+
+/* A read snapshot: one state of the database across statements, no write inside it,
+ * and no effect inside a write transaction. */
+static void test_read_snapshot(void **state)
+{
+	struct store *s = store_get();
+	pthread_t t;
+	void *res;
+	int64_t before = count(s, "SELECT count(*) FROM t");
+	assert_int_equal(store_read_begin(s), 0);
+	assert_int_equal(store_read_begin(s), 0); /* nests */
+	assert_int_equal(count(s, "SELECT count(*) FROM t"), before);
+	assert_int_equal(pthread_create(&t, NULL, other_writer, NULL), 0);
+	pthread_join(t, &res);
+	assert_int_equal((intptr_t)res, 0);
+	/* Another connection's commit is not seen inside the snapshot ... */
+	assert_int_equal(count(s, "SELECT count(*) FROM t"), before);
+	assert_int_equal(store_tx_begin(s), -EINVAL);
+	store_read_end(s);
+	assert_int_equal(count(s, "SELECT count(*) FROM t"), before); /* still the outer one */
+	store_read_end(s);
+	/* ... and is once it ends. */
+	assert_int_equal(count(s, "SELECT count(*) FROM t"), before + 1);
+	store_read_end(s); /* unbalanced: harmless */
+	/* Inside a write transaction it changes nothing. */
+	assert_int_equal(store_tx_begin(s), 0);
+	assert_int_equal(store_read_begin(s), 0);
+	assert_int_equal(exec_sql(s, "DELETE FROM t WHERE x = 424242"), 0);
+	store_read_end(s);
+	assert_int_equal(store_tx_commit(s), 0);
+	assert_int_equal(count(s, "SELECT count(*) FROM t"), before);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct store *s = store_get();
@@ -219,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_open_migrates),
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_read_snapshot),
 		cmocka_unit_test(test_newer_schema_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
