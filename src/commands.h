@@ -137,6 +137,14 @@ int cmd_finding_list(struct cli *cli, int argc, char **argv);
 int cmd_log_list(struct cli *cli, int argc, char **argv);
 int cmd_log_verify(struct cli *cli, int argc, char **argv);
 
+/* compliance/compliance_cli.c */
+int cmd_compliance_show(struct cli *cli, int argc, char **argv);
+int cmd_compliance_upgrades(struct cli *cli, int argc, char **argv);
+int cmd_compliance_overdue(struct cli *cli, int argc, char **argv);
+int cmd_compliance_history(struct cli *cli, int argc, char **argv);
+int cmd_compliance_snapshot(struct cli *cli, int argc, char **argv);
+int cmd_compliance_policy(struct cli *cli, int argc, char **argv);
+
 /* vuln/vuln_cli.c */
 int cmd_vuln_import(struct cli *cli, int argc, char **argv);
 int cmd_vuln_feeds(struct cli *cli, int argc, char **argv);

@@ -16,6 +16,8 @@ import * as trainingPage from './pages/training.js';
 import * as recoveryPage from './pages/recovery.js';
 import * as upgradeRunsPage from './pages/upgrade-runs.js';
 import * as laterPage from './pages/later.js';
+import * as vulnsPage from './pages/vulns.js';
+import * as compliancePage from './pages/compliance.js';
 import * as missingPage from './pages/missing.js';
 
 /*
@@ -27,6 +29,8 @@ import * as missingPage from './pages/missing.js';
 const ROUTES = [
   { path: 'dashboard', label: 'Dashboard', page: dashboardPage },
   { path: 'machines', label: 'Machines', page: machinesPage, role: 'support', sub: true, group: 'ops' },
+  { path: 'vulnerabilities', label: 'Vulnerabilities', page: vulnsPage, role: 'support', sub: true, group: 'ops' },
+  { path: 'compliance', label: 'Patch compliance', page: compliancePage, role: 'support', group: 'ops' },
   { path: 'upgrade-runs', label: 'Upgrade runs', page: upgradeRunsPage, role: 'support', sub: true, group: 'ops' },
   { path: 'help-desk', label: 'Help desk', page: helpdeskPage, sub: true, group: 'ops' },
   { path: 'software', label: 'Software', page: softwarePage, group: 'ops' },

@@ -4,16 +4,35 @@
 #include "core/timeutil.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/err.h"
 
+/* WARD_TEST_CLOCK_OFFSET ("8d", "-2h", "3600"): seconds added to time_now(), read once,
+ * so tests can travel in time (due dates, overdue lists, daily snapshots). Meant for
+ * tests only; an unparsable value is ignored. */
+static int64_t clock_offset;
+static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
+
+static void clock_offset_load(void)
+{
+	const char *v = getenv("WARD_TEST_CLOCK_OFFSET");
+	int64_t d;
+	bool neg = v && v[0] == '-';
+	if (v && *v && time_parse_duration(neg ? v + 1 : v, &d) == 0)
+		clock_offset = neg ? -d : d;
+	err_clear();
+}
+
 int64_t time_now(void)
 {
-	return (int64_t)time(NULL);
+	pthread_once(&clock_once, clock_offset_load);
+	return (int64_t)time(NULL) + clock_offset;
 }
 
 int64_t time_now_ms(void)

@@ -10,6 +10,8 @@
 
 #define TIME_ISO_LEN 21 /* "2026-11-26T23:19:44Z" and a NUL */
 
+/* Wall-clock Unix seconds, plus WARD_TEST_CLOCK_OFFSET ("8d", "-2h") when the
+ * environment sets it: a test-only way to travel in time. */
 int64_t time_now(void);
 
 /* Wall-clock time in milliseconds. */

@@ -6,6 +6,7 @@
 #include "accounts/accounts_api.h"
 #include "actlog/actlog_api.h"
 #include "catalog/catalog_api.h"
+#include "compliance/compliance_api.h"
 #include "dr/dr_api.h"
 #include "upgrade/upgrade_api.h"
 #include "findings/findings_api.h"
@@ -16,6 +17,7 @@
 #include "kb/kb_api.h"
 #include "server/server.h"
 #include "training/training_api.h"
+#include "vuln/vuln_api.h"
 
 const struct route server_routes[] = {
 	{"GET", "/api/v1/health", ROLE_PUBLIC, server_api_health},
@@ -129,6 +131,18 @@ const struct route server_routes[] = {
 
 	/* findings raised by any module */
 	{"GET", "/api/v1/findings", ROLE_SUPPORT, findings_api_list},
+
+	/* vulnerabilities and patch compliance */
+	{"GET", "/api/v1/vulns", ROLE_SUPPORT, vuln_api_list},
+	{"GET", "/api/v1/vulns/feeds", ROLE_SUPPORT, vuln_api_feeds},
+	{"GET", "/api/v1/vulns/{cve}", ROLE_SUPPORT, vuln_api_show},
+	{"GET", "/api/v1/hosts/{host}/vulns", ROLE_SUPPORT, vuln_api_host},
+	{"GET", "/api/v1/compliance", ROLE_SUPPORT, compliance_api_summary},
+	{"GET", "/api/v1/compliance/upgrades", ROLE_SUPPORT, compliance_api_upgrades},
+	{"GET", "/api/v1/compliance/history", ROLE_SUPPORT, compliance_api_history},
+	{"POST", "/api/v1/compliance/snapshot", ROLE_ADMIN, compliance_api_snapshot},
+	{"GET", "/api/v1/compliance/policy", ROLE_SUPPORT, compliance_api_policy_get},
+	{"PUT", "/api/v1/compliance/policy", ROLE_ADMIN, compliance_api_policy_set},
 
 	{NULL, NULL, ROLE_PUBLIC, NULL},
 };

@@ -10,8 +10,10 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "compliance/compliance.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "core/store.h"
@@ -21,6 +23,7 @@
 #include "server/server.h"
 #include "training/training.h"
 #include "upgrade/upgrade.h"
+#include "vuln/vuln.h"
 
 #define SCHED_TICK_S 60
 #define SCHED_TICK_MAX 3600 /* WARD_SCHED_TICK at most, seconds */
@@ -49,6 +52,45 @@ static void sched_hourly(struct store *s)
 		log_warnx("scheduler: training: %s", err_msg(r));
 	else if (added || res.sent || res.failed)
 		log_infox("scheduler: training: %d assigned, %d reminders sent, %d failed", added, res.sent, res.failed);
+}
+
+/* Vulnerability feed URLs that are due: fetched (unchanged ones cost one request) and
+ * imported. A large feed holds this round up for its download and import (seconds). */
+static void sched_vuln(struct store *s)
+{
+	json_t *res = NULL, *f;
+	size_t i;
+	int r = vuln_sources_refresh(s, "scheduler", NULL, false, time_now(), &res);
+	if (r < 0)
+		log_warnx("scheduler: vulnerability feeds: %s", err_msg(r));
+	json_array_foreach(res, i, f)
+	{
+		const char *feed = json_string_value(json_object_get(f, "feed"));
+		const char *what = json_string_value(json_object_get(f, "result"));
+		if (strcmp(what, "failed") == 0)
+			log_warnx("scheduler: vulnerability feed '%s': %s", feed,
+				  json_string_value(json_object_get(f, "error")));
+		else if (strcmp(what, "imported") == 0)
+			log_infox("scheduler: vulnerability feed '%s' imported: %lld issues", feed,
+				  (long long)json_integer_value(json_object_get(f, "issues")));
+	}
+	json_decref(res);
+}
+
+/* Every round: first sightings of upgrades (their due clocks). Hourly: today's
+ * compliance snapshot, and the overdue and end-of-life findings. */
+static void sched_compliance(struct store *s)
+{
+	static int64_t last;
+	int r;
+	if (time_now() - last < 3600) {
+		if ((r = compliance_sync(s)) < 0)
+			log_warnx("scheduler: compliance: %s", err_msg(r));
+		return;
+	}
+	last = time_now();
+	if ((r = compliance_snapshot(s, "scheduler", vuln_distro_info_dir(), time_now(), NULL)) < 0)
+		log_warnx("scheduler: compliance snapshot: %s", err_msg(r));
 }
 
 static void sched_round(void)
@@ -96,6 +138,8 @@ static void sched_round(void)
 	if (r == 0 && (dr.started || dr.opened || dr.closed))
 		log_infox("scheduler: recovery plans: %d run%s started, %d RPO finding%s opened, %d closed", dr.started,
 			  dr.started == 1 ? "" : "s", dr.opened, dr.opened == 1 ? "" : "s", dr.closed);
+	sched_vuln(s);
+	sched_compliance(s);
 	int upgrades = 0;
 	if ((r = upgrade_sweep(s, time_now(), &upgrades)) < 0)
 		log_warnx("scheduler: upgrade plans: %s", err_msg(r));

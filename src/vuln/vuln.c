@@ -16,6 +16,7 @@
 #include "actlog/actlog.h"
 #include "core/err.h"
 #include "core/fs.h"
+#include "core/timeutil.h"
 #include "hosts/hosts.h"
 #include "hosts/hosts_store.h"
 #include "software/vercmp.h"
@@ -119,18 +120,18 @@ out:
 	return r;
 }
 
-static int import_osv_file(struct import *im, const char *path)
+static int import_osv_file(struct import *im, const char *path, const char *name)
 {
 	struct vuln_sink sink = {import_issue, import_entry, im};
 	char *data = NULL;
 	size_t len;
 	int r = fs_read_file(path, WARD_VULN_OSV_FILE_MAX, &data, &len);
 	if (r < 0)
-		return err_set(r, "cannot read '%s': %s", path, r == -E2BIG ? "larger than the limit" : strerror(-r));
+		return err_set(r, "cannot read '%s': %s", name, r == -E2BIG ? "larger than the limit" : strerror(-r));
 	r = vuln_osv_parse(data, len, &sink, &im->skipped);
 	free(data);
 	if (r < 0)
-		return err_set(r, "cannot import '%s': %s", path, err_msg(r));
+		return err_set(r, "cannot import '%s': %s", name, err_msg(r));
 	return 0;
 }
 
@@ -196,15 +197,15 @@ static int import_osv_dir(struct import *im, const char *dir)
 	if (r == 0)
 		qsort(paths, n, sizeof(*paths), path_cmp);
 	for (size_t i = 0; r == 0 && i < n; i++)
-		r = import_osv_file(im, paths[i]);
+		r = import_osv_file(im, paths[i], paths[i]);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	free(paths);
 	return r;
 }
 
-int vuln_import(struct store *s, const char *actor, const char *path, const char *format, const char *feed,
-		json_t **ret)
+int vuln_import_origin(struct store *s, const char *actor, const char *path, const char *origin, const char *format,
+		       const char *feed, json_t **ret)
 {
 	struct import im = {.s = s};
 	struct stat st;
@@ -212,24 +213,25 @@ int vuln_import(struct store *s, const char *actor, const char *path, const char
 	char first[4096];
 	size_t first_len = 0;
 	int fd = -1, r;
+	const char *name = origin ? origin : path; /* what messages call it */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (format && strcmp(format, "tracker") != 0 && strcmp(format, "osv") != 0)
 		return err_set(-EINVAL, "unknown feed format '%s' (tracker or osv)", format);
 	if (stat(path, &st) < 0)
-		return err_set(-errno, "cannot import '%s': %s", path, strerror(errno));
+		return err_set(-errno, "cannot import '%s': %s", name, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		if (format && strcmp(format, "osv") != 0)
 			return err_set(-EISDIR,
-				       "cannot import '%s': a directory holds OSV files, not the tracker's JSON", path);
+				       "cannot import '%s': a directory holds OSV files, not the tracker's JSON", name);
 		format = "osv";
 	} else {
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return err_set(-errno, "cannot import '%s': %s", path, strerror(errno));
+			return err_set(-errno, "cannot import '%s': %s", name, strerror(errno));
 		ssize_t n;
 		while ((n = read(fd, first, sizeof(first))) < 0 && errno == EINTR)
 			;
 		if (n < 0) {
-			r = err_set(-errno, "cannot import '%s': %s", path, strerror(errno));
+			r = err_set(-errno, "cannot import '%s': %s", name, strerror(errno));
 			goto out;
 		}
 		first_len = (size_t)n;
@@ -245,25 +247,25 @@ int vuln_import(struct store *s, const char *actor, const char *path, const char
 	im.feed = feed;
 	if ((r = store_tx_begin(s)) < 0)
 		goto out;
-	r = vuln_store_feed_reset(s, feed, format, path, (int64_t)time(NULL));
+	r = vuln_store_feed_reset(s, feed, format, origin ? origin : path, time_now());
 	if (r == 0) {
 		if (S_ISDIR(st.st_mode))
 			r = import_osv_dir(&im, path);
 		else if (strcmp(format, "osv") == 0)
-			r = import_osv_file(&im, path);
+			r = import_osv_file(&im, path, name);
 		else if ((r = import_tracker_fd(&im, fd, first, first_len)) < 0)
-			r = err_set(r, "cannot import '%s': %s; the previous data is kept", path, err_msg(r));
+			r = err_set(r, "cannot import '%s': %s; the previous data is kept", name, err_msg(r));
 	}
 	if (r == 0 && im.entries == 0 && im.issues == 0)
 		r = err_set(-ENODATA,
 			    "cannot import '%s': it holds no Debian or Ubuntu vulnerability; the previous data is "
 			    "kept",
-			    path);
+			    name);
 	if (r == 0)
 		r = vuln_store_feed_counts(s, feed, im.issues, im.entries);
 	if (r == 0)
 		r = actlog_appendf(s, actor, "vuln.import", feed, "{s:s, s:s, s:I, s:I}", "format", format, "origin",
-				   path, "issues", (json_int_t)im.issues, "entries", (json_int_t)im.entries);
+				   origin ? origin : path, "issues", (json_int_t)im.issues, "entries", (json_int_t)im.entries);
 	r = store_tx_end(s, r);
 	if (r < 0)
 		goto out;
@@ -276,6 +278,20 @@ int vuln_import(struct store *s, const char *actor, const char *path, const char
 out:
 	if (fd >= 0)
 		close(fd);
+	return r;
+}
+
+int vuln_import(struct store *s, const char *actor, const char *path, const char *format, const char *feed,
+		json_t **ret)
+{
+	struct vuln_fetch_result fr;
+	int r;
+	if (!strstr(path, "://"))
+		return vuln_import_origin(s, actor, path, NULL, format, feed, ret);
+	if ((r = vuln_fetch(path, NULL, NULL, store_data_dir(), WARD_VULN_DOWNLOAD_MAX, &fr)) < 0)
+		return r;
+	r = vuln_import_origin(s, actor, fr.path, path, format, feed, ret);
+	vuln_fetch_result_release(&fr);
 	return r;
 }
 
@@ -730,4 +746,26 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 		vidx_free(idx[k]);
 	free(f.v);
 	return r;
+}
+
+void vuln_filter_findings(json_t *res, const char *cve, const char *urgency, const char *status)
+{
+	json_t *all = json_object_get(res, "findings"), *keep, *f;
+	size_t i;
+	if ((!cve && !urgency && !status) || !json_is_array(all))
+		return;
+	if (!(keep = json_array()))
+		return;
+	json_array_foreach(all, i, f)
+	{
+		const char *u = json_string_value(json_object_get(f, "urgency"));
+		if (cve && strcmp(cve, json_string_value(json_object_get(f, "cve"))) != 0)
+			continue;
+		if (urgency && (!u || strncmp(u, urgency, strlen(urgency)) != 0))
+			continue; /* "medium" also matches the tracker's "medium**" */
+		if (status && strcmp(status, json_string_value(json_object_get(f, "status"))) != 0)
+			continue;
+		json_array_append(keep, f);
+	}
+	json_object_set_new(res, "findings", keep);
 }

@@ -32,6 +32,12 @@
 #ifndef WARD_VULN_TEXT_MAX
 #define WARD_VULN_TEXT_MAX (16 * 1024) /* bytes of a description kept (longer ones cut) */
 #endif
+#ifndef WARD_VULN_DOWNLOAD_MAX
+#define WARD_VULN_DOWNLOAD_MAX (1024LL * 1024 * 1024) /* bytes of a downloaded feed (the tracker's JSON is ~70 MB) */
+#endif
+#ifndef WARD_VULN_SOURCES_MAX
+#define WARD_VULN_SOURCES_MAX 64 /* feed URLs configured for scheduled import */
+#endif
 #ifndef WARD_VULN_CSV_MAX
 #define WARD_VULN_CSV_MAX (1024 * 1024) /* bytes of a distro-info CSV */
 #endif
@@ -144,10 +150,88 @@ int vuln_match_entry(const struct vuln_entry *e, const char *installed, enum vul
  */
 int vuln_eol(const char *dir, const char *id, const char *version_id, const char *codename, int64_t now, json_t **ret);
 
+/* --- downloading (vuln_fetch.c) --- */
+
+#define VULN_FETCH_HEAD_MAX (64 * 1024) /* status line and headers of one answer */
+#define VULN_FETCH_URL_MAX 2048		/* bytes of a feed URL */
+#define VULN_FETCH_VALIDATOR_MAX 255	/* bytes of an ETag or Last-Modified kept */
+#define VULN_FETCH_TIMEOUT_S 600	/* a whole download, redirects included */
+
+/* What vuln_fetch got. */
+struct vuln_fetch_result {
+	int status;			  /* 200: path holds the feed; 304: unchanged, nothing fetched */
+	char path[4096];		  /* the downloaded file (temporary) or the file:// path */
+	bool temporary;			  /* path is ours to remove (vuln_fetch_result_release) */
+	int64_t bytes;			  /* body bytes downloaded */
+	char etag[VULN_FETCH_VALIDATOR_MAX + 1]; /* the answer's validators ("" when none) */
+	char last_modified[VULN_FETCH_VALIDATOR_MAX + 1];
+};
+
+/*
+ * Fetches url (http://, https:// with the system's CAs, or file:///path) into a new
+ * temporary file in tmp_dir, at most max bytes. etag and last_modified (may be NULL)
+ * are the validators of the copy already imported: sent as If-None-Match and
+ * If-Modified-Since, and a 304 answer gives status 304 with no file. A file:// URL is
+ * not copied: path is the file (or OSV directory) itself, and its validator is its
+ * size and modification time. Redirects are followed (up to 5). Errors, with nothing
+ * left behind: -EINVAL (not a URL Ward fetches), -EHOSTUNREACH, -ETIMEDOUT, -EPERM
+ * (TLS), -ENOENT (404), -EPROTO (another status), -E2BIG (over max), -EPIPE (the
+ * connection closed before the whole body came: a truncated download), -EBADMSG (not
+ * HTTP). The caller releases the result with vuln_fetch_result_release.
+ */
+int vuln_fetch(const char *url, const char *etag, const char *last_modified, const char *tmp_dir, int64_t max,
+	       struct vuln_fetch_result *ret);
+void vuln_fetch_result_release(struct vuln_fetch_result *r);
+
+/* The HTTP answer parser behind vuln_fetch, fed in pieces of any size: the head (its
+ * status and the ETag, Last-Modified and Location headers kept), then the body
+ * (Content-Length, chunked, or up to the connection's end), given to sink. Errors as
+ * vuln_fetch's; finish tells a truncated body (-EPIPE) from a complete one. */
+struct vuln_fetch_parser;
+struct vuln_fetch_parser *vuln_fetch_parser_new(int64_t body_max, int (*sink)(void *arg, const char *data, size_t len),
+						void *arg);
+int vuln_fetch_parser_feed(struct vuln_fetch_parser *p, const char *data, size_t len);
+int vuln_fetch_parser_finish(struct vuln_fetch_parser *p);
+int vuln_fetch_parser_status(const struct vuln_fetch_parser *p);
+/* "etag", "last-modified" or "location"; NULL when the answer had none. */
+const char *vuln_fetch_parser_header(const struct vuln_fetch_parser *p, const char *name);
+void vuln_fetch_parser_free(struct vuln_fetch_parser *p);
+
+/* --- configured feed URLs, imported on schedule (vuln_sources.c) --- */
+
+/*
+ * Configures url to be imported into feed (NULL: "osv" when format is "osv", else
+ * "debian-tracker") every every_s seconds (0: 6 hours) by ward serve's scheduler.
+ * Replaces the feed's earlier URL. Logged as vuln.source_add. -EINVAL for a URL
+ * vuln_fetch does not take, an interval under 5 minutes, or more than
+ * WARD_VULN_SOURCES_MAX sources.
+ */
+int vuln_source_add(struct store *s, const char *actor, const char *url, const char *format, const char *feed,
+		    int64_t every_s, int64_t now);
+
+/* Forgets feed's URL (its imported data stays). -ENOENT. Logged as vuln.source_remove. */
+int vuln_source_remove(struct store *s, const char *actor, const char *feed);
+
+/*
+ * Fetches the configured URLs that are due (feed NULL: all of them; force: due or
+ * not, feed named: that one only, -ENOENT when it has no URL) and imports those that
+ * changed, each in its own transaction. A download or import that fails leaves the
+ * feed's data as it was and records the error on the source (shown by vuln_feeds)
+ * and in the activity log (vuln.fetch_failed). *ret (may be NULL) is [{"feed",
+ * "result": "imported" | "unchanged" | "failed", "error", "issues", "entries"}].
+ * Returns 0 when every fetch was tried, even when some failed.
+ */
+int vuln_sources_refresh(struct store *s, const char *actor, const char *feed, bool force, int64_t now,
+			 json_t **ret);
+
+/* distro-info-data's directory: WARD_DISTRO_INFO, else /usr/share/distro-info. */
+const char *vuln_distro_info_dir(void);
+
 /* --- import and reports (vuln.c) --- */
 
 /*
- * Imports path into the feed named feed (NULL: "debian-tracker" for the tracker's JSON,
+ * Imports path (or an http://, https:// or file:// URL, downloaded first into the data
+ * directory, at most WARD_VULN_DOWNLOAD_MAX bytes) into the feed named feed (NULL: "debian-tracker" for the tracker's JSON,
  * "osv" for OSV). format is "tracker", "osv" or NULL to tell from the content: a
  * directory is OSV (every *.json below it); a file whose JSON is an array, or an object
  * whose first member is an OSV field ("id", "schema_version", "modified", ...), is
@@ -159,7 +243,14 @@ int vuln_eol(const char *dir, const char *id, const char *version_id, const char
 int vuln_import(struct store *s, const char *actor, const char *path, const char *format, const char *feed,
 		json_t **ret);
 
-/* The feeds imported: [{"feed", "format", "origin", "imported_at", "issues", "entries"}]. */
+/* vuln_import of a local path, recorded as coming from origin (NULL: path). */
+int vuln_import_origin(struct store *s, const char *actor, const char *path, const char *origin, const char *format,
+		       const char *feed, json_t **ret);
+
+/* The feeds imported or configured: [{"feed", "format", "origin", "imported_at",
+ * "issues", "entries", "url", "every", "checked_at", "changed_at", "error", "error_at"}]
+ * (the last six null for a feed with no URL configured; imported_at null for a URL
+ * never imported). */
 int vuln_feeds(struct store *s, json_t **ret);
 
 /*
@@ -192,6 +283,10 @@ int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os
  */
 int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now, bool counts_only,
 		     int (*fn)(void *arg, json_t *result), void *arg);
+
+/* Keeps the findings of a vuln_match_* result that match the filters (NULL: any):
+ * the issue, an urgency prefix ("medium" matches "medium**"), a status. */
+void vuln_filter_findings(json_t *res, const char *cve, const char *urgency, const char *status);
 
 /* What every feed says about one issue: {"cve", "description", "scope", "debianbug",
  * "entries": [{"feed", "release", "source", "status", "fixed", ...}]}. -ENOENT when no

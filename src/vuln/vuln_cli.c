@@ -12,6 +12,7 @@
 #include "actlog/actlog.h"
 #include "commands.h"
 #include "core/err.h"
+#include "core/timeutil.h"
 #include "inventory/inventory.h"
 #include "software/upgrades.h"
 #include "vuln/vuln.h"
@@ -22,28 +23,6 @@ static const char *const finding_keys[] = {"source", "version", "cve",		 "status
 					   "scope",  "fixed",	"upgrade_fixes", NULL};
 static const char *const finding_headers[] = {"SOURCE", "INSTALLED", "ISSUE",	      "STATUS", "URGENCY",
 					      "SCOPE",	"FIXED IN",  "UPGRADE FIXES", NULL};
-
-/* Keeps the findings that match the filters (NULL: any). */
-static void filter_findings(json_t *res, const char *cve, const char *urgency, const char *status)
-{
-	json_t *all = json_object_get(res, "findings"), *keep, *f;
-	size_t i;
-	if (!cve && !urgency && !status)
-		return;
-	keep = json_array();
-	json_array_foreach(all, i, f)
-	{
-		const char *u = json_string_value(json_object_get(f, "urgency"));
-		if (cve && strcmp(cve, json_string_value(json_object_get(f, "cve"))) != 0)
-			continue;
-		if (urgency && (!u || strncmp(u, urgency, strlen(urgency)) != 0))
-			continue; /* "medium" also matches the tracker's "medium**" */
-		if (status && strcmp(status, json_string_value(json_object_get(f, "status"))) != 0)
-			continue;
-		json_array_append(keep, f);
-	}
-	json_object_set_new(res, "findings", keep);
-}
 
 static int no_data(struct store *s)
 {
@@ -94,15 +73,110 @@ int cmd_vuln_import(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int feeds_add(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'},
+					     {"feed", required_argument, NULL, 'n'},
+					     {"every", required_argument, NULL, 'e'},
+					     {0, 0, 0, 0}};
+	const char *format = NULL, *feed = NULL;
+	int64_t every = 0;
+	struct store *s;
+	int c, r;
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
+		if (c == 'f')
+			format = optarg;
+		else if (c == 'n')
+			feed = optarg;
+		else if (c == 'e') {
+			if (time_parse_duration(optarg, &every) < 0 || every <= 0)
+				return cli_usage_error(cli, "--every wants a duration such as 6h or 1d, not '%s'", optarg);
+		} else
+			return c == 'h' ? cli_help(cli) : EXIT_USAGE;
+	}
+	if ((r = cli_positionals(cli, argc, argv, 1)))
+		return r;
+	if (cli_store(cli, &s) < 0)
+		return EXIT_FAIL;
+	if ((r = vuln_source_add(s, actlog_local_actor(), argv[optind], format, feed, every, time_now())) < 0)
+		return cli_fail(r);
+	if (!cli->json)
+		printf("feed '%s' will be fetched from %s by ward serve\n",
+		       feed ? feed : format && strcmp(format, "osv") == 0 ? "osv" : "debian-tracker", argv[optind]);
+	return EXIT_OK;
+}
+
+static int feeds_remove(struct cli *cli, int argc, char **argv)
+{
+	struct store *s;
+	int r;
+	while ((r = cli_getopt(cli, argc, argv, NULL)) != -1)
+		return r == 'h' ? cli_help(cli) : EXIT_USAGE;
+	if ((r = cli_positionals(cli, argc, argv, 1)))
+		return r;
+	if (cli_store(cli, &s) < 0)
+		return EXIT_FAIL;
+	if ((r = vuln_source_remove(s, actlog_local_actor(), argv[optind])) < 0)
+		return cli_fail(r);
+	return EXIT_OK;
+}
+
+static int feeds_refresh(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"force", no_argument, NULL, 'F'}, {0, 0, 0, 0}};
+	static const char *const keys[] = {"feed", "result", "issues", "entries", "error", NULL};
+	static const char *const headers[] = {"FEED", "RESULT", "ISSUES", "ENTRIES", "ERROR", NULL};
+	bool force = false;
+	struct store *s;
+	json_t *res = NULL, *f;
+	size_t i;
+	int c, r, rc = EXIT_OK;
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
+		if (c == 'F')
+			force = true;
+		else
+			return c == 'h' ? cli_help(cli) : EXIT_USAGE;
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
+	if (cli_store(cli, &s) < 0)
+		return EXIT_FAIL;
+	const char *feed = optind < argc ? argv[optind] : NULL;
+	/* Naming a feed fetches it now: that is why one names it. */
+	if ((r = vuln_sources_refresh(s, actlog_local_actor(), feed, force || feed, time_now(), &res)) < 0)
+		return cli_fail(r);
+	json_array_foreach(res, i, f) if (strcmp(json_string_value(json_object_get(f, "result")), "failed") == 0)
+	{
+		fprintf(stderr, "ward: feed '%s': %s\n", json_string_value(json_object_get(f, "feed")),
+			json_string_value(json_object_get(f, "error")));
+		rc = EXIT_FAIL;
+	}
+	if (cli->json)
+		cli_print_json(res);
+	else {
+		cli_print_table(res, keys, headers);
+		json_decref(res);
+	}
+	return rc;
+}
+
 int cmd_vuln_feeds(struct cli *cli, int argc, char **argv)
 {
-	static const char *const keys[] = {"feed", "format", "issues", "entries", "imported", "origin", NULL};
-	static const char *const headers[] = {"FEED", "FORMAT", "ISSUES", "ENTRIES", "IMPORTED", "FROM", NULL};
+	static const char *const keys[] = {"feed", "format", "issues", "entries", "imported", "origin", "checked",
+					   "error", NULL};
+	static const char *const headers[] = {"FEED", "FORMAT", "ISSUES", "ENTRIES", "IMPORTED", "FROM", "CHECKED",
+					      "LAST ERROR", NULL};
 	struct store *s;
 	json_t *feeds;
 	size_t i;
 	json_t *f;
 	int r;
+	if (argc > 1 && strcmp(argv[1], "add") == 0)
+		return feeds_add(cli, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "remove") == 0)
+		return feeds_remove(cli, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "refresh") == 0)
+		return feeds_refresh(cli, argc - 1, argv + 1);
 	while ((r = cli_getopt(cli, argc, argv, NULL)) != -1)
 		return r == 'h' ? cli_help(cli) : EXIT_USAGE;
 	if ((r = cli_positionals(cli, argc, argv, 0)))
@@ -117,11 +191,25 @@ int cmd_vuln_feeds(struct cli *cli, int argc, char **argv)
 	}
 	json_array_foreach(feeds, i, f)
 	{
-		char when[32];
-		time_t t = (time_t)json_integer_value(json_object_get(f, "imported_at"));
-		struct tm tm;
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
-		json_object_set_new(f, "imported", json_string(when));
+		static const char *const times[][2] = {{"imported_at", "imported"}, {"checked_at", "checked"}};
+		for (size_t k = 0; k < 2; k++) {
+			char when[32] = "-";
+			json_t *v = json_object_get(f, times[k][0]);
+			if (json_is_integer(v)) {
+				time_t t = (time_t)json_integer_value(v);
+				struct tm tm;
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
+			}
+			json_object_set_new(f, times[k][1], json_string(when));
+		}
+		json_t *url = json_object_get(f, "url");
+		if (json_is_string(url)) {
+			char from[VULN_FETCH_URL_MAX + 64];
+			long long every = (long long)json_integer_value(json_object_get(f, "every"));
+			snprintf(from, sizeof(from), "%s (every %lld%s)", json_string_value(url),
+				 every % 3600 ? every / 60 : every / 3600, every % 3600 ? "m" : "h");
+			json_object_set_new(f, "origin", json_string(from));
+		}
 	}
 	cli_print_table(feeds, keys, headers);
 	json_decref(feeds);
@@ -214,7 +302,7 @@ int cmd_vuln_check(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(r);
 		goto out;
 	}
-	filter_findings(res, NULL, urgency, status);
+	vuln_filter_findings(res, NULL, urgency, status);
 	/* distro-info: the root's own, else this machine's. */
 	if (!dinfo) {
 		snprintf(dbuf, sizeof(dbuf), "%s/usr/share/distro-info/debian.csv", strcmp(root, "/") ? root : "");
@@ -276,7 +364,7 @@ static int list_host(void *arg, json_t *h)
 	const char *name = json_string_value(json_object_get(h, "host"));
 	const char *es = json_string_value(json_object_get(eol, "status"));
 	size_t i;
-	filter_findings(h, o->cve, o->urgency, o->status);
+	vuln_filter_findings(h, o->cve, o->urgency, o->status);
 	findings = json_object_get(h, "findings");
 	if (o->cve && json_array_size(findings) == 0)
 		return 0; /* --cve: only the hosts it concerns */

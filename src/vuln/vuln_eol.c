@@ -110,3 +110,9 @@ out:
 	free(text);
 	return r;
 }
+
+const char *vuln_distro_info_dir(void)
+{
+	const char *v = getenv("WARD_DISTRO_INFO");
+	return v && *v ? v : "/usr/share/distro-info";
+}

@@ -116,27 +116,143 @@ int vuln_store_release_each(struct store *s, const char *r1, const char *r2,
 	return r;
 }
 
+static json_t *col_json_text(sqlite3_stmt *st, int col)
+{
+	const char *v = store_col_text(st, col);
+	return v ? json_string(v) : json_null();
+}
+
+static json_t *col_json_int(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? json_null() : json_integer(store_col_int(st, col));
+}
+
 int vuln_store_feeds(struct store *s, json_t *out)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT feed, format, origin, imported_at, issues, entries FROM vuln_feeds "
-					 "ORDER BY feed");
+	/* Imported feeds, with their URL when one is configured, and configured URLs not
+	 * imported yet. */
+	sqlite3_stmt *st = store_stmt(
+	    s, "SELECT f.feed, f.format, f.origin, f.imported_at, f.issues, f.entries, u.url, u.every_s, u.checked_at, "
+	       "u.changed_at, u.error, u.error_at FROM vuln_feeds f LEFT JOIN vuln_sources u ON u.feed = f.feed "
+	       "UNION ALL "
+	       "SELECT u.feed, u.format, NULL, NULL, 0, 0, u.url, u.every_s, u.checked_at, u.changed_at, u.error, "
+	       "u.error_at FROM vuln_sources u WHERE u.feed NOT IN (SELECT feed FROM vuln_feeds) ORDER BY 1");
 	if (!st)
 		return -EIO;
 	int rc, r = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (json_array_append_new(
-			out, json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "feed", store_col_text(st, 0), "format",
-				       store_col_text(st, 1), "origin", store_col_text(st, 2), "imported_at",
-				       (json_int_t)store_col_int(st, 3), "issues", (json_int_t)store_col_int(st, 4),
-				       "entries", (json_int_t)store_col_int(st, 5))) < 0) {
+		json_t *row = json_object();
+		static const char *const keys[] = {"feed",  "format", "origin",	    "imported_at", "issues",   "entries",
+						   "url",   "every",  "checked_at", "changed_at",  "error",    "error_at"};
+		if (!row || json_array_append_new(out, row) < 0) {
 			r = -ENOMEM;
 			break;
+		}
+		for (int k = 0; k < 12; k++) {
+			bool text = k == 0 || k == 1 || k == 2 || k == 6 || k == 10;
+			json_object_set_new(row, keys[k], text ? col_json_text(st, k) : col_json_int(st, k));
 		}
 	}
 	if (!r && rc != SQLITE_DONE)
 		r = store_error(s, "cannot list the feeds");
 	store_done(st);
 	return r;
+}
+
+int vuln_store_source_count(struct store *s, const char *except, int64_t *ret)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM vuln_sources WHERE feed != ?");
+	if (!st)
+		return -EIO;
+	store_bind_text(st, 1, except ? except : "");
+	int r = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*ret = store_col_int(st, 0);
+	else
+		r = store_error(s, "cannot count the feed URLs");
+	store_done(st);
+	return r;
+}
+
+int vuln_store_source_put(struct store *s, const char *feed, const char *url, const char *format, int64_t every_s,
+			  const char *actor, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(
+	    s, "INSERT INTO vuln_sources (feed, url, format, every_s, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?) "
+	       "ON CONFLICT (feed) DO UPDATE SET url = excluded.url, format = excluded.format, every_s = "
+	       "excluded.every_s, etag = NULL, last_modified = NULL, checked_at = NULL, error = NULL, error_at = NULL, "
+	       "added_by = excluded.added_by, added_at = excluded.added_at");
+	if (!st)
+		return -EIO;
+	store_bind_text(st, 1, feed);
+	store_bind_text(st, 2, url);
+	store_bind_text(st, 3, format);
+	sqlite3_bind_int64(st, 4, every_s);
+	store_bind_text(st, 5, actor);
+	sqlite3_bind_int64(st, 6, now);
+	return store_step_done(s, st, "cannot record the feed URL");
+}
+
+int vuln_store_source_delete(struct store *s, const char *feed)
+{
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM vuln_sources WHERE feed = ?");
+	if (!st)
+		return -EIO;
+	store_bind_text(st, 1, feed);
+	int r = store_step_done(s, st, "cannot remove the feed URL");
+	if (r == 0 && sqlite3_changes(sqlite3_db_handle(st)) == 0)
+		r = err_set(-ENOENT, "feed '%s' has no URL configured", feed);
+	return r;
+}
+
+int vuln_store_sources(struct store *s, json_t *out)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT feed, url, format, every_s, etag, last_modified, checked_at "
+					 "FROM vuln_sources ORDER BY feed");
+	if (!st)
+		return -EIO;
+	int rc, r = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "feed", col_json_text(st, 0), "url",
+					col_json_text(st, 1), "format", col_json_text(st, 2), "every", col_json_int(st, 3),
+					"etag", col_json_text(st, 4), "last_modified", col_json_text(st, 5),
+					"checked_at", col_json_int(st, 6));
+		if (!row || json_array_append_new(out, row) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = store_error(s, "cannot list the feed URLs");
+	store_done(st);
+	return r;
+}
+
+int vuln_store_source_checked(struct store *s, const char *feed, int64_t now, const char *etag,
+			      const char *last_modified, bool changed, const char *error)
+{
+	sqlite3_stmt *st;
+	if (error)
+		st = store_stmt(s, "UPDATE vuln_sources SET checked_at = ?, error = ?, error_at = ?1 WHERE feed = ?");
+	else if (changed)
+		st = store_stmt(s, "UPDATE vuln_sources SET checked_at = ?, changed_at = ?1, error = NULL, error_at = "
+				   "NULL, etag = ?, last_modified = ? WHERE feed = ?");
+	else
+		st = store_stmt(s, "UPDATE vuln_sources SET checked_at = ?, error = NULL, error_at = NULL WHERE feed = ?");
+	if (!st)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, now);
+	if (error) {
+		store_bind_text(st, 2, error);
+		store_bind_text(st, 3, feed);
+	} else if (changed) {
+		store_bind_text(st, 2, etag && *etag ? etag : NULL);
+		store_bind_text(st, 3, last_modified && *last_modified ? last_modified : NULL);
+		store_bind_text(st, 4, feed);
+	} else {
+		store_bind_text(st, 2, feed);
+	}
+	return store_step_done(s, st, "cannot record the feed's fetch");
 }
 
 int vuln_store_issue_get(struct store *s, const char *cve, json_t *obj, json_t *entries)

@@ -26,11 +26,24 @@ int vuln_store_release_each(struct store *s, const char *r1, const char *r2,
 			    int (*fn)(void *arg, const char *feed, const struct vuln_entry *e, const char *scope),
 			    void *arg);
 
-/* [{"feed", "format", "origin", "imported_at", "issues", "entries"}] into out. */
+/* vuln_feeds's rows into out. */
 int vuln_store_feeds(struct store *s, json_t *out);
 
 /* The issue's facts (from the first feed that has a description) into obj, and every
  * entry naming it appended to entries. -ENOENT when none. */
 int vuln_store_issue_get(struct store *s, const char *cve, json_t *obj, json_t *entries);
+
+/* Configured feed URLs (vuln_sources.c). */
+int vuln_store_source_count(struct store *s, const char *except, int64_t *ret);
+int vuln_store_source_put(struct store *s, const char *feed, const char *url, const char *format, int64_t every_s,
+			  const char *actor, int64_t now);
+/* -ENOENT when feed has no URL. */
+int vuln_store_source_delete(struct store *s, const char *feed);
+/* [{"feed", "url", "format", "every", "etag", "last_modified", "checked_at"}] into out. */
+int vuln_store_sources(struct store *s, json_t *out);
+/* After a fetch: error (a failure, validators kept), or changed (imported: new
+ * validators), or neither (unchanged). */
+int vuln_store_source_checked(struct store *s, const char *feed, int64_t now, const char *etag,
+			      const char *last_modified, bool changed, const char *error);
 
 #endif

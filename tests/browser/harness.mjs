@@ -247,7 +247,7 @@ export function wardCommand(args) {
  * root and report again to give the host some history.
  */
 export function addAgent(ward, fixture, { hostname = 'x', edit } = {}) {
-  const base = mkdtempSync(path.join(ward.dir, `agent-${fixture}-`));
+  const base = mkdtempSync(path.join(ward.dir, `agent-${fixture.replace(/\//g, '-')}-`));
   const root = path.join(base, 'root');
   const state = path.join(base, 'state');
   cpSync(path.join(REPO, 'tests', 'fixtures', fixture), root, { recursive: true, verbatimSymlinks: true });

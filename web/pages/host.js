@@ -115,7 +115,10 @@ export async function render(container, ctx) {
         ['Reports', String(host.reports ?? 0)],
         ['Reports every', formatDuration(host.interval)],
         ['Id', h('span', { class: 'mono small' }, host.id), 'prop-wide'],
-      ]));
+      ]),
+      h('p', { class: 'small' },
+        h('a', { href: '#/vulnerabilities/' + encodeURIComponent(host.name) }, 'Its vulnerabilities'), ' · ',
+        h('a', { href: '#/compliance?host=' + encodeURIComponent(host.name) }, 'Its patch compliance')));
   }
   showSummary();
 
