@@ -89,6 +89,9 @@ struct http_req {
 	bool queued;                      /* the reply went to libmicrohttpd */
 	size_t body_max;                  /* this route's body limit */
 	bool parked;                      /* suspended by http_park, waiting to be called again */
+	bool on_exec;                     /* being dispatched on an executor thread */
+	bool exec_done;                   /* the executor made the reply: queue it when resumed */
+	struct http_req *exec_next;       /* the executor's queue */
 	int64_t park_until_us;            /* when the waker calls it again regardless */
 	struct http_req *park_next;       /* the parked list */
 	bool too_large;                   /* body over the limit: discarding the rest */
@@ -116,6 +119,23 @@ static struct {
 	struct http_static *statics;
 	size_t nstatics;
 } http;
+
+/*
+ * The executor: API requests run on these threads, not on libmicrohttpd's. A request
+ * may wait (for the write lock, for its commit to reach the disk), and while it waits
+ * on a libmicrohttpd worker, every other connection that worker serves waits too; and
+ * libmicrohttpd hands a burst of new connections to whichever worker wakes first, up to
+ * ten at a time. So the connection is suspended while its request runs here, and
+ * resumed to send the reply; the workers only read requests and write replies.
+ */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct http_req *head, **tail; /* requests waiting for a thread */
+	pthread_t *threads;
+	unsigned n;                    /* threads running */
+	bool stop;
+} exec = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .tail = &exec.head};
 
 static const char *const security_headers[][2] = {
 	{"X-Content-Type-Options", "nosniff"},
@@ -246,15 +266,25 @@ void http_req_params(struct http_req *req, const char ***names, const char ***va
 
 /* --- long polling --- */
 
-int http_park(struct http_req *req, int64_t wait_ms)
+static void park_add(struct http_req *req)
 {
-	mhd.MHD_suspend_connection(req->conn);
 	pthread_mutex_lock(&http.park_lock);
-	req->parked = true;
-	req->park_until_us = req->start_us + wait_ms * 1000;
 	req->park_next = http.parked;
 	http.parked = req;
 	pthread_mutex_unlock(&http.park_lock);
+}
+
+/* On an executor thread the connection is suspended already, and the request joins the
+ * parked list only once its handler has returned (exec_main): the waker must not resume
+ * it while a thread still runs it. */
+int http_park(struct http_req *req, int64_t wait_ms)
+{
+	req->parked = true;
+	req->park_until_us = req->start_us + wait_ms * 1000;
+	if (!req->on_exec) {
+		mhd.MHD_suspend_connection(req->conn);
+		park_add(req);
+	}
 	return 0;
 }
 
@@ -510,6 +540,79 @@ static enum MHD_Result queue(struct http_req *req)
 	return mhd.MHD_queue_response(req->conn, req->status, req->resp);
 }
 
+static void *exec_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&exec.lock);
+	for (;;) {
+		struct http_req *req = exec.head;
+		if (!req) {
+			if (exec.stop)
+				break;
+			pthread_cond_wait(&exec.cond, &exec.lock);
+			continue;
+		}
+		exec.head = req->exec_next;
+		if (!exec.head)
+			exec.tail = &exec.head;
+		pthread_mutex_unlock(&exec.lock);
+		err_clear();
+		router_dispatch(req);
+		req->on_exec = false;
+		if (req->parked) {
+			park_add(req);
+		} else {
+			req->exec_done = true;
+			mhd.MHD_resume_connection(req->conn);
+		}
+		pthread_mutex_lock(&exec.lock);
+	}
+	pthread_mutex_unlock(&exec.lock);
+	return NULL;
+}
+
+/* Hands req to the executor, its connection suspended until the reply is made; false
+ * (and nothing done) once the executor has stopped. */
+static bool exec_submit(struct http_req *req)
+{
+	pthread_mutex_lock(&exec.lock);
+	bool open = exec.n > 0 && !exec.stop;
+	if (open) {
+		req->on_exec = true;
+		req->exec_next = NULL;
+		mhd.MHD_suspend_connection(req->conn);
+		*exec.tail = req;
+		exec.tail = &req->exec_next;
+		pthread_cond_signal(&exec.cond);
+	}
+	pthread_mutex_unlock(&exec.lock);
+	return open;
+}
+
+static void exec_start(unsigned n)
+{
+	exec.stop = false;
+	exec.threads = calloc(n, sizeof(*exec.threads));
+	for (exec.n = 0; exec.threads && exec.n < n; exec.n++)
+		if (pthread_create(&exec.threads[exec.n], NULL, exec_main, NULL) != 0)
+			break;
+}
+
+/* The threads finish what is queued and end; later requests run on libmicrohttpd's
+ * threads (exec_submit refuses them). */
+static void exec_stop(void)
+{
+	pthread_mutex_lock(&exec.lock);
+	exec.stop = true;
+	pthread_cond_broadcast(&exec.cond);
+	pthread_mutex_unlock(&exec.lock);
+	for (unsigned i = 0; i < exec.n; i++)
+		pthread_join(exec.threads[i], NULL);
+	free(exec.threads);
+	exec.threads = NULL;
+	exec.n = 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -563,6 +666,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (req->queued)
 		return MHD_YES;
+	if (req->exec_done)
+		return queue(req);
 	if (req->parked) {
 		/* Resumed: dispatch again from the start. */
 		req->parked = false;
@@ -577,6 +682,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strncmp(url, "/api/", 5) != 0 && is_get) {
 		if (!serve_static(req))
 			http_reply_error(req, 404, "no such page '%.200s'", url);
+	} else if (exec_submit(req)) {
+		return MHD_YES;
 	} else {
 		router_dispatch(req);
 	}
@@ -664,16 +771,21 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	if ((r = mhd_load()) < 0 || (r = statics_build()) < 0)
 		goto out;
 	http.access_log_fd = cfg->access_log_fd;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	ncpu = ncpu < 1 ? 1 : ncpu;
 	unsigned threads = cfg->threads;
 	if (threads == 0) {
-		/* More threads than cores: a request waiting for its commit to reach the disk
-		 * holds its thread, and the requests of the other threads meanwhile join that
-		 * commit (store_batch, store_sync) instead of queueing behind it. */
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = (unsigned)(n < 1 ? 1 : n) * WARD_HTTP_THREADS_PER_CPU;
+		/* More request threads than cores: a request waiting for its commit to reach
+		 * the disk holds its thread, and the requests of the other threads meanwhile
+		 * join that commit (store_batch, store_sync) instead of queueing behind it. */
+		threads = (unsigned)ncpu * WARD_HTTP_THREADS_PER_CPU;
 		if (threads < WARD_HTTP_THREADS_MIN)
 			threads = WARD_HTTP_THREADS_MIN;
 	}
+	/* libmicrohttpd's own threads only read requests and write replies: one a core. */
+	unsigned io_threads = (unsigned)ncpu < threads ? (unsigned)ncpu : threads;
+	if (io_threads < 2)
+		io_threads = 2;
 
 	/* Worker threads inherit this mask, so only sigwait below sees the signals. */
 	sigset_t set;
@@ -694,7 +806,7 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	d = mhd.MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			     MHD_OPTION_THREAD_POOL_SIZE, threads,
+			     MHD_OPTION_THREAD_POOL_SIZE, io_threads,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)WARD_HTTP_CONN_MAX,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WARD_HTTP_CONN_PER_IP,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WARD_HTTP_CONN_TIMEOUT,
@@ -718,6 +830,11 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
 	}
 	snprintf(url, sizeof(url), "%s://%s:%u", http.tls ? "https" : "http", host, di ? di->port : 0);
+	exec_start(threads);
+	if (exec.n == 0) {
+		r = err_set(-EAGAIN, "cannot start the request threads");
+		goto out;
+	}
 	waker_started = pthread_create(&waker, NULL, park_waker, NULL) == 0;
 	if (on_ready)
 		on_ready(url);
@@ -745,6 +862,7 @@ out:
 	atomic_store(&http.stopping, true);
 	if (waker_started)
 		pthread_join(waker, NULL);
+	exec_stop();
 	if (d)
 		mhd.MHD_stop_daemon(d);
 	statics_free();

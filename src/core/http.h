@@ -20,7 +20,7 @@ struct http_config {
 	const char *tls_cert_file; /* PEM; both or neither */
 	const char *tls_key_file;
 	bool insecure_listen;      /* allow a non-loopback address without TLS */
-	unsigned threads;          /* 0: one per core, at least 2 */
+	unsigned threads;          /* request threads; 0: WARD_HTTP_THREADS_PER_CPU a core, at least WARD_HTTP_THREADS_MIN */
 	int access_log_fd;         /* -1: none */
 	/* Called about once a second while requests are parked; true wakes them all (e.g.
 	 * new work appeared in the database, written by another process). May be NULL. */
