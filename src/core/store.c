@@ -550,9 +550,13 @@ int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
 			continue;
 		}
 		/* Lead: take the queue (at most WARD_DB_BATCH_MAX changes, and ours, which is
-		 * queued as it is not taken), run and commit it, hand the lead on, and only
-		 * then wait for the sync: the next batch runs while this one's reaches the
-		 * disk, and changes arriving meanwhile gather into it. */
+		 * queued as it is not taken), run and commit it, sync it, and only then hand
+		 * the lead on: the changes arriving meanwhile gather into the next batch,
+		 * which so holds every change that came during a commit and its sync. A
+		 * batch shares its pages (each B-tree's rightmost leaf, the search index's
+		 * segment) and its sync: at a million tickets, a third less CPU a ticket than
+		 * handing the lead on before the sync, which made many batches of one or
+		 * two changes. */
 		batch_leading = true;
 		struct batch_req *list = batch_head, *last = list;
 		for (int n = 1; n < WARD_DB_BATCH_MAX && last->next; n++)
@@ -578,6 +582,8 @@ int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
 		struct store *conn = batch_conn ? batch_conn : s;
 		int r = batch_run(conn, list, &seq), wal_pages = conn->wal_pages;
 		conn->wal_pages = 0;
+		if (r == 0 && seq && (r = sync_upto(conn, seq)) < 0)
+			batch_fail(list, r);
 		pthread_mutex_lock(&batch_lock);
 		batch_leading = false;
 		pthread_cond_broadcast(&batch_cond);
@@ -585,9 +591,6 @@ int store_batch(struct store *s, int (*fn)(struct store *, void *), void *arg)
 		/* A long WAL is checkpointed on this thread's own connection, after the lead is
 		 * handed on: a checkpoint syncs the database file, which may take a while. */
 		checkpoint_if_long(s->db, wal_pages);
-		/* The sync is by name: the batch connection is the next leader's now. */
-		if (r == 0 && seq && (r = sync_upto(NULL, seq)) < 0)
-			batch_fail(list, r);
 		pthread_mutex_lock(&batch_lock);
 		for (struct batch_req *q = list; q; q = q->next)
 			q->done = true;
