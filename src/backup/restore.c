@@ -32,6 +32,8 @@
 #define SPARSE_BLOCK 65536		   /* zeros are looked for in pieces of this size */
 #define RANGE_BYTES (8 * 1024 * 1024)	   /* a large file goes to the workers in pieces of about this */
 #define SPLIT_MIN (2 * (uint64_t)RANGE_BYTES) /* files from this size on are split */
+#define BATCH_FILES 24			   /* small files handed to a worker at once, at most (a job stays under 1 KiB) */
+#define BATCH_BYTES (2 * 1024 * 1024)	   /* and about this many bytes of them */
 
 /* Paths of files with several links, by (device, inode): the first one restored. */
 struct link {
@@ -51,6 +53,7 @@ struct rctx {
 	struct workq_group fjobs; /* every file job */
 	struct rdir *later;	  /* directories whose metadata waits for the end, innermost first */
 	size_t nlater, caplater;
+	struct rjob *batch; /* small files the walker has not handed out yet */
 	atomic_uint_fast64_t files, dirs, others, bytes, errors;
 	atomic_int fatal;
 };
@@ -78,11 +81,19 @@ struct rfile {
 };
 
 /* Chunks from..to-1 of a file, the first at offset. */
-struct rjob {
-	struct workq_job job;
+struct rpart {
 	struct rfile *f;
 	size_t from, to;
 	uint64_t offset;
+};
+
+/* A worker's job: a range of a large file, or a batch of whole small files (one
+ * hand-over, one wake-up, for up to BATCH_FILES of them). */
+struct rjob {
+	struct workq_job job;
+	size_t n;
+	uint64_t bytes;
+	struct rpart parts[BATCH_FILES];
 };
 
 static void rwarn(struct rctx *c, const char *path, int e)
@@ -130,10 +141,38 @@ static int pwrite_all(int fd, const uint8_t *p, size_t n, uint64_t off, const ch
 	return 0;
 }
 
+/* Creates the file with its own permission bits, less write for group and others (it
+ * is not finished yet), so that usually nothing is left to change at the end. */
 static int file_create(struct rfile *f)
 {
-	f->fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	f->fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)(f->node.mode & 0755));
 	return f->fd < 0 ? err_set(-errno, "cannot create '%s': %s", f->path, strerror(errno)) : 0;
+}
+
+/* A file's metadata: only its times when the owner and mode it was created with are
+ * already the snapshot's (the usual case: a file system owner change and a mode change
+ * each cost an inode update), else all of it through node_apply_fd. */
+static int file_meta(struct rfile *f, bool as_root)
+{
+	const struct node *n = &f->node;
+	struct stat st;
+	if (n->nxattrs || fstat(f->fd, &st) < 0 || (st.st_mode & 07777) != n->mode ||
+	    (as_root && (st.st_uid != n->uid || st.st_gid != n->gid)))
+		return node_apply_fd(f->fd, f->path, n, as_root);
+	/* As node_apply_fd: floor division, so times before 1970 keep 0 <= tv_nsec < 10^9. */
+	int64_t t2[2] = {n->atime_ns, n->mtime_ns};
+	struct timespec ts[2];
+	for (int i = 0; i < 2; i++) {
+		int64_t sec = t2[i] / 1000000000, ns = t2[i] % 1000000000;
+		if (ns < 0) {
+			sec--;
+			ns += 1000000000;
+		}
+		ts[i] = (struct timespec){.tv_sec = sec, .tv_nsec = ns};
+	}
+	if (futimens(f->fd, ts) < 0)
+		return err_set(-errno, "cannot set the times of '%s': %s", f->path, strerror(errno));
+	return 0;
 }
 
 /* Writes chunks from..to-1 of f at offset: fetched, checked against their ids, holes
@@ -185,7 +224,7 @@ static void file_finish(struct rctx *c, struct rfile *f)
 		rwarn(c, f->path, e);
 		note_fatal(c, e);
 	}
-	if (e == 0 && (me = node_apply_fd(f->fd, f->path, n, c->root)) < 0)
+	if (e == 0 && (me = file_meta(f, c->root)) < 0)
 		rwarn(c, f->path, me);
 	if (f->fd >= 0)
 		close(f->fd);
@@ -216,7 +255,8 @@ static void rjob_run(struct workq_job *job, void *worker)
 {
 	struct rjob *j = (struct rjob *)job;
 	struct rworker *w = worker;
-	range_do(w->c, w->rd, j->f, j->from, j->to, j->offset);
+	for (size_t i = 0; i < j->n; i++)
+		range_do(w->c, w->rd, j->parts[i].f, j->parts[i].from, j->parts[i].to, j->parts[i].offset);
 	free(j);
 }
 
@@ -235,11 +275,41 @@ static struct rfile *rfile_new(const char *path, struct node *n)
 
 static int rjob_submit(struct rctx *c, struct rfile *f, size_t from, size_t to, uint64_t off, struct workq_group *g)
 {
-	struct rjob *j = calloc(1, sizeof(*j));
+	struct rjob *j = malloc(sizeof(*j));
 	if (!j)
 		return -ENOMEM;
-	*j = (struct rjob){.job.fn = rjob_run, .f = f, .from = from, .to = to, .offset = off};
+	j->job = (struct workq_job){.fn = rjob_run};
+	j->n = 1;
+	j->bytes = 0;
+	j->parts[0] = (struct rpart){f, from, to, off};
 	workq_submit(&c->q, &j->job, g);
+	return 0;
+}
+
+/* Hands the walker's batch of small files to the workers. */
+static void batch_flush(struct rctx *c)
+{
+	if (c->batch && c->batch->n)
+		workq_submit(&c->q, &c->batch->job, &c->fjobs);
+	else
+		free(c->batch);
+	c->batch = NULL;
+}
+
+/* Adds a whole small file to the walker's batch, handing the batch out when full. */
+static int batch_add(struct rctx *c, struct rfile *f)
+{
+	if (!c->batch) {
+		if (!(c->batch = malloc(sizeof(*c->batch))))
+			return -ENOMEM;
+		c->batch->job = (struct workq_job){.fn = rjob_run};
+		c->batch->n = 0;
+		c->batch->bytes = 0;
+	}
+	c->batch->parts[c->batch->n++] = (struct rpart){f, 0, f->node.ncontent, 0};
+	c->batch->bytes += f->node.size;
+	if (c->batch->n == BATCH_FILES || c->batch->bytes >= BATCH_BYTES)
+		batch_flush(c);
 	return 0;
 }
 
@@ -286,6 +356,8 @@ static int rsubmit(struct rctx *c, const char *path, struct node *n, struct work
 	}
 	cut[nranges] = f->node.ncontent;
 	atomic_store(&f->left, nranges);
+	if (nranges == 1 && g == &c->fjobs && batch_add(c, f) == 0)
+		return 0;
 	for (size_t k = 0; k < nranges; k++) {
 		if ((e = rjob_submit(c, f, cut[k], cut[k + 1], offs[k], g)) < 0) {
 			/* The ranges not handed out count as failed: the file goes. */
@@ -525,6 +597,7 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 		e = err_set(e, "cannot start restore threads");
 	if (e == 0)
 		e = restore_tree(&c, tree, target, "", false);
+	batch_flush(&c);
 	workq_stop(&c.q); /* every file written */
 	dirs_finish(&c);
 	if (e == 0 && atomic_load(&c.fatal))
