@@ -16,11 +16,6 @@
 #include "core/limits.h"
 
 /* The thread's store; on failure its message is already set. */
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 /* The user the authenticator just read, for handlers of the same request on this
  * thread (a request runs start to finish on one thread), so /me does not read it again. */
 static _Thread_local struct user auth_user;

@@ -13,11 +13,6 @@
 #include "core/json.h"
 #include "core/timeutil.h"
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 static struct actor req_actor(struct http_req *req)
 {
 	const struct auth *au = http_auth(req);

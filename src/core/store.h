@@ -96,6 +96,12 @@ void store_tx_rollback(struct store *s);
 int store_read_begin(struct store *s);
 void store_read_end(struct store *s);
 
+/* In an API handler: s is this thread's connection, or the handler returns -EIO. */
+#define STORE_OR_FAIL(s)                                                                                               \
+	struct store *s = store_get();                                                                                 \
+	if (!s)                                                                                                        \
+		return -EIO;
+
 /* Ends a transaction by r: commit when r >= 0 (returning the commit's error if it
  * fails), rollback otherwise (returning r). */
 int store_tx_end(struct store *s, int r);

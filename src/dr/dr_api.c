@@ -14,11 +14,6 @@
 #include "core/timeutil.h"
 #include "dr/dr.h"
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 /* The {plan} of the route (an id or a name) as its id. */
 static int route_plan(struct http_req *req, struct store *s, json_t **ret_plan, int64_t *ret_id)
 {

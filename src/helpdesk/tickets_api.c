@@ -14,11 +14,6 @@
 #include "helpdesk/helpdesk.h"
 #include "kb/kb.h"
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 static struct actor req_actor(struct http_req *req)
 {
 	const struct auth *au = http_auth(req);

@@ -13,11 +13,6 @@
 #include "hosts/hosts.h"
 #include "jobs/jobs.h"
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 int hosts_api_enroll(struct http_req *req)
 {
 	static const char *const fields[] = {"token", "hostname", NULL};

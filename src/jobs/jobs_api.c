@@ -16,11 +16,6 @@
 
 #define JOBS_API_WAIT_MAX 60
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 /* The agent's credential from the Authorization header. */
 static int agent_host(struct http_req *req, struct store *s, struct host *ret)
 {

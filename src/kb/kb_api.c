@@ -13,11 +13,6 @@
 #include "core/timeutil.h"
 #include "kb/kb.h"
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 
 /* Replies {"article": ...} with the article as role sees it, in full. */
 static int reply_article(struct http_req *req, struct store *s, unsigned status, int64_t id)

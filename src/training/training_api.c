@@ -15,11 +15,6 @@
 #include "core/timeutil.h"
 #include "training/training.h"
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 
 static int route_course(struct http_req *req, int64_t *ret)
 {

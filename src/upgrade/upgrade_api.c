@@ -12,11 +12,6 @@
 #include "core/timeutil.h"
 #include "upgrade/upgrade.h"
 
-#define STORE_OR_FAIL(s)                                                                                               \
-	struct store *s = store_get();                                                                                 \
-	if (!s)                                                                                                        \
-		return -EIO;
-
 static int route_plan(struct http_req *req, struct store *s, int64_t *ret_id)
 {
 	json_t *p;
