@@ -594,7 +594,8 @@ static int upg_list_dir(const char *dir, bool (*keep)(const char *), size_t max,
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), upg_name_cmp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), upg_name_cmp);
 	*ret = names;
 	*ret_n = n;
 	return 0;
