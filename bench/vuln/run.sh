@@ -99,8 +99,10 @@ built_cpu_ms=$(per_host "$built_cpu" "$one_cpu")
 if (( JSON )); then
     printf '{"tracker_mb": %s, "issues": %s, "import_s": %s, "import_maxrss_kb": %s, "reimport_s": %s, ' \
         "$size_mb" "$ISSUES" "$import_s" "$import_kb" "$reimport_s"
-    printf '"hosts": %s, "packages": %s, "findings": %s, "fleet_s": %s, "fleet_maxrss_kb": %s, "ms_per_host": %s, "cpu_ms_per_host": %s, "import_cpu_s": %s}\n' \
+    printf '"hosts": %s, "packages": %s, "findings": %s, "fleet_s": %s, "fleet_maxrss_kb": %s, "ms_per_host": %s, "cpu_ms_per_host": %s, "import_cpu_s": %s, ' \
         "$HOSTS" "$PACKAGES" "${findings:-0}" "$fleet_s" "$fleet_kb" "$per_host_ms" "$per_host_cpu_ms" "$import_cpu"
+    printf '"built_s": %s, "built_maxrss_kb": %s, "built_ms_per_host": %s, "built_cpu_ms_per_host": %s}\n' \
+        "$built_s" "$built_kb" "$built_ms" "$built_cpu_ms"
 fi
 {
     printf 'tracker JSON        %s MB, %s issues (load %s)\n' "$size_mb" "$ISSUES" "$(loadavg)"
