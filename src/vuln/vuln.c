@@ -332,8 +332,9 @@ struct arena_block {
 	char data[];
 };
 
-/* The JSON strings of an entry's finding, made the first time a host needs them and
- * shared (by reference) by every finding of every host matched with the index. */
+/* The JSON strings of an entry's finding, made when a fleet's index is loaded (else
+ * the first time a finding needs them) and shared (by reference) by every finding of
+ * every host matched with the index. */
 struct vidx_json {
 	json_t *cve, *urgency, *scope, *fixed, *nodsa_reason, *feed;
 };
@@ -341,7 +342,7 @@ struct vidx_json {
 struct vidx_entry {
 	const char *feed, *scope;
 	struct vuln_entry e;
-	struct vidx_json *j; /* NULL until a finding needs it */
+	struct vidx_json *j; /* NULL until made */
 };
 
 struct vidx {
