@@ -3,7 +3,8 @@
 # synthetic Debian Security Tracker JSON (tens of MB, tens of thousands of issues; see
 # gen.py) with `ward vuln import`, wall time and peak memory, then match a fleet of
 # synthetic hosts (1,000 of 3,000 packages by default) with `ward vuln list --summary`
-# (every finding computed, one line per host printed), time per host.
+# (every status computed and counted, one line per host printed), then again with every
+# finding built as `ward vuln list` and the API build them, time per host.
 #
 # Goals (issue 6): import under 5 s; matching under 20 ms per machine.
 # Everything lives in a temporary directory that is removed on exit.
@@ -82,15 +83,26 @@ log "matching the fleet ..."
 timed "$TMP/t-fleet" "$WARD" --data "$D" vuln list --summary >"$TMP/summary.txt"
 read -r fleet_s fleet_kb fleet_cpu <"$TMP/t-fleet"; fleet_cpu=$(cpu "$fleet_cpu")
 findings=$(sed -n 's/^\([0-9]*\) finding(s) on .*/\1/p' "$TMP/summary.txt")
+# an empty urgency prefix keeps every finding with an urgency (the generator gives each
+# one), and any filter makes list build the findings rather than count statuses
+log "matching the fleet, every finding built ..."
+timed "$TMP/t-built" "$WARD" --data "$D" vuln list --summary --urgency '' >"$TMP/built.txt"
+read -r built_s built_kb built_cpu <"$TMP/t-built"; built_cpu=$(cpu "$built_cpu")
+built_findings=$(sed -n 's/^\([0-9]*\) finding(s) on .*/\1/p' "$TMP/built.txt")
+[[ $built_findings == "$findings" ]] || die "counted $findings findings, built $built_findings"
 per_host() { awk -v f="$1" -v o="$2" -v n="$HOSTS" 'BEGIN { printf "%.1f", (f - o) * 1000 / (n > 1 ? n - 1 : 1) }'; }
 per_host_ms=$(per_host "$fleet_s" "$one_s")
 per_host_cpu_ms=$(per_host "$fleet_cpu" "$one_cpu")
+built_ms=$(per_host "$built_s" "$one_s")
+built_cpu_ms=$(per_host "$built_cpu" "$one_cpu")
 
 if (( JSON )); then
     printf '{"tracker_mb": %s, "issues": %s, "import_s": %s, "import_maxrss_kb": %s, "reimport_s": %s, ' \
         "$size_mb" "$ISSUES" "$import_s" "$import_kb" "$reimport_s"
-    printf '"hosts": %s, "packages": %s, "findings": %s, "fleet_s": %s, "fleet_maxrss_kb": %s, "ms_per_host": %s, "cpu_ms_per_host": %s, "import_cpu_s": %s}\n' \
+    printf '"hosts": %s, "packages": %s, "findings": %s, "fleet_s": %s, "fleet_maxrss_kb": %s, "ms_per_host": %s, "cpu_ms_per_host": %s, "import_cpu_s": %s, ' \
         "$HOSTS" "$PACKAGES" "${findings:-0}" "$fleet_s" "$fleet_kb" "$per_host_ms" "$per_host_cpu_ms" "$import_cpu"
+    printf '"built_s": %s, "built_maxrss_kb": %s, "built_ms_per_host": %s, "built_cpu_ms_per_host": %s}\n' \
+        "$built_s" "$built_kb" "$built_ms" "$built_cpu_ms"
 fi
 {
     printf 'tracker JSON        %s MB, %s issues (load %s)\n' "$size_mb" "$ISSUES" "$(loadavg)"
@@ -100,4 +112,6 @@ fi
     printf 'fleet               %s hosts x %s packages, %s findings\n' "$HOSTS" "$PACKAGES" "${findings:-?}"
     printf 'matching            %s s in all, %s ms per host (%s ms CPU), peak RSS %s MB   (goal: under 20 ms)\n' \
         "$fleet_s" "$per_host_ms" "$per_host_cpu_ms" "$((fleet_kb / 1024))"
+    printf 'every finding built %s s in all, %s ms per host (%s ms CPU), peak RSS %s MB   (goal: under 20 ms)\n' \
+        "$built_s" "$built_ms" "$built_cpu_ms" "$((built_kb / 1024))"
 } >&2

@@ -332,9 +332,17 @@ struct arena_block {
 	char data[];
 };
 
+/* The JSON strings of an entry's finding, made when a fleet's index is loaded (else
+ * the first time a finding needs them) and shared (by reference) by every finding of
+ * every host matched with the index. */
+struct vidx_json {
+	json_t *cve, *urgency, *scope, *fixed, *nodsa_reason, *feed;
+};
+
 struct vidx_entry {
 	const char *feed, *scope;
 	struct vuln_entry e;
+	struct vidx_json *j; /* NULL until made */
 };
 
 struct vidx {
@@ -342,6 +350,7 @@ struct vidx {
 	struct vidx_entry *v;					       /* sorted by source, then cve */
 	size_t n, cap;
 	struct arena_block *blocks;
+	json_t *status[VULN_END_OF_LIFE + 1]; /* the statuses' names, shared like vidx_json */
 };
 
 static const char *arena_dup(struct vidx *x, const char *s)
@@ -374,6 +383,16 @@ static void vidx_free(struct vidx *x)
 		x->blocks = b->next;
 		free(b);
 	}
+	for (size_t i = 0; i < x->n; i++)
+		if (x->v[i].j) {
+			json_t *const js[] = {x->v[i].j->cve,	      x->v[i].j->urgency,      x->v[i].j->scope,
+					      x->v[i].j->fixed,	      x->v[i].j->nodsa_reason, x->v[i].j->feed};
+			for (size_t k = 0; k < sizeof(js) / sizeof(js[0]); k++)
+				json_decref(js[k]);
+			free(x->v[i].j);
+		}
+	for (size_t i = 0; i < sizeof(x->status) / sizeof(x->status[0]); i++)
+		json_decref(x->status[i]);
 	free(x->v);
 	free(x);
 }
@@ -390,6 +409,7 @@ static int vidx_add(void *arg, const char *feed, const struct vuln_entry *e, con
 		x->cap = c;
 	}
 	struct vidx_entry *d = &x->v[x->n];
+	d->j = NULL;
 	const char *const *src[] = {&feed,	&scope,		 &e->release, &e->source,	 &e->cve,
 				    &e->status, &e->introduced,	 &e->fixed,   &e->last_affected, &e->urgency,
 				    &e->nodsa,	&e->nodsa_reason};
@@ -405,7 +425,12 @@ static int vidx_add(void *arg, const char *feed, const struct vuln_entry *e, con
 	return 0;
 }
 
-static int vidx_load(struct store *s, const char *r1, const char *r2, struct vidx **ret)
+static const struct vidx_json *entry_json(struct vidx_entry *d);
+static json_t *status_json(struct vidx *x, enum vuln_status st);
+
+/* Loads the entries of releases r1 and r2; shared: for matching several hosts (see
+ * below). */
+static int vidx_load(struct store *s, const char *r1, const char *r2, bool shared, struct vidx **ret)
 {
 	struct vidx *x = calloc(1, sizeof(*x));
 	if (!x)
@@ -413,6 +438,16 @@ static int vidx_load(struct store *s, const char *r1, const char *r2, struct vid
 	snprintf(x->r1, sizeof(x->r1), "%s", r1 ? r1 : "");
 	snprintf(x->r2, sizeof(x->r2), "%s", r2 ? r2 : "");
 	int r = r1 || r2 ? vuln_store_release_each(s, r1 ? r1 : r2, r2, vidx_add, x) : 0;
+	/* for a fleet, the findings' shared strings are made now, together: made as hosts
+	 * first need them, they would be strewn among the hosts' short-lived allocations,
+	 * and the allocator then spends more time on a fragmented heap than the strings
+	 * save. One host makes only those it needs. */
+	for (size_t i = 0; shared && r == 0 && i < x->n; i++)
+		if (!entry_json(&x->v[i]))
+			r = -ENOMEM;
+	for (int st = VULN_NOT_AFFECTED; r == 0 && st <= VULN_END_OF_LIFE; st++)
+		if (!status_json(x, (enum vuln_status)st))
+			r = -ENOMEM;
 	if (r < 0) {
 		vidx_free(x);
 		return r;
@@ -463,6 +498,19 @@ static int pkg_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
+/* Whether an inventory item of these fields (NULL: missing, or not a string) is an
+ * installed dpkg package, and if so its reference into *ret. */
+static bool pkg_keep(const char *name, const char *src, const char *sver, const char *ver, const char *status,
+		     const char *mgr, struct pkg_ref *ret)
+{
+	if (!name || (mgr && strcmp(mgr, "dpkg") != 0) || (status && strcmp(status, "installed") != 0))
+		return false;
+	if (!(ver = sver ? sver : ver))
+		return false;
+	*ret = (struct pkg_ref){src ? src : name, ver, name};
+	return true;
+}
+
 /* The installed dpkg packages of the packages section (or its items array), sorted by
  * source, source version and name, into a new array (the caller frees). */
 static int machine_packages(const json_t *packages, struct pkg_ref **ret, size_t *ret_n)
@@ -475,23 +523,221 @@ static int machine_packages(const json_t *packages, struct pkg_ref **ret, size_t
 		return -ENOMEM;
 	json_array_foreach(items, i, p)
 	{
-		const char *name = json_string_value(json_object_get(p, "name"));
-		const char *src = json_string_value(json_object_get(p, "source"));
-		const char *ver = json_string_value(json_object_get(p, "source_version"));
-		const char *status = json_string_value(json_object_get(p, "status"));
-		const char *mgr = json_string_value(json_object_get(p, "manager"));
-		if (!name || (mgr && strcmp(mgr, "dpkg") != 0) || (status && strcmp(status, "installed") != 0))
-			continue;
-		if (!ver)
-			ver = json_string_value(json_object_get(p, "version"));
-		if (!ver)
-			continue;
-		v[n++] = (struct pkg_ref){src ? src : name, ver, name};
+		n += pkg_keep(json_string_value(json_object_get(p, "name")), json_string_value(json_object_get(p, "source")),
+			      json_string_value(json_object_get(p, "source_version")),
+			      json_string_value(json_object_get(p, "version")),
+			      json_string_value(json_object_get(p, "status")),
+			      json_string_value(json_object_get(p, "manager")), &v[n]);
 	}
 	qsort(v, n, sizeof(*v), pkg_cmp);
 	*ret = v;
 	*ret_n = n;
 	return 0;
+}
+
+/*
+ * The packages section's text read without building its JSON: what json_loads and
+ * machine_packages would make of it, for the common text only. Parsing 3,000 items
+ * into objects and freeing them was most of a host's matching time. The scanner
+ * checks the whole text's syntax, and gives up (false: the caller parses it with
+ * jansson, which decides) at anything whose meaning it does not reproduce exactly: a
+ * backslash or a byte over 0x7f in a string, a control character, a number with an
+ * exponent or of more than 15 characters (jansson's overflow errors), nesting deeper
+ * than PKG_SCAN_DEPTH, or a top-level value that is not an object or array. Strings
+ * are ended in place (the text is changed only when the scan succeeds).
+ */
+#define PKG_SCAN_DEPTH 32
+
+enum { PF_NAME, PF_SOURCE, PF_SVER, PF_VERSION, PF_STATUS, PF_MANAGER, PF_N };
+
+struct pkg_item {
+	char *f[PF_N], *end[PF_N]; /* each field's string and its closing quote, or NULL */
+};
+
+struct pkg_scan {
+	char *p;
+	struct pkg_item *items; /* the items array's elements that are objects */
+	size_t n, cap;
+	bool bare; /* the text is the items array itself */
+};
+
+static void scan_ws(struct pkg_scan *sc)
+{
+	while (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r')
+		sc->p++;
+}
+
+/* A string at sc->p: its first byte in *ret, its closing quote in *ret_end. */
+static bool scan_string(struct pkg_scan *sc, char **ret, char **ret_end)
+{
+	char *q = sc->p;
+	if (*q++ != '"')
+		return false;
+	*ret = q;
+	for (; *q != '"'; q++)
+		if (*q == '\\' || (unsigned char)*q < 0x20 || (unsigned char)*q >= 0x80)
+			return false; /* '\0' (the text's end) included */
+	*ret_end = q;
+	sc->p = q + 1;
+	return true;
+}
+
+static bool scan_number(struct pkg_scan *sc)
+{
+	char *q = sc->p, *start = q;
+	if (*q == '-')
+		q++;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (*q >= '0' && *q <= '9')
+			q++;
+	else
+		return false;
+	if (*q == '.') {
+		if (!(*++q >= '0' && *q <= '9'))
+			return false;
+		while (*q >= '0' && *q <= '9')
+			q++;
+	}
+	if (*q == 'e' || *q == 'E' || q - start > 15)
+		return false;
+	sc->p = q;
+	return true;
+}
+
+/* role: 0 any value, 1 the items array, 2 an element of it, 3 the top-level object */
+static bool scan_value(struct pkg_scan *sc, int depth, int role)
+{
+	char *k, *kend, *v, *vend;
+	if (depth > PKG_SCAN_DEPTH)
+		return false;
+	scan_ws(sc);
+	switch (*sc->p) {
+	case '"':
+		return scan_string(sc, &v, &vend);
+	case 't':
+		return strncmp(sc->p, "true", 4) == 0 && (sc->p += 4);
+	case 'f':
+		return strncmp(sc->p, "false", 5) == 0 && (sc->p += 5);
+	case 'n':
+		return strncmp(sc->p, "null", 4) == 0 && (sc->p += 4);
+	case '[':
+		sc->p++;
+		scan_ws(sc);
+		if (*sc->p == ']')
+			return sc->p++, true;
+		for (;;) {
+			scan_ws(sc);
+			if (role == 1 && *sc->p == '{') {
+				if (sc->n == sc->cap) {
+					size_t c = sc->cap ? sc->cap * 2 : 1024;
+					struct pkg_item *it = realloc(sc->items, c * sizeof(*it));
+					if (!it)
+						return false;
+					sc->items = it;
+					sc->cap = c;
+				}
+				sc->items[sc->n++] = (struct pkg_item){0};
+			}
+			if (!scan_value(sc, depth + 1, role == 1 ? 2 : 0))
+				return false;
+			scan_ws(sc);
+			if (*sc->p == ']')
+				return sc->p++, true;
+			if (*sc->p++ != ',')
+				return false;
+		}
+	case '{':
+		sc->p++;
+		scan_ws(sc);
+		if (*sc->p == '}')
+			return sc->p++, true;
+		for (;;) {
+			static const char *const names[PF_N] = {"name",    "source", "source_version",
+								"version", "status", "manager"};
+			int child = 0;
+			scan_ws(sc);
+			if (!scan_string(sc, &k, &kend))
+				return false;
+			scan_ws(sc);
+			if (*sc->p++ != ':')
+				return false;
+			scan_ws(sc);
+			if (role == 3 && (size_t)(kend - k) == 5 && memcmp(k, "items", 5) == 0) {
+				sc->n = 0; /* a repeated member: the last one counts, as in jansson */
+				child = 1;
+			}
+			if (role == 2) {
+				struct pkg_item *it = &sc->items[sc->n - 1];
+				int f = -1;
+				for (int i = 0; i < PF_N && f < 0; i++)
+					if ((size_t)(kend - k) == strlen(names[i]) && memcmp(k, names[i], kend - k) == 0)
+						f = i;
+				if (f >= 0) {
+					if (*sc->p == '"') {
+						if (!scan_string(sc, &v, &vend))
+							return false;
+						it->f[f] = v;
+						it->end[f] = vend;
+					} else {
+						it->f[f] = it->end[f] = NULL; /* not a string: json_string_value's NULL */
+						if (!scan_value(sc, depth + 1, 0))
+							return false;
+					}
+					goto next;
+				}
+			}
+			if (!scan_value(sc, depth + 1, child))
+				return false;
+		next:
+			scan_ws(sc);
+			if (*sc->p == '}')
+				return sc->p++, true;
+			if (*sc->p++ != ',')
+				return false;
+		}
+	default:
+		return scan_number(sc);
+	}
+}
+
+/* The packages of a packages section's text, as machine_packages of its JSON; false
+ * when the scanner gives up (nothing changed). */
+static bool scan_packages(char *text, struct pkg_ref **ret, size_t *ret_n, int *ret_r)
+{
+	struct pkg_scan sc = {.p = text};
+	struct pkg_ref *v = NULL;
+	size_t n = 0;
+	bool ok;
+	*ret_r = 0;
+	scan_ws(&sc);
+	sc.bare = *sc.p == '[';
+	ok = (*sc.p == '[' || *sc.p == '{') && scan_value(&sc, 1, sc.bare ? 1 : 3);
+	if (ok) {
+		scan_ws(&sc);
+		ok = *sc.p == '\0';
+	}
+	if (ok && !(v = malloc((sc.n + 1) * sizeof(*v)))) {
+		*ret_r = -ENOMEM;
+		ok = false;
+	}
+	if (ok) {
+		for (size_t i = 0; i < sc.n; i++)
+			for (int f = 0; f < PF_N; f++)
+				if (sc.items[i].end[f])
+					*sc.items[i].end[f] = '\0';
+		for (size_t i = 0; i < sc.n; i++) {
+			char **f = sc.items[i].f;
+			n += pkg_keep(f[PF_NAME], f[PF_SOURCE], f[PF_SVER], f[PF_VERSION], f[PF_STATUS], f[PF_MANAGER],
+				      &v[n]);
+		}
+		qsort(v, n, sizeof(*v), pkg_cmp);
+		*ret = v;
+		*ret_n = n;
+	}
+	free(sc.items);
+	return ok;
 }
 
 /* Whether an upgrade on hand brings one of the binaries p[0..n) to fixed or later.
@@ -517,13 +763,50 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string_nocheck(s) : json_null();
 }
 
-/* The findings of one source at one version, whose binaries are p[0..n). */
-static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n, const json_t *cands, json_t *findings,
+/* The shared JSON strings of d's finding (see vidx_json), NULL when out of memory. */
+static const struct vidx_json *entry_json(struct vidx_entry *d)
+{
+	struct vidx_json *j = d->j;
+	if (j)
+		return j;
+	if (!(j = calloc(1, sizeof(*j))))
+		return NULL;
+	j->cve = json_string_nocheck(d->e.cve);
+	j->urgency = str_or_null(d->e.urgency);
+	j->scope = str_or_null(d->scope);
+	j->fixed = str_or_null(d->e.fixed);
+	j->nodsa_reason = str_or_null(d->e.nodsa ? d->e.nodsa_reason : NULL);
+	j->feed = json_string_nocheck(d->feed);
+	if (!j->cve || !j->urgency || !j->scope || !j->fixed || !j->nodsa_reason || !j->feed) {
+		json_t *const js[] = {j->cve, j->urgency, j->scope, j->fixed, j->nodsa_reason, j->feed};
+		for (size_t k = 0; k < sizeof(js) / sizeof(js[0]); k++)
+			json_decref(js[k]);
+		free(j);
+		return NULL;
+	}
+	return d->j = j;
+}
+
+/* The shared JSON string of a status's name, NULL when out of memory. */
+static json_t *status_json(struct vidx *x, enum vuln_status st)
+{
+	if (!x->status[st])
+		x->status[st] = json_string_nocheck(vuln_status_name(st));
+	return x->status[st];
+}
+
+/*
+ * The findings of one source at one version, whose binaries are p[0..n). A finding
+ * holds its strings by reference: the index's (vidx_json) and this source's, so
+ * building one costs an object, not a dozen strings. Nothing changes them (a caller
+ * may add members to a finding, or drop it, but strings are not edited in place).
+ */
+static int match_source(struct vidx *x, const struct pkg_ref *p, size_t n, const json_t *cands, json_t *findings,
 			int64_t counts[6])
 {
 	const char *name = p[0].source, *ver = p[0].version;
 	struct vercmp_version parsed;
-	json_t *bins = NULL;
+	json_t *bins = NULL, *jsrc = NULL, *jver = NULL;
 	int r = 0;
 	if (vercmp_parse(ver, strlen(ver), &parsed, NULL) < 0) {
 		err_clear(); /* dpkg would not have installed it: nothing to say */
@@ -531,7 +814,7 @@ static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n,
 	}
 	for (size_t i = vidx_find(x, name); i < x->n && strcmp(x->v[i].e.source, name) == 0;) {
 		const char *cve = x->v[i].e.cve;
-		const struct vidx_entry *best = NULL;
+		struct vidx_entry *best = NULL;
 		enum vuln_status best_st = VULN_NOT_AFFECTED;
 		for (; i < x->n && strcmp(x->v[i].e.source, name) == 0 && strcmp(x->v[i].e.cve, cve) == 0; i++) {
 			enum vuln_status st;
@@ -552,43 +835,49 @@ static int match_source(const struct vidx *x, const struct pkg_ref *p, size_t n,
 		if (!findings)
 			continue; /* counting only */
 		if (!bins) {
-			if (!(bins = json_array()))
-				return -ENOMEM;
+			if (!(bins = json_array()) || !(jsrc = json_string_nocheck(name)) ||
+			    !(jver = json_string_nocheck(ver))) {
+				r = -ENOMEM;
+				break;
+			}
 			for (size_t k = 0; k < n; k++)
 				if (k == 0 || strcmp(p[k].name, p[k - 1].name) != 0) /* one per architecture */
 					json_array_append_new(bins, json_string_nocheck(p[k].name));
 		}
-		json_t *f = json_object();
-		if (!f || json_array_append_new(findings, f) < 0) {
+		const struct vidx_json *j = entry_json(best);
+		json_t *f = json_object(), *jst = status_json(x, best_st);
+		if (!j || !jst || !f || json_array_append_new(findings, f) < 0) {
 			r = -ENOMEM;
 			break;
 		}
 		/* the strings come from the store and the inventory, already valid UTF-8 */
-		json_object_set_new_nocheck(f, "source", json_string_nocheck(name));
-		json_object_set_new_nocheck(f, "version", json_string_nocheck(ver));
+		json_object_set_nocheck(f, "source", jsrc);
+		json_object_set_nocheck(f, "version", jver);
 		json_object_set_nocheck(f, "binaries", bins);
-		json_object_set_new_nocheck(f, "cve", json_string_nocheck(cve));
-		json_object_set_new_nocheck(f, "status", json_string_nocheck(vuln_status_name(best_st)));
-		json_object_set_new_nocheck(f, "urgency", str_or_null(best->e.urgency));
-		json_object_set_new_nocheck(f, "scope", str_or_null(best->scope));
-		json_object_set_new_nocheck(f, "fixed", str_or_null(fa ? best->e.fixed : NULL));
-		json_object_set_new_nocheck(f, "nodsa_reason",
-					    str_or_null(best->e.nodsa ? best->e.nodsa_reason : NULL));
-		json_object_set_new_nocheck(f, "feed", json_string_nocheck(best->feed));
+		json_object_set_nocheck(f, "cve", j->cve);
+		json_object_set_nocheck(f, "status", jst);
+		json_object_set_nocheck(f, "urgency", j->urgency);
+		json_object_set_nocheck(f, "scope", j->scope);
+		json_object_set_nocheck(f, "fixed", fa ? j->fixed : json_null());
+		json_object_set_nocheck(f, "nodsa_reason", j->nodsa_reason);
+		json_object_set_nocheck(f, "feed", j->feed);
 		json_object_set_new_nocheck(f, "upgrade_fixes", fixes);
 	}
 	json_decref(bins);
+	json_decref(jsrc);
+	json_decref(jver);
 	return r;
 }
 
-static int match_with(const struct vidx *x, const json_t *packages, const json_t *upgrades, bool counts_only,
-		      json_t **ret)
+/* Matches the packages section packages, or when it is NULL the packages p[0..n) (an
+ * array match_with frees). */
+static int match_with(struct vidx *x, const json_t *packages, struct pkg_ref *p, size_t n, const json_t *upgrades,
+		      bool counts_only, json_t **ret)
 {
 	json_t *findings = counts_only ? NULL : json_array(), *res = NULL, *cands = NULL, *u;
-	struct pkg_ref *p = NULL;
 	int64_t counts[6] = {0};
-	size_t n = 0, i;
-	int r = findings || counts_only ? machine_packages(packages, &p, &n) : -ENOMEM;
+	size_t i;
+	int r = findings || counts_only ? packages ? machine_packages(packages, &p, &n) : 0 : -ENOMEM;
 	if (r < 0)
 		goto out;
 	if (upgrades) {
@@ -642,9 +931,9 @@ int vuln_match_machine(struct store *s, const json_t *packages, const json_t *os
 	const char *codename = os_field(os, "codename"), *version = os_field(os, "version_id");
 	if (!codename && !version)
 		return err_set(-ENOENT, "the machine's os-release has neither VERSION_CODENAME nor VERSION_ID");
-	int r = vidx_load(s, codename, version, &x);
+	int r = vidx_load(s, codename, version, false, &x);
 	if (r == 0)
-		r = match_with(x, packages, upgrades, false, ret);
+		r = match_with(x, packages, NULL, 0, upgrades, false, ret);
 	vidx_free(x);
 	return r;
 }
@@ -697,6 +986,42 @@ static json_t *section(struct store *s, int64_t id, const char *name)
 	return v;
 }
 
+/* A host's packages: scanned from the section's text (scan_packages), or when the
+ * scanner gives up, parsed as JSON. 1 with the packages in *ret, which point into
+ * *ret_text or *ret_json (the caller frees the three), 0 when the host has no
+ * packages section to match (none, null, or not JSON), -ENOMEM. */
+static int host_packages(struct store *s, int64_t id, struct pkg_ref **ret, size_t *ret_n, char **ret_text,
+			 json_t **ret_json)
+{
+	char *text = NULL;
+	json_t *v = NULL;
+	int r;
+	*ret_text = NULL;
+	*ret_json = NULL;
+	if (hosts_store_section_get(s, id, "packages", &text) < 0 || !text) {
+		err_clear();
+		free(text);
+		return 0;
+	}
+	if (scan_packages(text, ret, ret_n, &r)) {
+		*ret_text = text;
+		return 1;
+	}
+	if (r == 0)
+		v = json_loads(text, JSON_DECODE_ANY, NULL);
+	free(text);
+	if (r < 0 || !v || json_is_null(v)) {
+		json_decref(v);
+		return r;
+	}
+	if ((r = machine_packages(v, ret, ret_n)) < 0) {
+		json_decref(v);
+		return r;
+	}
+	*ret_json = v;
+	return 1;
+}
+
 int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_dir, int64_t now, bool counts_only,
 		     int (*fn)(void *arg, json_t *result), void *arg)
 {
@@ -707,18 +1032,24 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 	if (r == 0 && host && f.n == 0)
 		r = err_set(-ENOENT, "no host '%s'", host);
 	for (size_t i = 0; r == 0 && i < f.n; i++) {
-		json_t *pk = section(s, f.v[i].id, "packages"), *sys = section(s, f.v[i].id, "system");
+		struct pkg_ref *p = NULL;
+		size_t n = 0;
+		char *text = NULL;
+		json_t *pkj = NULL, *sys = section(s, f.v[i].id, "system");
 		json_t *up = section(s, f.v[i].id, "upgrades"), *os = json_object_get(sys, "os"), *res = NULL,
 		       *eol = NULL;
 		const char *cn = os_field(os, "codename"), *ver = os_field(os, "version_id");
 		struct vidx *x = NULL;
-		if (!pk || (!cn && !ver))
+		if (!cn && !ver)
 			goto next;
+		if ((r = host_packages(s, f.v[i].id, &p, &n, &text, &pkj)) <= 0)
+			goto next;
+		r = 0;
 		for (size_t k = 0; k < nidx && !x; k++)
 			if (strcmp(idx[k]->r1, cn ? cn : "") == 0 && strcmp(idx[k]->r2, ver ? ver : "") == 0)
 				x = idx[k];
 		if (!x) {
-			if ((r = vidx_load(s, cn, ver, &x)) < 0)
+			if ((r = vidx_load(s, cn, ver, f.n > 1, &x)) < 0)
 				goto next;
 			if (nidx == FLEET_INDEXES) {
 				vidx_free(idx[0]);
@@ -727,7 +1058,9 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 			}
 			idx[nidx++] = x;
 		}
-		if ((r = match_with(x, pk, up, counts_only, &res)) < 0)
+		r = match_with(x, NULL, p, n, up, counts_only, &res);
+		p = NULL; /* match_with freed it */
+		if (r < 0)
 			goto next;
 		if (distro_info_dir && vuln_eol(distro_info_dir, os_field(os, "id"), ver, cn, now, &eol) < 0)
 			eol = NULL;
@@ -738,7 +1071,9 @@ int vuln_match_fleet(struct store *s, const char *host, const char *distro_info_
 		r = fn(arg, res);
 		json_decref(res);
 	next:
-		json_decref(pk);
+		free(p);
+		free(text);
+		json_decref(pkj);
 		json_decref(sys);
 		json_decref(up);
 	}

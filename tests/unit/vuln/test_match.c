@@ -13,6 +13,9 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/crypto.h"
+#include "core/store.h"
+#include "hosts/hosts_store.h"
 #include "vuln/vuln.h"
 
 struct match_case {
@@ -102,12 +105,137 @@ static void test_names(void **state)
 	assert_string_equal(vuln_status_name(VULN_WILL_NOT_FIX), "will-not-fix");
 }
 
+/* --- the fleet: packages sections read by the scanner, or by jansson when it gives up --- */
+
+static char dir[256];
+
+static int store_up(void **state)
+{
+	struct store *s;
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/ward-unit-vuln-match.XXXXXX");
+	if (!mkdtemp(dir) || crypto_init() < 0 || store_setup(dir) < 0 || store_open(true, &s) < 0)
+		return -1;
+	return 0;
+}
+
+static int store_down(void **state)
+{
+	char cmd[300];
+	(void)state;
+	store_release();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *const tracker_json =
+    "{\"openssl\": {\"CVE-1\": {\"scope\": \"remote\", \"releases\": {\"bookworm\": {\"status\": \"resolved\", "
+    "\"fixed_version\": \"3.0.2-1\", \"urgency\": \"high\"}}},"
+    "  \"CVE-2\": {\"releases\": {\"bookworm\": {\"status\": \"open\", \"urgency\": \"low\", \"nodsa\": \"Minor\", "
+    "\"nodsa_reason\": \"ignored\"}}}},"
+    " \"zlib\": {\"CVE-3\": {\"releases\": {\"bookworm\": {\"status\": \"open\", \"urgency\": \"end-of-life\"}}}},"
+    " \"caf\\u00e9\": {\"CVE-4\": {\"releases\": {\"bookworm\": {\"status\": \"open\"}}}}}";
+
+/* Packages sections the scanner reads and ones it must leave to jansson; each host's
+ * findings must be what vuln_match_machine makes of the section parsed as JSON. */
+static const char *const sections[] = {
+    /* the agent's shape */
+    "{\"count\": 3, \"items\": [{\"name\": \"libssl3\", \"version\": \"3.0.1-1\", \"source\": \"openssl\", "
+    "\"source_version\": \"3.0.1-1\", \"status\": \"installed\", \"manager\": \"dpkg\", \"size\": 12.5},"
+    " {\"name\": \"openssl\", \"version\": \"3.0.1-1\", \"status\": \"installed\", \"files\": [1, -2, 0.5, true, "
+    "false, null, {\"a\": []}]},"
+    " {\"name\": \"zlib1g\", \"version\": \"1:1.2.13-1\", \"source\": \"zlib\"}]}",
+    /* a bare array; items filtered out: rpm, not installed, no version, a name not a string */
+    "[{\"name\": \"zlib1g\", \"version\": \"1.2\", \"source\": \"zlib\", \"manager\": \"rpm\"},"
+    " {\"name\": \"libssl3\", \"source\": \"openssl\", \"version\": \"3.0.1-1\", \"status\": \"config-files\"},"
+    " {\"name\": \"libssl3\", \"source\": \"openssl\"}, {\"name\": 5, \"source\": \"zlib\", \"version\": \"1\"},"
+    " \"text\", 7, [], {\"name\": \"zlib1g\", \"source\": \"zlib\", \"source\": 3, \"version\": \"1.0\"}]",
+    /* a repeated items member: the last one counts */
+    "{\"items\": [{\"name\": \"zlib1g\", \"version\": \"1.0\", \"source\": \"zlib\"}], \"items\": "
+    "[{\"name\": \"libssl3\", \"version\": \"3.0.3-1\", \"source\": \"openssl\"}]}",
+    /* items not an array */
+    "{\"items\": {\"name\": \"zlib1g\", \"version\": \"1.0\", \"source\": \"zlib\"}}",
+    /* escapes and UTF-8: jansson reads these */
+    "{\"items\": [{\"name\": \"caf\\u00e9-bin\", \"version\": \"1.0\", \"source\": \"caf\\u00e9\"},"
+    " {\"name\": \"zlib1g\", \"version\": \"1.0\", \"source\": \"z\\u006cib\"}]}",
+    "{\"items\": [{\"name\": \"caf\xc3\xa9-bin\", \"version\": \"1.0\", \"source\": \"caf\xc3\xa9\"}], \"n\": 1e3}",
+};
+
+/* Hosts whose packages sections are not JSON at all (or null) are left out. */
+static const char *const skipped[] = {"{\"items\": [", "null", "{\"items\": []} x", "{\"items\": [01]}"};
+
+struct seen {
+	json_t *by_host;
+};
+
+static int keep(void *arg, json_t *res)
+{
+	struct seen *sn = arg;
+	return json_object_set(sn->by_host, json_string_value(json_object_get(res, "host")), res);
+}
+
+static void test_fleet_scan(void **state)
+{
+	struct store *s = store_get();
+	char path[300], name[32];
+	unsigned char hash[32] = {0};
+	json_t *os = json_pack("{s:s, s:s, s:s}", "id", "debian", "version_id", "12", "codename", "bookworm");
+	const char *system_json = "{\"os\": {\"id\": \"debian\", \"version_id\": \"12\", \"codename\": \"bookworm\"}}";
+	struct seen sn = {json_object()};
+	size_t nsec = sizeof(sections) / sizeof(sections[0]), nskip = sizeof(skipped) / sizeof(skipped[0]);
+	(void)state;
+	snprintf(path, sizeof(path), "%s/tracker.json", dir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fputs(tracker_json, fp) >= 0 && fclose(fp) == 0, 1);
+	assert_int_equal(vuln_import(s, "test", path, NULL, NULL, NULL), 0);
+	for (size_t i = 0; i < nsec + nskip; i++) {
+		int64_t id;
+		char uid[40];
+		snprintf(name, sizeof(name), "h%02zu", i);
+		snprintf(uid, sizeof(uid), "%032zx", i + 1);
+		assert_int_equal(hosts_store_insert(s, uid, name, hash, 1000, 300, &id), 0);
+		assert_int_equal(hosts_store_section_put(s, id, "system", "0", system_json, 1000), 0);
+		assert_int_equal(hosts_store_section_put(s, id, "packages", "0", i < nsec ? sections[i] : skipped[i - nsec],
+							 1000),
+				 0);
+	}
+	for (int pass = 0; pass < 2; pass++) { /* counts only, then every finding */
+		json_object_clear(sn.by_host);
+		assert_int_equal(vuln_match_fleet(s, NULL, NULL, 0, pass == 0, keep, &sn), 0);
+		assert_int_equal(json_object_size(sn.by_host), nsec);
+		for (size_t i = 0; i < nsec; i++) {
+			json_t *pk = json_loads(sections[i], JSON_DECODE_ANY, NULL), *want = NULL;
+			snprintf(name, sizeof(name), "h%02zu", i);
+			json_t *got = json_object_get(sn.by_host, name);
+			assert_non_null(pk);
+			assert_non_null(got);
+			assert_int_equal(vuln_match_machine(s, pk, os, NULL, &want), 0);
+			assert_true(json_equal(json_object_get(got, "counts"), json_object_get(want, "counts")));
+			if (pass == 1)
+				assert_true(json_equal(json_object_get(got, "findings"), json_object_get(want, "findings")));
+			json_decref(pk);
+			json_decref(want);
+		}
+	}
+	/* the first section's findings, for the record: both openssl issues and zlib's */
+	json_t *f = json_object_get(json_object_get(sn.by_host, "h00"), "findings");
+	assert_int_equal(json_array_size(f), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(f, 0), "status")), "fixed-available");
+	assert_int_equal(json_array_size(json_object_get(json_array_get(f, 0), "binaries")), 2);
+	/* the café section went through jansson and still matched */
+	assert_int_equal(json_array_size(json_object_get(json_object_get(sn.by_host, "h04"), "findings")), 2);
+	json_decref(sn.by_host);
+	json_decref(os);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),
 	    cmocka_unit_test(test_bad_versions),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test_setup_teardown(test_fleet_scan, store_up, store_down),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
