@@ -121,12 +121,14 @@ static struct {
 } http;
 
 /*
- * The executor: API requests run on these threads, not on libmicrohttpd's. A request
- * may wait (for the write lock, for its commit to reach the disk), and while it waits
- * on a libmicrohttpd worker, every other connection that worker serves waits too; and
- * libmicrohttpd hands a burst of new connections to whichever worker wakes first, up to
- * ten at a time. So the connection is suspended while its request runs here, and
- * resumed to send the reply; the workers only read requests and write replies.
+ * The executor: API requests that change something run on these threads, not on
+ * libmicrohttpd's. Such a request waits (for the write lock, for its commit to reach
+ * the disk), and while it waits on a libmicrohttpd worker, every other connection that
+ * worker serves waits too; and libmicrohttpd hands a burst of new connections to
+ * whichever worker wakes first, up to ten at a time. So the connection is suspended
+ * while its request runs here, and resumed to send the reply. Reads stay on the
+ * workers: suspending and resuming costs more than a short read takes (half of
+ * bench/http's requests a second).
  */
 static struct {
 	pthread_mutex_t lock;
@@ -682,7 +684,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strncmp(url, "/api/", 5) != 0 && is_get) {
 		if (!serve_static(req))
 			http_reply_error(req, 404, "no such page '%.200s'", url);
-	} else if (exec_submit(req)) {
+	} else if (!is_get && exec_submit(req)) {
 		return MHD_YES;
 	} else {
 		router_dispatch(req);
@@ -771,21 +773,17 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	if ((r = mhd_load()) < 0 || (r = statics_build()) < 0)
 		goto out;
 	http.access_log_fd = cfg->access_log_fd;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	ncpu = ncpu < 1 ? 1 : ncpu;
 	unsigned threads = cfg->threads;
 	if (threads == 0) {
-		/* More request threads than cores: a request waiting for its commit to reach
-		 * the disk holds its thread, and the requests of the other threads meanwhile
-		 * join that commit (store_batch, store_sync) instead of queueing behind it. */
-		threads = (unsigned)ncpu * WARD_HTTP_THREADS_PER_CPU;
+		/* More threads than cores: a request waiting for its commit to reach the disk
+		 * holds its thread, and the requests of the other threads meanwhile join that
+		 * commit (store_batch, store_sync) instead of queueing behind it. As many for
+		 * libmicrohttpd (reads) as for the executor (changes). */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = (unsigned)(n < 1 ? 1 : n) * WARD_HTTP_THREADS_PER_CPU;
 		if (threads < WARD_HTTP_THREADS_MIN)
 			threads = WARD_HTTP_THREADS_MIN;
 	}
-	/* libmicrohttpd's own threads only read requests and write replies: one a core. */
-	unsigned io_threads = (unsigned)ncpu < threads ? (unsigned)ncpu : threads;
-	if (io_threads < 2)
-		io_threads = 2;
 
 	/* Worker threads inherit this mask, so only sigwait below sees the signals. */
 	sigset_t set;
@@ -806,7 +804,7 @@ int http_serve(const struct http_config *cfg, void (*on_ready)(const char *url))
 	d = mhd.MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-			     MHD_OPTION_THREAD_POOL_SIZE, io_threads,
+			     MHD_OPTION_THREAD_POOL_SIZE, threads,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)WARD_HTTP_CONN_MAX,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WARD_HTTP_CONN_PER_IP,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WARD_HTTP_CONN_TIMEOUT,

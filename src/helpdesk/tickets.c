@@ -272,20 +272,6 @@ out:
 
 /* --- show --- */
 
-static int ticket_show_snapshot(struct store *s, const struct actor *a, int64_t id, json_t **ret);
-
-/* The ticket's parts are read in one snapshot: consistent, and one read transaction
- * instead of one per statement. */
-int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret)
-{
-	int r = store_read_begin(s);
-	if (r < 0)
-		return r;
-	r = ticket_show_snapshot(s, a, id, ret);
-	store_read_end(s);
-	return r;
-}
-
 static int ticket_show_snapshot(struct store *s, const struct actor *a, int64_t id, json_t **ret)
 {
 	struct ticket_state t;
@@ -316,6 +302,18 @@ static int ticket_show_snapshot(struct store *s, const struct actor *a, int64_t 
 	json_object_set_new(j, "links", links);
 	*ret = j;
 	return 0;
+}
+
+/* The ticket's parts are read in one snapshot: consistent, and one read transaction
+ * instead of one per statement. */
+int ticket_show(struct store *s, const struct actor *a, int64_t id, json_t **ret)
+{
+	int r = store_read_begin(s);
+	if (r < 0)
+		return r;
+	r = ticket_show_snapshot(s, a, id, ret);
+	store_read_end(s);
+	return r;
 }
 
 /* --- status --- */
