@@ -115,6 +115,13 @@ int cmd_vercmp(struct cli *cli, int argc, char **argv);
 int cmd_upgrades(struct cli *cli, int argc, char **argv);
 int cmd_needrestart(struct cli *cli, int argc, char **argv);
 
+/* maint/maint_cli.c */
+int cmd_window_add(struct cli *cli, int argc, char **argv);
+int cmd_window_edit(struct cli *cli, int argc, char **argv);
+int cmd_window_list(struct cli *cli, int argc, char **argv);
+int cmd_window_show(struct cli *cli, int argc, char **argv);
+int cmd_window_remove(struct cli *cli, int argc, char **argv);
+
 /* upgrade/upgrade_cli.c */
 int cmd_upgrade_plan(struct cli *cli, int argc, char **argv);
 int cmd_upgrade_list(struct cli *cli, int argc, char **argv);

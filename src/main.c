@@ -180,7 +180,7 @@ static const struct cli_cmd commands[] = {
 	{"upgrade", "plan", cmd_upgrade_plan,
 	 "NAME --host H|--tag T|--all [--pilot H]... [--pilot-tag T]... [--packages all|security | --package "
 	 "NAME[=VERSION]...] [--test-command [NAME=]CMD]... [--test-service UNIT[:CMD]]... [--test-http URL[=STATUS]]... "
-	 "[--test-tcp HOST:PORT]... [--at TIME] [--min-free MB] [--allow-no-rollback] [--note-title T --note-file F "
+	 "[--test-tcp HOST:PORT]... [--at TIME] [--in-window] [--min-free MB] [--allow-no-rollback] [--note-title T --note-file F "
 	 "[--note-package P]]",
 	 "Plan an upgrade run: fixes each machine's versions from its reported upgrades, the pilot ring first "
 	 "(docs/upgrade-runs.md)."},
@@ -189,6 +189,15 @@ static const struct cli_cmd commands[] = {
 	{"upgrade", "run", cmd_upgrade_run, "PLAN [--allow-no-rollback]",
 	 "Start a plan now: ring 1's agents upgrade, the next ring only when every machine passed."},
 	{"upgrade", "cancel", cmd_upgrade_cancel, "PLAN [--reason TEXT]", "Stop a plan: no further machine starts."},
+	{"window", "add", cmd_window_add,
+	 "NAME --days mon,...|daily|weekdays|weekend --start HH:MM --duration 3h [--timezone ZONE] --host H|--tag T|--all "
+	 "[--description TEXT]",
+	 "Add a maintenance window: a weekly time when its machines may be changed (docs/maintenance.md)."},
+	{"window", "edit", cmd_window_edit, "NAME [the options of add] [--rename NEW]",
+	 "Change a maintenance window; --host, --tag and --all, when given, replace its machines."},
+	{"window", "list", cmd_window_list, "", "Maintenance windows, with whether each is open and when it next opens."},
+	{"window", "show", cmd_window_show, "NAME", "A maintenance window: its machines and its next occurrences."},
+	{"window", "remove", cmd_window_remove, "NAME", "Remove a maintenance window."},
 	{"dr", "plan", cmd_dr_plan,
 	 "add NAME --repo R --password-file F --rpo 26h --rto 4h [--path P]... [--dump SPEC]... [--exclude P]... "
 	 "[--backup-schedule 'daily 02:00'|'every 6h'|manual] [--drill-schedule 'every 7d'] [--keep-daily N]... "

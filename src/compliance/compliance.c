@@ -17,6 +17,7 @@
 #include "findings/findings.h"
 #include "hosts/hosts.h"
 #include "hosts/hosts_store.h"
+#include "maint/maint.h"
 #include "vuln/vuln.h"
 
 #define SETTING_SYNCED "synced_through"
@@ -381,6 +382,27 @@ static int host_eol(struct store *s, json_t *hv, const char *dir, int64_t now, j
 	return 0;
 }
 
+/* For an upgrade that is not a security fix, first seen at first on the machine hv: the
+ * machine's first maintenance window to start at first or later (*ret; ret->end 0 when
+ * no window applies to it). Loads the windows once (*windows) and the machine's tags
+ * once (kept in hv). */
+static int window_due(struct store *s, struct maint_set **windows, json_t *hv, int64_t first, struct maint_slot *ret)
+{
+	json_t *tags = json_object_get(hv, "tags");
+	int r;
+	if (!*windows && (r = maint_set_load(s, windows)) < 0)
+		return r;
+	if (!tags) {
+		if ((r = maint_host_tags(s, json_integer_value(json_object_get(hv, "id")), &tags)) < 0)
+			return r;
+		json_object_set_new(hv, "tags", tags);
+	}
+	r = maint_set_find(*windows, json_string_value(json_object_get(hv, "host")), tags, first, true, ret);
+	if (r == -ENOENT)
+		ret->end = 0;
+	return r == -ENOENT ? 0 : r;
+}
+
 int compliance_evaluate(struct store *s, const char *host, const char *distro_info_dir, bool overdue_only, int64_t now,
 			json_t **ret)
 {
@@ -389,6 +411,7 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 	json_t *hosts = json_array(), *pending = json_array(), *eols = json_object(), *byid = json_object();
 	json_t *out = NULL, *ups = json_array(), *hv, *row;
 	struct due_row *rows = NULL;
+	struct maint_set *windows = NULL;
 	size_t nrows = 0, i;
 	int64_t f_tracked = 0, f_overdue = 0, f_compliant = 0;
 	int r;
@@ -429,6 +452,11 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 		enum compliance_class c = compliance_classify(security, urg);
 		int64_t first = json_integer_value(json_object_get(row, "first_seen"));
 		int64_t due = compliance_due(&pol, c, first);
+		struct maint_slot slot = {0};
+		if (c == COMPLIANCE_OTHER && (r = window_due(s, &windows, hv, first, &slot)) < 0)
+			goto out;
+		if (slot.end)
+			due = slot.end; /* the end of the machine's next maintenance window */
 		bool overdue = now >= due;
 		json_object_set_new(hv, "tracked",
 				    json_integer(json_integer_value(json_object_get(hv, "tracked")) + 1));
@@ -454,6 +482,7 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 		}
 		iso(first, u, "first_seen");
 		iso(due, u, "due");
+		json_object_set_new(u, "due_window", slot.end ? json_string(slot.window) : json_null());
 		rows[nrows++] = (struct due_row){due, u};
 	}
 	qsort(rows, nrows, sizeof(*rows), due_cmp);
@@ -467,6 +496,7 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 		int64_t o = json_integer_value(json_object_get(hv, "overdue"));
 		json_object_set_new(hv, "percent", json_real(percent_of(t, o)));
 		json_object_set_new(hv, "compliant", json_boolean(o == 0));
+		json_object_del(hv, "tags"); /* window_due's */
 		if ((r = host_eol(s, hv, distro_info_dir, now, eols)) < 0)
 			goto out;
 		f_tracked += t;
@@ -496,6 +526,7 @@ out:
 	json_decref(eols);
 	json_decref(byid);
 	json_decref(ups);
+	maint_set_free(windows);
 	return r;
 }
 

@@ -5,7 +5,9 @@
  * package, architecture and candidate version; a newer candidate that supersedes a
  * pending one keeps the older clock); its due period comes from the policy by class:
  * security fixes for a high- or critical-urgency issue, other security fixes, and the
- * rest.
+ * rest. The rest are due at the end of the machine's first maintenance window (src/maint)
+ * that starts when the upgrade was first seen or later; on a machine no window applies to,
+ * after the policy's period.
  */
 #ifndef WARD_COMPLIANCE_H
 #define WARD_COMPLIANCE_H
@@ -25,7 +27,7 @@
 struct compliance_policy {
 	int64_t security_high; /* security fix of a high or critical urgency issue (default 7 days) */
 	int64_t security;      /* other security fixes (default 30 days) */
-	int64_t other;	       /* the rest (default 90 days: Ward has no maintenance windows yet) */
+	int64_t other;	       /* the rest, on a machine no maintenance window applies to (default 90 days) */
 };
 
 enum compliance_class {
@@ -78,8 +80,8 @@ int compliance_sync(struct store *s);
  *    "percent" (of tracked upgrades not overdue), "machines_percent"},
  *    "hosts": [{"host", "uid", "tracked", "overdue", "percent", "compliant", "eol"}],
  *    "upgrades": [{"host", "package", "architecture", "installed", "candidate",
- *     "security", "urgency", "cves", "class", "first_seen", "due", "overdue",
- *     "days_left"}]}
+ *     "security", "urgency", "cves", "class", "first_seen", "due", "due_window" (the
+ *     maintenance window it is due at the end of, or null), "overdue", "days_left"}]}
  * with upgrades sorted by due time and only the overdue ones when overdue_only;
  * days_left counts whole days until due (negative: whole days overdue, so 0 with
  * overdue true means less than a day late).

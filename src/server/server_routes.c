@@ -15,6 +15,7 @@
 #include "hosts/hosts_api.h"
 #include "jobs/jobs_api.h"
 #include "kb/kb_api.h"
+#include "maint/maint_api.h"
 #include "server/server.h"
 #include "training/training_api.h"
 #include "vuln/vuln_api.h"
@@ -113,6 +114,12 @@ const struct route server_routes[] = {
 	{"POST", "/api/v1/training/notices", ROLE_ADMIN, training_api_notice},
 
 	/* disaster recovery: support staff read plans and their history, admins change and run them */
+	/* maintenance windows: support staff read them, admins change them */
+	{"GET", "/api/v1/maintenance/windows", ROLE_SUPPORT, maint_api_list},
+	{"POST", "/api/v1/maintenance/windows", ROLE_ADMIN, maint_api_add},
+	{"GET", "/api/v1/maintenance/windows/{window}", ROLE_SUPPORT, maint_api_show},
+	{"PATCH", "/api/v1/maintenance/windows/{window}", ROLE_ADMIN, maint_api_edit},
+	{"DELETE", "/api/v1/maintenance/windows/{window}", ROLE_ADMIN, maint_api_remove},
 	{"GET", "/api/v1/upgrades/plans", ROLE_SUPPORT, upgrade_api_list},
 	{"POST", "/api/v1/upgrades/plans", ROLE_ADMIN, upgrade_api_create},
 	{"GET", "/api/v1/upgrades/plans/{plan}", ROLE_SUPPORT, upgrade_api_show},

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "hosts/hosts.h"
+#include "maint/maint.h"
 #include "hosts/hosts_store.h"
 #include "jobs/jobs.h"
 #include "software/vercmp.h"
@@ -141,7 +142,8 @@ static bool package_name_ok(const char *n)
 
 int upgrade_params_check(const json_t *p)
 {
-	static const char *const fields[] = {"plan", "packages", "tests", "min_free_mb", "allow_no_rollback", NULL};
+	static const char *const fields[] = {"plan",	     "packages",	  "tests", "min_free_mb",
+					     "allow_no_rollback", "not_after", NULL};
 	json_t *pk = json_object_get(p, "packages"), *e;
 	size_t i;
 	int r;
@@ -163,6 +165,9 @@ int upgrade_params_check(const json_t *p)
 	json_t *mf = json_object_get(p, "min_free_mb");
 	if (mf && (!json_is_integer(mf) || json_integer_value(mf) < 0 || json_integer_value(mf) > 1024 * 1024))
 		return err_set(-EINVAL, "min_free_mb must be 0 to 1048576");
+	json_t *na = json_object_get(p, "not_after");
+	if (na && (!json_is_integer(na) || json_integer_value(na) < 0))
+		return err_set(-EINVAL, "not_after must be a Unix time");
 	return 0;
 }
 
@@ -384,8 +389,10 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 					     "min_free_mb",
 					     "allow_no_rollback",
 					     "note",
+					     "in_window",
 					     NULL};
 	json_t *spec = NULL, *hosts = NULL, *plan = NULL, *machines = json_array(), *note = NULL, *h;
+	struct maint_set *windows = NULL;
 	int64_t start = 0, id = 0;
 	size_t i;
 	int r, selected = 0, with_work = 0, missing = 0;
@@ -407,8 +414,9 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 	       *anr = json_object_get(f, "allow_no_rollback"), *st = json_object_get(f, "start_at");
 	const json_t *sel_hosts = json_object_get(f, "hosts"), *sel_tags = json_object_get(f, "tags"),
 		     *pilot = json_object_get(f, "pilot"), *pilot_tags = json_object_get(f, "pilot_tags");
-	if ((all && !json_is_boolean(all)) || (anr && !json_is_boolean(anr))) {
-		r = err_set(-EINVAL, "fields 'all' and 'allow_no_rollback' must be true or false");
+	json_t *iw = json_object_get(f, "in_window");
+	if ((all && !json_is_boolean(all)) || (anr && !json_is_boolean(anr)) || (iw && !json_is_boolean(iw))) {
+		r = err_set(-EINVAL, "fields 'all', 'allow_no_rollback' and 'in_window' must be true or false");
 		goto out;
 	}
 	if (!json_is_true(all) && !json_array_size(sel_hosts) && !json_array_size(sel_tags)) {
@@ -427,6 +435,8 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 			goto out;
 		}
 	}
+	if (json_is_true(iw) && !start)
+		start = now; /* in the windows: the scheduler starts it, each machine waits for its window */
 	if (json_object_get(f, "note") && !json_is_null(json_object_get(f, "note")))
 		note = json_deep_copy(json_object_get(f, "note"));
 	if ((r = check_note(note, spec)) < 0)
@@ -457,6 +467,18 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 		json_t *pk = NULL, *warnings = json_array();
 		if ((r = hosts_get(s, json_string_value(json_object_get(h, "id")), &x)) < 0 ||
 		    (r = host_packages(s, &x, spec, &pk, warnings)) < 0) {
+			json_decref(warnings);
+			goto out;
+		}
+		struct maint_slot slot;
+		if (json_is_true(iw) && json_array_size(pk) && (r = windows ? 0 : maint_set_load(s, &windows)) == 0 &&
+		    (r = maint_set_find(windows, name, tags, now, false, &slot)) == -ENOENT)
+			r = err_set(-EINVAL,
+				    "host '%s' has no maintenance window: add one ('ward window add') or plan the run "
+				    "without in_window",
+				    name);
+		if (r < 0) {
+			json_decref(pk);
 			json_decref(warnings);
 			goto out;
 		}
@@ -505,6 +527,7 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 		json_object_set_new(plan, "tests", json_array());
 	if (start)
 		json_object_set_new(plan, "start_at", json_integer(start));
+	json_object_set_new(plan, "in_window", json_boolean(json_is_true(iw)));
 	if ((r = store_tx_begin(s)) < 0)
 		goto out;
 	if ((r = upgrade_store_plan_insert(s, plan, &id)) < 0)
@@ -522,9 +545,10 @@ int upgrade_plan_create(struct store *s, const char *actor, const json_t *f, int
 	}
 	char object[96];
 	snprintf(object, sizeof(object), "upgrade:%lld", (long long)id);
-	r = actlog_appendf(s, actor, "upgrade.plan", object, "{s:O, s:O, s:O, s:i, s:o, s:O}", "name",
+	r = actlog_appendf(s, actor, "upgrade.plan", object, "{s:O, s:O, s:O, s:i, s:o, s:O, s:b}", "name",
 			   json_object_get(f, "name"), "packages", spec, "machines", machines, "rollback_missing",
-			   missing, "start_at", json_time(start), "tests", json_object_get(plan, "tests"));
+			   missing, "start_at", json_time(start), "tests", json_object_get(plan, "tests"), "in_window",
+			   json_is_true(iw));
 end:
 	r = store_tx_end(s, r);
 	if (r == 0 && ret_id)
@@ -535,7 +559,25 @@ out:
 	json_decref(plan);
 	json_decref(machines);
 	json_decref(note);
+	maint_set_free(windows);
 	return r;
+}
+
+/* The maintenance window of a plan's machine that is open at now (0), or -ENOENT while
+ * none is (*ret then the next, if one applies at all: ret->start 0 when none does). */
+static int machine_window(struct store *s, const struct maint_set *windows, const json_t *m, int64_t now,
+			  struct maint_slot *ret)
+{
+	json_t *tags = NULL;
+	int r = maint_host_tags(s, json_integer_value(json_object_get(m, "host_id")), &tags);
+	if (r < 0)
+		return r;
+	memset(ret, 0, sizeof(*ret));
+	r = maint_set_find(windows, json_string_value(json_object_get(m, "host")), tags, now, false, ret);
+	json_decref(tags);
+	if (r == -ENOENT)
+		memset(ret, 0, sizeof(*ret));
+	return r == 0 && ret->start > now ? -ENOENT : r;
 }
 
 /* --- reading --- */
@@ -563,6 +605,7 @@ static const char *const machine_times[] = {"started_at", "finished_at", NULL};
 int upgrade_plan_get(struct store *s, const char *id_or_name, bool with_steps, json_t **ret)
 {
 	json_t *p = NULL, *machines = json_array(), *m;
+	struct maint_set *windows = NULL;
 	size_t i;
 	int r, missing = 0;
 	if (!machines)
@@ -570,10 +613,26 @@ int upgrade_plan_get(struct store *s, const char *id_or_name, bool with_steps, j
 	if ((r = plan_row(s, id_or_name, &p)) < 0 ||
 	    (r = upgrade_store_machines(s, json_integer_value(json_object_get(p, "id")), machines)) < 0)
 		goto fail;
+	bool in_window = json_integer_value(json_object_get(p, "in_window")) != 0;
+	if (in_window && (r = maint_set_load(s, &windows)) < 0)
+		goto fail;
 	json_array_foreach(machines, i, m)
 	{
 		size_t k;
 		missing += missing_rollbacks(json_object_get(m, "packages"));
+		if (in_window && strcmp(json_string_value(json_object_get(m, "status")), "pending") == 0) {
+			/* when it may start: its window now or next (null: none applies) */
+			struct maint_slot slot;
+			int e = machine_window(s, windows, m, time_now(), &slot);
+			if (e < 0 && e != -ENOENT) {
+				r = e;
+				goto fail;
+			}
+			json_object_set_new(m, "window",
+					    slot.start ? json_pack("{s:s, s:o, s:o}", "name", slot.window, "start",
+								   json_time(slot.start), "end", json_time(slot.end))
+						       : json_null());
+		}
 		json_object_del(m, "plan_id");
 		json_object_del(m, "host_id");
 		times(m, machine_times);
@@ -593,13 +652,16 @@ int upgrade_plan_get(struct store *s, const char *id_or_name, bool with_steps, j
 	times(p, plan_times);
 	json_object_set_new(p, "allow_no_rollback",
 			    json_boolean(json_integer_value(json_object_get(p, "allow_no_rollback"))));
+	json_object_set_new(p, "in_window", json_boolean(json_integer_value(json_object_get(p, "in_window"))));
 	json_object_set_new(p, "rollback_missing", json_integer(missing));
 	json_object_set_new(p, "machines", machines);
+	maint_set_free(windows);
 	*ret = p;
 	return 0;
 fail:
 	json_decref(p);
 	json_decref(machines);
+	maint_set_free(windows);
 	return r;
 }
 
@@ -651,24 +713,43 @@ static void plan_object(int64_t id, char out[64])
 	snprintf(out, 64, "upgrade:%lld", (long long)id);
 }
 
-/* Queues the jobs of ring's pending machines (inside the caller's transaction). */
-static int queue_ring(struct store *s, const char *actor, const json_t *plan, int64_t ring, int64_t now, int *ret_n)
+/*
+ * Queues the jobs of ring's pending machines (inside the caller's transaction). A plan
+ * in the windows queues only the machines whose maintenance window is open, each job
+ * valid until the window's end; the others wait (*ret_waiting) for the scheduler's next
+ * rounds. Logged as upgrade.ring when the ring starts (starting) or a machine's job is
+ * queued.
+ */
+static int queue_ring(struct store *s, const char *actor, const json_t *plan, int64_t ring, bool starting,
+		      int64_t now, int *ret_n, int *ret_waiting)
 {
 	int64_t id = json_integer_value(json_object_get(plan, "id"));
-	json_t *machines = json_array(), *m;
+	bool in_window = json_integer_value(json_object_get(plan, "in_window")) != 0;
+	json_t *machines = json_array(), *m, *queued = json_array();
+	struct maint_set *windows = NULL;
 	char object[64];
 	size_t i;
-	int r, n = 0;
-	if (!machines)
-		return -ENOMEM;
+	int r, n = 0, waiting = 0;
+	if (!machines || !queued) {
+		r = -ENOMEM;
+		goto out;
+	}
 	plan_object(id, object);
-	if ((r = upgrade_store_machines(s, id, machines)) < 0)
+	if ((r = upgrade_store_machines(s, id, machines)) < 0 || (in_window && (r = maint_set_load(s, &windows)) < 0))
 		goto out;
 	json_array_foreach(machines, i, m)
 	{
 		if (json_integer_value(json_object_get(m, "ring")) != ring ||
 		    strcmp(json_string_value(json_object_get(m, "status")), "pending") != 0)
 			continue;
+		struct maint_slot slot = {0};
+		if (in_window && (r = machine_window(s, windows, m, now, &slot)) < 0) {
+			if (r != -ENOENT)
+				goto out;
+			waiting++;
+			r = 0;
+			continue;
+		}
 		struct host h;
 		int64_t job;
 		json_t *params =
@@ -685,6 +766,8 @@ static int queue_ring(struct store *s, const char *actor, const json_t *plan, in
 			r = -ENOMEM;
 			goto out;
 		}
+		if (in_window)
+			json_object_set_new(params, "not_after", json_integer(slot.end));
 		r = hosts_get_id(s, json_integer_value(json_object_get(m, "host_id")), &h);
 		if (r == 0)
 			r = jobs_queue(s, actor, &h, "upgrade", params, &job);
@@ -693,15 +776,23 @@ static int queue_ring(struct store *s, const char *actor, const json_t *plan, in
 							    job, NULL, NULL, now, 0)) < 0)
 			goto out;
 		n++;
+		json_array_append_new(queued, json_pack("{s:O, s:s?}", "host", json_object_get(m, "host"), "window",
+							in_window ? slot.window : NULL));
 	}
-	r = actlog_appendf(s, actor, "upgrade.ring", object, "{s:I, s:I, s:i}", "plan", (json_int_t)id, "ring",
-			   (json_int_t)ring, "machines", n);
-	if (r == 0)
+	if (starting || n)
+		r = actlog_appendf(s, actor, "upgrade.ring", object, "{s:I, s:I, s:i, s:O, s:i}", "plan",
+				   (json_int_t)id, "ring", (json_int_t)ring, "machines", n, "queued", queued,
+				   "waiting_for_window", waiting);
+	if (r == 0 && (starting || n))
 		r = upgrade_store_plan_set(s, id, "running", NULL, ring, NULL, 0, 0);
-	if (r == 0)
+	if (r == 0) {
 		*ret_n = n;
+		*ret_waiting = waiting;
+	}
 out:
 	json_decref(machines);
+	json_decref(queued);
+	maint_set_free(windows);
 	return r;
 }
 
@@ -716,8 +807,8 @@ static int next_ring(struct store *s, const char *actor, int64_t id, int64_t fro
 	plan_object(id, object);
 	int64_t rings = json_integer_value(json_object_get(plan, "rings"));
 	for (int64_t ring = from_ring; ring <= rings; ring++) {
-		int n = 0;
-		if ((r = queue_ring(s, actor, plan, ring, now, &n)) < 0 || n > 0)
+		int n = 0, waiting = 0;
+		if ((r = queue_ring(s, actor, plan, ring, true, now, &n, &waiting)) < 0 || n > 0 || waiting > 0)
 			goto out;
 	}
 	r = upgrade_store_plan_set(s, id, "passed", NULL, -1, NULL, 0, now);
@@ -1033,6 +1124,23 @@ int upgrade_sweep(struct store *s, int64_t now, int *ret_started)
 		if (e < 0)
 			log_warnx("upgrade plan %lld: %s", (long long)id, err_msg(e));
 	}
+	/* plans in the windows: machines whose window opened */
+	if ((r = upgrade_store_plan_list(s, plans)) < 0)
+		goto out;
+	json_array_foreach(plans, i, p)
+	{
+		if (strcmp(json_string_value(json_object_get(p, "status")), "running") != 0 ||
+		    !json_integer_value(json_object_get(p, "in_window")))
+			continue;
+		int n = 0, waiting = 0;
+		if ((r = store_tx_begin(s)) < 0)
+			goto out;
+		r = queue_ring(s, "scheduler", p, json_integer_value(json_object_get(p, "current_ring")), false, now, &n,
+			       &waiting);
+		if ((r = store_tx_end(s, r)) < 0)
+			goto out;
+	}
+	json_array_clear(plans);
 	/* machines whose agent never answered */
 	if ((r = upgrade_store_machines_stuck(s, now - UPGRADE_REMOTE_TIMEOUT, stuck)) < 0)
 		goto out;

@@ -84,7 +84,7 @@ static void print_plan(const json_t *p)
 {
 	static const char *const keys[] = {
 	    "id",	  "name",     "status",	    "reason",	   "current_ring",     "rings", "created_by",
-	    "created_at", "start_at", "started_at", "finished_at", "rollback_missing", NULL};
+	    "created_at", "start_at", "in_window", "started_at", "finished_at", "rollback_missing", NULL};
 	cli_print_fields(p, keys);
 	json_t *rows = json_array(), *m, *pk, *st;
 	size_t i, k;
@@ -103,10 +103,21 @@ static void print_plan(const json_t *p)
 					     json_string_value(json_object_get(pk, "to")),
 					     json_is_string(json_object_get(pk, "rollback")) ? "" : " (no rollback)");
 		}
-		json_array_append_new(rows,
-				      json_pack("{s:O, s:O, s:O, s:s, s:O}", "ring", json_object_get(m, "ring"), "host",
-						json_object_get(m, "host"), "status", json_object_get(m, "status"),
-						"changes", changes, "reason", json_object_get(m, "reason")));
+		json_t *row = json_pack("{s:O, s:O, s:O, s:s, s:O}", "ring", json_object_get(m, "ring"), "host",
+					json_object_get(m, "host"), "status", json_object_get(m, "status"), "changes",
+					changes, "reason", json_object_get(m, "reason"));
+		json_t *w = json_object_get(m, "window");
+		if (row && json_is_object(w)) {
+			char why[200];
+			snprintf(why, sizeof(why), "waits for window %s: %s to %s",
+				 json_string_value(json_object_get(w, "name")),
+				 json_string_value(json_object_get(w, "start")),
+				 json_string_value(json_object_get(w, "end")));
+			json_object_set_new(row, "reason", json_string(why));
+		} else if (row && w) {
+			json_object_set_new(row, "reason", json_string("waits: no maintenance window applies to it"));
+		}
+		json_array_append_new(rows, row);
 	}
 	printf("\n");
 	cli_print_table(rows, machine_keys, machine_headers);
@@ -152,6 +163,7 @@ int cmd_upgrade_plan(struct cli *cli, int argc, char **argv)
 					     {"note-title", required_argument, NULL, 'n'},
 					     {"note-file", required_argument, NULL, 'N'},
 					     {"note-package", required_argument, NULL, 'Q'},
+					     {"in-window", no_argument, NULL, 'W'},
 					     {0, 0, 0, 0}};
 	json_t *f = json_object(), *note = NULL, *t;
 	const char *note_file = NULL;
@@ -193,6 +205,7 @@ int cmd_upgrade_plan(struct cli *cli, int argc, char **argv)
 			json_object_set_new(f, "min_free_mb", json_integer(v));
 			break;
 		case 'R': json_object_set_new(f, "allow_no_rollback", json_true()); break;
+		case 'W': json_object_set_new(f, "in_window", json_true()); break;
 		case 'n':
 			if (!note)
 				note = json_object();

@@ -456,6 +456,20 @@ static bool versions_are(const json_t *packages, const json_t *have, const char 
 	return true;
 }
 
+/* A job queued in a maintenance window runs only until the window's end (not_after,
+ * Unix time; absent: any time). */
+static bool check_window(struct exec *x, const json_t *not_after)
+{
+	char msg[128], end[TIME_ISO_LEN];
+	double t0 = now_s();
+	if (!json_is_integer(not_after))
+		return true;
+	time_iso(json_integer_value(not_after), end);
+	bool ok = time_now() < json_integer_value(not_after);
+	snprintf(msg, sizeof(msg), "the maintenance window %s at %s", ok ? "is open until" : "closed", end);
+	return step(x, "maintenance window", "pre", ok, msg, t0);
+}
+
 int upgrade_exec(const json_t *params, const char *root, json_t **ret)
 {
 	int r = upgrade_params_check(params);
@@ -473,7 +487,9 @@ int upgrade_exec(const json_t *params, const char *root, json_t **ret)
 
 	/* pre-checks: stop at the first that fails; nothing has changed yet */
 	phase = "pre";
-	if (!check_disk(&x, mf ? json_integer_value(mf) : UPGRADE_MIN_FREE_DEFAULT))
+	if (!check_window(&x, json_object_get(params, "not_after")))
+		snprintf(reason, sizeof(reason), "the maintenance window closed before the job started");
+	else if (!check_disk(&x, mf ? json_integer_value(mf) : UPGRADE_MIN_FREE_DEFAULT))
 		snprintf(reason, sizeof(reason), "not enough disk space");
 	else if (!check_dpkg(&x))
 		snprintf(reason, sizeof(reason), "the package manager is not healthy");

@@ -78,8 +78,8 @@ int upgrade_store_plan_insert(struct store *s, const json_t *p, int64_t *ret_id)
 	if (json_is_object(n))
 		note = dump(n);
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO upgrade_plans (name, status, selection, packages, tests, note, "
-					 "min_free_mb, allow_no_rollback, start_at, rings, created_by, created_at) "
-					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+					 "min_free_mb, allow_no_rollback, start_at, rings, created_by, created_at, in_window) "
+					 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
 	if (!st) {
 		r = -EIO;
 		goto out;
@@ -102,6 +102,7 @@ int upgrade_store_plan_insert(struct store *s, const json_t *p, int64_t *ret_id)
 	sqlite3_bind_int64(st, 10, json_integer_value(json_object_get(p, "rings")));
 	sqlite3_bind_text(st, 11, json_string_value(json_object_get(p, "created_by")), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 12, json_integer_value(json_object_get(p, "created_at")));
+	sqlite3_bind_int(st, 13, json_is_true(json_object_get(p, "in_window")));
 	if ((r = store_step_done(s, st, "cannot add the upgrade plan")) == 0)
 		*ret_id = sqlite3_last_insert_rowid(sqlite3_db_handle(st));
 out:

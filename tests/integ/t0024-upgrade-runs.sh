@@ -5,7 +5,8 @@
 # enrolled agent. A plan fixes versions per machine, runs the pilot ring first, then
 # ring 2; a version whose compatibility test fails is rolled back in the pilot and ring
 # 2 never runs; an old version that can no longer be had is said before the run; a
-# plan is cancelled; the API's roles; and all of it in the activity log.
+# plan is cancelled; the API's roles; plans in the machines' maintenance windows; and
+# all of it in the activity log.
 . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ] || ! command -v dpkg-scanpackages >/dev/null || ! unshare -m true 2>/dev/null; then
@@ -216,6 +217,60 @@ api POST /api/v1/upgrades/plans "${A[@]}" -d '{"name": "api-plan", "all": true, 
 expect_eq "admin plans through the API" "$STATUS $(j '.plan.machines | length')" "201 2"
 api POST /api/v1/upgrades/plans "${A[@]}" -d '{"name": "api-plan", "all": true}'
 expect_eq "a taken name" "$STATUS" 409
+
+# Maintenance windows: a plan "in the window" starts each machine's job only while one of
+# its windows is open; a job whose window closed before its agent ran changes nothing.
+expect_exit "in-window needs a window" 1 W upgrade plan win0 --host root-a --package ward-testpkg=2.0 --min-free 1 --in-window
+expect_match "says which host" "$ERR" "host 'root-a' has no maintenance window"
+expect_exit "a window open now for root-a" 0 W window add open-now --days daily --start "$(date -u -d '-1 min' +%H:%M)" \
+	--duration 60m --host root-a
+expect_exit "one that opens later for root-b" 0 W window add later --days daily --start "$(date -u -d '+6 hours' +%H:%M)" \
+	--duration 60m --tag web
+expect_match "root-b by its tag" "$(W --json window show later | jq -r '(.machines | join(",")) + " " + (.open | tostring)')" "^root-b false$"
+agent A
+agent B
+expect_exit "plan in the windows" 0 W --json upgrade plan in-window --host root-a --host root-b --package ward-testpkg=2.0 --min-free 1 --in-window
+expect_eq "scheduled at once" "$(printf '%s' "$OUT" | jq -r '.status + " " + (.in_window | tostring)')" "scheduled true"
+for _ in $(seq 100); do
+	[ "$(W --json upgrade show in-window | jq -r '.machines[0].status')" = running ] && break
+	sleep 0.1
+done
+OUT=$(W --json upgrade show in-window)
+expect_eq "root-a started in its window, root-b waits for its own" \
+	"$(printf '%s' "$OUT" | jq -r '[.status, .machines[0].status, .machines[1].status, .machines[1].window.name] | join(" ")')" \
+	"running running pending later"
+expect_eq "root-b's next window is shown" "$(printf '%s' "$OUT" | jq -r '.machines[1].window.start[11:16]')" "$(date -u -d '+6 hours' +%H:%M)"
+agent A
+agent B
+expect_eq "root-a upgraded, root-b not yet" "$(ver A) $(ver B)" "2.0 1.5"
+expect_eq "the window was a pre-check" "$(W --json upgrade show in-window | jq -r '.machines[0].steps[0] | .phase + ":" + .name + ":" + .status')" \
+	"pre:maintenance window:passed"
+expect_match "the CLI says what root-b waits for" "$(W upgrade show in-window)" "root-b +pending .*waits for window later"
+expect_exit "root-b's window now" 0 W window edit later --start "$(date -u -d '-1 min' +%H:%M)"
+for _ in $(seq 100); do
+	[ "$(W --json upgrade show in-window | jq -r '.machines[1].status')" = running ] && break
+	sleep 0.1
+done
+agent B
+expect_eq "root-b upgraded in its window" "$(ver B)" 2.0
+expect_eq "the plan passed" "$(W --json upgrade show in-window | jq -r '[.status, .machines[].status] | join(" ")')" "passed passed passed"
+expect_eq "the rings' log says who waited" \
+	"$(logj upgrade.ring '[reverse[] | select(.details.plan == '"$(W --json upgrade show in-window | jq .id)"') | (.details.queued | map(.host + "@" + .window) | join(",")) + "/" + (.details.waiting_for_window | tostring)] | join(" ")')" \
+	"root-a@open-now/1 root-b@later/0"
+# A job that reaches its agent after the window closed: refused by the pre-check.
+agent B
+expect_exit "plan in the window, extra" 0 W upgrade plan late --host root-b --package ward-testpkg-extra --min-free 1 \
+	--allow-no-rollback --in-window
+for _ in $(seq 100); do
+	[ "$(W --json upgrade show late | jq -r '.machines[0].status')" = running ] && break
+	sleep 0.1
+done
+WARD_TEST_CLOCK_OFFSET=2h inroot B "$WARD" agent run --once --state /var/lib/ward-agent-test >>"$TMP/agentB.log" 2>&1
+expect_eq "failed before anything changed" "$(W --json upgrade show late | jq -r '[.status, .machines[0].reason, .machines[0].steps[0].name, .machines[0].steps[0].status] | join("|")')" \
+	"failed|the maintenance window closed before the job started|maintenance window|failed"
+expect_eq "extra untouched" "$(ver B ward-testpkg-extra)" 1.0
+expect_exit "a window removed" 0 W window remove open-now
+expect_exit "the log verifies" 0 W log verify
 
 expect_eq "the machine's own packages untouched" "$(dpkg-query -W ward-testpkg ward-testpkg-extra 2>/dev/null || echo none)" none
 finish

@@ -19,6 +19,7 @@
 #include "core/crypto.h"
 #include "core/store.h"
 #include "hosts/hosts_store.h"
+#include "maint/maint.h"
 
 #define DAY COMPLIANCE_DAY
 #define T0 1790000000LL /* a report's time */
@@ -176,11 +177,54 @@ static void test_first_seen(void **state)
 	assert_string_equal(got, "zlib 1.3 2026-10-01T14:13:20Z security overdue\n");
 }
 
+/* Upgrades that are not security fixes are due at the end of the machine's next
+ * maintenance window; security ones keep their periods; a machine without a window
+ * keeps the policy's period for the rest. */
+static void test_window_due(void **state)
+{
+	struct store *s = store_get();
+	unsigned char secret[32] = {0};
+	int64_t win, plain;
+	assert_int_equal(hosts_store_insert(s, "11111111111111111111111111111111", "win", secret, T0 + 35 * DAY, 900, &win), 0);
+	assert_int_equal(hosts_store_insert(s, "22222222222222222222222222222222", "plain", secret, T0 + 35 * DAY, 900, &plain), 0);
+	/* after the reports above; T1 is Monday 2026-10-26 14:13:20Z; the window: Sundays
+	 * 02:00-05:00 UTC */
+	const int64_t T1 = T0 + 35 * DAY;
+	json_t *w = json_pack("{s:s, s:[s], s:s, s:i, s:[s]}", "name", "sunday", "days", "sun", "start", "02:00",
+			      "duration_minutes", 180, "hosts", "win");
+	assert_int_equal(maint_window_add(s, "test", w, T1, NULL), 0);
+	json_decref(w);
+	report(s, win, UP("vim", "9.1", "false") "," UP("curl", "8.1", "true"), T1);
+	report(s, plain, UP("vim", "9.1", "false"), T1);
+
+	json_t *ev = NULL, *u;
+	size_t i;
+	char got[1024] = "";
+	size_t len = 0;
+	assert_int_equal(compliance_evaluate(s, NULL, NULL, false, T1 + 7 * DAY, &ev), 0);
+	json_array_foreach(json_object_get(ev, "upgrades"), i, u)
+	{
+		const char *host = json_string_value(json_object_get(u, "host"));
+		if (strcmp(host, "win") != 0 && strcmp(host, "plain") != 0)
+			continue;
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%s %s %s %s %s\n", host,
+					json_string_value(json_object_get(u, "package")),
+					json_string_value(json_object_get(u, "due")),
+					json_string_value(json_object_get(u, "due_window")) ?: "-",
+					json_is_true(json_object_get(u, "overdue")) ? "overdue" : "due");
+	}
+	/* a week on (Monday 11-02) the Sunday window of 11-01 is over: vim is overdue there */
+	assert_string_equal(got, "win vim 2026-11-01T05:00:00Z sunday overdue\n"
+				 "win curl 2026-11-25T14:13:20Z - due\n"
+				 "plain vim 2027-01-24T14:13:20Z - due\n");
+	json_decref(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_urgency),	 cmocka_unit_test(test_classify),   cmocka_unit_test(test_due),
-	    cmocka_unit_test(test_policy_store), cmocka_unit_test(test_first_seen),
+	    cmocka_unit_test(test_policy_store), cmocka_unit_test(test_first_seen), cmocka_unit_test(test_window_due),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
