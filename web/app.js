@@ -15,6 +15,7 @@ import * as softwarePage from './pages/software.js';
 import * as trainingPage from './pages/training.js';
 import * as recoveryPage from './pages/recovery.js';
 import * as upgradeRunsPage from './pages/upgrade-runs.js';
+import * as maintenancePage from './pages/maintenance.js';
 import * as laterPage from './pages/later.js';
 import * as vulnsPage from './pages/vulns.js';
 import * as compliancePage from './pages/compliance.js';
@@ -40,9 +41,8 @@ const ROUTES = [
     blurb: 'Network scans against a baseline, file integrity, intrusion detection, antivirus and incidents.' },
   { path: 'backups', label: 'Backups', page: recoveryPage, role: 'support', sub: true, group: 'ops' },
   { path: 'monitoring', label: 'Monitoring', page: laterPage, group: 'ops',
-    blurb: 'Availability checks of machines and services, with alerts and maintenance windows.' },
-  { path: 'maintenance', label: 'Maintenance', page: laterPage, group: 'ops',
-    blurb: 'Recurring maintenance schedules with due and overdue tasks, and a record of improvements.' },
+    blurb: 'Availability checks of machines and services, with alerts.' },
+  { path: 'maintenance', label: 'Maintenance', page: maintenancePage, role: 'support', sub: true, group: 'ops' },
   { path: 'reports', label: 'Reports', page: laterPage, group: 'ops',
     blurb: 'A state-of-the-network report for management, with trends and recommendations.' },
   { path: 'activity', label: 'Activity', page: activityPage, role: 'admin', group: 'admin' },

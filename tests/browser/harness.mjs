@@ -114,12 +114,13 @@ export function launchBrowser() {
 }
 
 /**
- * A page in a fresh context (own cookies) at the given viewport. Uncaught errors,
+ * A page in a fresh context (own cookies) at the given viewport and time zone (UTC
+ * unless timezoneId names another). Uncaught errors,
  * CSP violations and dialogs (the UI must never use alert/confirm) are collected in
  * page.problems; checkPage(page) fails the test if there are any.
  */
-export async function newPage(browser, { width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, locale: 'en-GB', timezoneId: 'UTC' });
+export async function newPage(browser, { width = 1280, height = 800, timezoneId = 'UTC' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'en-GB', timezoneId });
   context.setDefaultTimeout(10000);
   const page = await context.newPage();
   page.problems = [];

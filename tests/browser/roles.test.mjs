@@ -11,7 +11,7 @@ before(async () => { env = await setup(); });
 after(async () => { await env?.teardown(); });
 
 const ALWAYS = ['Dashboard', 'Help desk', 'Software', 'Knowledge base', 'Training', 'Security',
-  'Monitoring', 'Maintenance', 'Reports'];
+  'Monitoring', 'Reports'];
 
 for (const role of ['employee', 'support']) {
   test(`${role === 'employee' ? 'an' : 'a'} ${role} does not see Users or Activity${role === 'employee' ? ' or Machines' : ''}`, async () => {
@@ -40,6 +40,10 @@ for (const role of ['employee', 'support']) {
     const runs = nav.getByRole('link', { name: /^Upgrade runs/ });
     if (role === 'employee') assert.equal(await runs.count(), 0);
     else assert.equal(await runs.textContent(), 'Upgrade runs');
+    // Maintenance (the maintenance windows) likewise.
+    const maint = nav.getByRole('link', { name: /^Maintenance/ });
+    if (role === 'employee') assert.equal(await maint.count(), 0);
+    else assert.equal(await maint.textContent(), 'Maintenance');
     assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
     assert.equal(await nav.getByRole('link', { name: 'Activity' }).count(), 0);
 
@@ -50,8 +54,8 @@ for (const role of ['employee', 'support']) {
 
     // Typing the address of an admin page shows why not, and asks the server nothing.
     const asked = [];
-    page.on('request', (r) => { if (/\/api\/v1\/(users|log|hosts|dr)/.test(r.url())) asked.push(r.url()); });
-    for (const path of role === 'employee' ? ['users', 'activity', 'machines', 'backups'] : ['users', 'activity']) {
+    page.on('request', (r) => { if (/\/api\/v1\/(users|log|hosts|dr|maintenance)/.test(r.url())) asked.push(r.url()); });
+    for (const path of role === 'employee' ? ['users', 'activity', 'machines', 'backups', 'maintenance'] : ['users', 'activity']) {
       await page.goto(`${env.ward.url}/#/${path}`);
       await page.getByRole('heading', { level: 1, name: 'Not allowed' }).waitFor();
       assert.equal(await page.locator('main table').count(), 0);

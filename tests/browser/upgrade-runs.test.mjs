@@ -3,7 +3,8 @@
 // a plan to 1.5 passes ring by ring; a plan to 2.0, run from its page, fails its
 // compatibility test in the pilot, which is rolled back, and the page shows each
 // machine's progress, versions and step log, the reason, and ring 2 not run. Support
-// staff see it without the buttons; employees not at all.
+// staff see it without the buttons; employees not at all. A plan in the maintenance
+// windows starts root-a in its open window while root-b waits for its own, as the page says.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -124,4 +125,56 @@ test('support staff see the runs without buttons; employees do not see them', { 
   const res = await apiFromPage(erin, 'GET', '/upgrades/plans');
   assert.equal(res.status, 403);
   await erin.close();
+});
+
+test("a plan in the maintenance windows: each machine starts in its own window, and the page says which it waits for", { skip: !canRun && 'needs root (mount namespaces)' }, async () => {
+  const page = await newPage(env.browser);
+  await login(page, env.ward);
+  const hhmm = (ms) => new Date(ms).toISOString().slice(11, 16);
+  let res = await apiFromPage(page, 'POST', '/maintenance/windows', {
+    name: 'open-now', days: ['daily'], start: hhmm(Date.now() - 60000), duration_minutes: 60, hosts: ['root-a'],
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  res = await apiFromPage(page, 'POST', '/maintenance/windows', {
+    name: 'later', days: ['daily'], start: hhmm(Date.now() + 6 * 3600000), duration_minutes: 60, hosts: ['root-b'],
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  res = await apiFromPage(page, 'POST', '/upgrades/plans', {
+    name: 'in-windows', hosts: ['root-a', 'root-b'], packages: ['ward-testpkg=2.0'], min_free_mb: 1, in_window: true,
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+
+  await page.goto(`${env.ward.url}/#/upgrade-runs/in-windows`);
+  await page.getByRole('heading', { level: 1, name: 'in-windows' }).waitFor();
+  const when = page.locator('.props .prop', { has: page.locator('dt', { hasText: 'When' }) }).locator('dd');
+  assert.equal(await when.textContent(), 'In each machine’s maintenance window');
+  // The scheduler starts root-a's job in its open window; root-b waits for its own.
+  const row = (host) => page.getByRole('region', { name: 'Machines of ring 1' }).locator('tbody tr', { hasText: host });
+  await eventually(async () => {
+    await page.reload();
+    assert.match(await row('root-a').textContent(), /Running/);
+  }, 15000, 500);
+  const plan = (await apiFromPage(page, 'GET', '/upgrades/plans/in-windows')).body.plan;
+  const opens = plan.machines.find((m) => m.host === 'root-b').window.start;
+  const note = row('root-b').locator('.upgrade-window');
+  assert.equal(await note.textContent(), `Waits for window later: opens ${opens.slice(0, 10)} ${opens.slice(11, 16)}`);
+  assert.equal(await note.locator('time').getAttribute('title'), opens);
+  assert.equal(await note.getByRole('link', { name: 'later' }).getAttribute('href'), '#/maintenance/later');
+  assert.equal(await row('root-a').locator('.upgrade-window').count(), 0, 'a machine that started waits for nothing');
+  agent('a');
+  assert.equal(version('a'), '2.0');
+  await eventually(async () => assert.match(await row('root-a').textContent(), /Passed/), 15000, 200);
+  assert.match(await row('root-b').textContent(), /Waiting/);
+  await screenshot(page, 'upgrade-run-in-windows');
+
+  // Without its window, root-b waits for none: the page says so.
+  res = await apiFromPage(page, 'DELETE', '/maintenance/windows/later');
+  assert.equal(res.status, 200);
+  await page.reload();
+  await eventually(async () => assert.equal(await row('root-b').locator('.upgrade-window').textContent(), 'Waits: no maintenance window applies'));
+  res = await apiFromPage(page, 'POST', '/upgrades/plans/in-windows/cancel');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.equal(version('b'), '1.5', 'root-b never started');
+  checkPage(page);
+  await page.close();
 });

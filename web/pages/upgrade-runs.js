@@ -1,7 +1,8 @@
 // pages/upgrade-runs.js — #/upgrade-runs: the upgrade plans (GET /api/v1/upgrades/plans)
 // and #/upgrade-runs/<plan>: one plan with its rings, each machine's progress, the
 // versions it goes from and to, and the step log its agent reported (pre-checks, apt,
-// post-checks, rollback), polled while the plan runs; admins run or cancel it here.
+// post-checks, rollback), polled while the plan runs; admins run or cancel it here. A plan
+// in the maintenance windows shows each waiting machine's window (#/maintenance/<name>).
 
 import { request } from '../api.js';
 import { h, replace, messageArea, dataTable } from '../dom.js';
@@ -36,6 +37,16 @@ function machinesText(plan) {
   const s = plan.selection || {};
   if (s.all) return 'All machines';
   return [list(s.hosts).join(', '), list(s.tags).length ? `tags ${list(s.tags).join(', ')}` : ''].filter(Boolean).join('; ');
+}
+
+/* A waiting machine of a plan in the windows: its window now or next, or none. */
+function windowNote(m) {
+  if (!('window' in m)) return null;
+  const w = m.window;
+  if (!w) return h('div', { class: 'upgrade-window' }, 'Waits: no maintenance window applies');
+  const link = h('a', { href: '#/maintenance/' + encodeURIComponent(w.name) }, w.name);
+  if (Date.parse(w.start) <= Date.now()) return h('div', { class: 'upgrade-window' }, 'Window ', link, ' is open until ', timeNode(w.end));
+  return h('div', { class: 'upgrade-window' }, 'Waits for window ', link, ': opens ', timeNode(w.start));
 }
 
 function countsText(counts) {
@@ -143,7 +154,7 @@ async function renderPlan(container, ctx, name) {
     { label: 'Status', cell: (m) => statusBadge(m.status) },
     { label: 'Versions', class: 'wrap', cell: versionsCell },
     { label: 'Finished', class: 'nowrap', cell: (m) => timeNode(m.finished_at) },
-    { label: 'Why', class: 'wrap', cell: (m) => [m.reason || '', list(m.warnings).map((w) => h('div', { class: 'muted small' }, w))] },
+    { label: 'Why', class: 'wrap', cell: (m) => [windowNote(m), m.reason || '', list(m.warnings).map((w) => h('div', { class: 'muted small' }, w))] },
   ];
 
   async function load() {
@@ -185,7 +196,8 @@ async function renderPlan(container, ctx, name) {
           ['Machines', machinesText(plan)],
           ['Pilot', [list(plan.selection && plan.selection.pilot).join(', '), list(plan.selection && plan.selection.pilot_tags).map((t) => `tag ${t}`).join(', ')].filter(Boolean).join('; ') || 'None: one ring'],
           ['Packages', packagesText(plan.packages)],
-          ['When', plan.start_at ? timeNode(plan.start_at) : 'When run'],
+          ['When', plan.in_window ? 'In each machine’s maintenance window'
+            : plan.start_at ? timeNode(plan.start_at) : 'When run'],
           ['Planned by', [plan.created_by, ' ', timeNode(plan.created_at)]],
           ['Started by', plan.started_by ? [plan.started_by, ' ', timeNode(plan.started_at)] : null],
           ['Finished', plan.finished_at ? timeNode(plan.finished_at) : null],
