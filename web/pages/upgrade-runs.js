@@ -186,8 +186,10 @@ async function renderPlan(container, ctx, name) {
       h('div', { class: 'dr-status' }, h('span', null, 'Status: '), statusBadge(plan.status),
         plan.status === 'running' ? h('span', { class: 'muted' }, ` ring ${plan.current_ring} of ${plan.rings}`) : null),
       plan.reason ? h('p', { class: 'message message-error upgrade-reason' }, plan.reason) : null,
-      plan.rollback_missing ? h('p', { class: 'message message-error' },
-        `${plan.rollback_missing} old version(s) can no longer be had for a rollback: the run is refused unless allowed.`) : null,
+      plan.rollback_missing ? h('p', { class: plan.allow_no_rollback ? 'message' : 'message message-error' },
+        plan.allow_no_rollback
+          ? `${plan.rollback_missing} old version(s) can no longer be had for a rollback: allowed for this plan, those machines cannot be rolled back.`
+          : `${plan.rollback_missing} old version(s) can no longer be had for a rollback: the run is refused unless allowed.`) : null,
       admin ? h('div', { class: 'form-actions' }, runButton, cancelButton) : null);
     replace(body,
       h('section', { class: 'card', 'aria-labelledby': 'upgrade-plan-what' },
