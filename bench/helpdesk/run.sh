@@ -322,9 +322,11 @@ percentiles() {
 access_lines() { wc -l <"$ACCESS_LOG" 2>/dev/null || echo 0; }
 access_since() {
     local lines bad n p50 p95 p99
+    # A request whose client left first (wrk closing its connections at the end of a
+    # run) is logged "aborted": the client's doing, not an answer the server gave.
     lines=$(tail -n +"$(( $1 + 1 ))" "$ACCESS_LOG" | awk -v m="\"$2" -v p="$3" '$4 == m && index($5, p) == 1 {
-        k = NF; if ($k == "aborted") k--; print $k + 0, $(k - 2) }')
-    bad=$(awk '$2 !~ /^2/' <<<"$lines" | grep -c . || true)
+        k = NF; a = 0; if ($k == "aborted") { k--; a = 1 } print $k + 0, $(k - 2), a }')
+    bad=$(awk '$2 !~ /^2/ && $3 == 0' <<<"$lines" | grep -c . || true)
     read -r n p50 p95 p99 < <(awk 'NF { print $1 }' <<<"$lines" | percentiles)
     printf '%s %s %s %d\n' "$p50" "$p95" "$p99" "$bad"
 }
