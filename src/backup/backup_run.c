@@ -1012,7 +1012,7 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 	bool prog_started = false;
 	int e = 0;
 	memset(ret, 0, sizeof(*ret));
-	c.params = (struct chunker_params){cfg->chunk_min, cfg->chunk_avg, cfg->chunk_max};
+	c.params = (struct chunker_params){cfg->chunk_min, cfg->chunk_avg, cfg->chunk_max, cfg->chunk_norm};
 	if (o->npaths < 1)
 		return err_set(-EINVAL, "give at least one path to back up");
 	gethostname(host, sizeof(host) - 1);

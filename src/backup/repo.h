@@ -51,6 +51,7 @@ struct repo_config {
 	uint32_t chunk_min;    /* content-defined chunking: smallest chunk, bytes */
 	uint32_t chunk_avg;    /* average chunk (a power of two) */
 	uint32_t chunk_max;    /* largest chunk */
+	uint32_t chunk_norm;   /* the chunker's normalization level (chunker.h); 2 when unset */
 };
 
 /* One blob in a pack, as its header and the index list it. */
