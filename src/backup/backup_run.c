@@ -32,7 +32,6 @@
 #include "core/timeutil.h"
 
 #define QUEUE_MAX 256		     /* files waiting for a worker */
-#define SPARE_MAX (4 * 1024 * 1024) /* chunk copies up to this size are reused */
 
 struct ctx {
 	struct repo *r;
@@ -91,8 +90,9 @@ struct worker {
 	struct ctx *c;
 	struct repo_pack_writer *w;
 	struct repo_reader *rd; /* the parent snapshot's trees it decodes ahead; made at first use */
-	uint8_t *buf;
-	size_t cap;
+	uint8_t *bufs[2]; /* a file is read into one; chunks in flight point into it while the
+			     rest of the file is read into the other */
+	size_t cap;	  /* each one's size: twice the largest chunk */
 	struct chunker ch;
 	struct chunk_job *spare; /* chunk jobs done with, buffers and all: no malloc per chunk */
 };
@@ -111,8 +111,8 @@ struct file_job {
 struct chunk_job {
 	struct workq_job job;
 	struct chunk_job *next; /* the file's chunks in flight, in order; or the free ones */
-	uint8_t *data;		/* a copy of the chunk; kept for the next one */
-	size_t len, cap;
+	const uint8_t *data;	/* the chunk, in one of the reading worker's buffers */
+	size_t len;
 	uint8_t id[REPO_ID_LEN];
 	int e;
 	char msg[256];	  /* e's message: it was set in the thread that ran the job */
@@ -173,11 +173,6 @@ static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chu
 			e = add_content(n, cj->id, cap);
 		if (!(*head = cj->next))
 			*tail = head;
-		if (cj->cap > SPARE_MAX) { /* a rare large chunk: not kept in memory */
-			free(cj->data);
-			cj->data = NULL;
-			cj->cap = 0;
-		}
 		cj->next = wk->spare;
 		wk->spare = cj;
 	}
@@ -187,8 +182,11 @@ static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chu
 /*
  * Reads, chunks and stores one file into its node's content list. A file of one
  * chunk is stored here; the chunks of a longer one go to every worker as urgent jobs
- * (a copy each, at most nthreads in flight), so a large file does not keep one
- * core busy while the others wait. This worker runs them too when it is ahead.
+ * (at most nthreads in flight from each buffer), so a large file does not keep one core
+ * busy while the others wait. This worker runs them too when it is ahead. The jobs
+ * point into the buffer they were cut from, not into copies: when the chunker needs
+ * more of the file, the bytes not cut yet move to the other buffer and the reading goes
+ * on there, and a buffer is only written again once its chunks are done.
  */
 static int file_store(struct worker *wk, const char *path, struct node *n)
 {
@@ -201,7 +199,8 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 	size_t len = 0, off = 0, cap = 0;
 	uint64_t total = 0;
 	bool eof = false;
-	struct workq_group g = {0};
+	int b = 0; /* the buffer being read and cut */
+	struct workq_group g[2] = {{0}, {0}};
 	struct chunk_job *first = NULL, **last = &first;
 	int e = 0;
 	n->ncontent = 0;
@@ -210,11 +209,15 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 	for (;;) {
 		if (!eof && len < wk->cap) {
 			if (off > 0) {
-				memmove(wk->buf, wk->buf + off, len - off);
+				/* Chunks in flight point into this buffer: the rest moves to the other
+				 * one, once the chunks cut from that one are done. */
+				workq_wait(&c->q, &g[!b], 0, wk);
+				memcpy(wk->bufs[!b], wk->bufs[b] + off, len - off);
+				b = !b;
 				len -= off;
 				off = 0;
 			}
-			ssize_t got = read(fd, wk->buf + len, wk->cap - len);
+			ssize_t got = read(fd, wk->bufs[b] + len, wk->cap - len);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {
@@ -235,7 +238,8 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 		}
 		if (off == len && eof)
 			break;
-		size_t cut = chunker_next(&wk->ch, wk->buf + off, len - off, eof);
+		const uint8_t *buf = wk->bufs[b];
+		size_t cut = chunker_next(&wk->ch, buf + off, len - off, eof);
 		if (cut == 0) {
 			if (eof) {
 				e = err_set(-EIO, "the chunker stopped in '%s'", path);
@@ -245,8 +249,10 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 				e = err_set(-EIO, "no cut point within the buffer in '%s'", path);
 				break;
 			}
-			/* Needs more bytes: compact and read on. */
-			memmove(wk->buf, wk->buf + off, len - off);
+			/* Needs more bytes: move the rest over (as above) and read on. */
+			workq_wait(&c->q, &g[!b], 0, wk);
+			memcpy(wk->bufs[!b], buf + off, len - off);
+			b = !b;
 			len -= off;
 			off = 0;
 			continue;
@@ -254,7 +260,7 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 		if (eof && !first && off + cut == len) {
 			/* The whole file is one chunk: no hand-off. */
 			uint8_t id[REPO_ID_LEN];
-			if ((e = chunk_store(wk, wk->buf + off, cut, id)) < 0 || (e = add_content(n, id, &cap)) < 0)
+			if ((e = chunk_store(wk, buf + off, cut, id)) < 0 || (e = add_content(n, id, &cap)) < 0)
 				break;
 			off += cut;
 			continue;
@@ -266,34 +272,22 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 			e = -ENOMEM;
 			break;
 		}
-		if (cj->cap < cut) {
-			/* Spare copies have room for SPARE_MAX, so they grow once. */
-			size_t want = cut > SPARE_MAX ? cut : SPARE_MAX;
-			free(cj->data);
-			cj->cap = 0;
-			if (!(cj->data = malloc(want))) {
-				cj->next = wk->spare;
-				wk->spare = cj;
-				e = -ENOMEM;
-				break;
-			}
-			cj->cap = want;
-		}
-		memcpy(cj->data, wk->buf + off, cut);
+		cj->data = buf + off;
 		cj->len = cut;
 		cj->job.fn = chunk_run;
 		cj->next = NULL;
 		atomic_store(&cj->done, false);
 		*last = cj;
 		last = &cj->next;
-		workq_submit_urgent(&c->q, &cj->job, &g);
+		workq_submit_urgent(&c->q, &cj->job, &g[b]);
 		off += cut;
-		workq_wait(&c->q, &g, (size_t)c->nthreads - 1, wk);
+		workq_wait(&c->q, &g[b], (size_t)c->nthreads - 1, wk);
 		e = chunks_collect(wk, &first, &last, n, &cap, e);
 		if (e < 0)
 			break;
 	}
-	workq_wait(&c->q, &g, 0, wk);
+	workq_wait(&c->q, &g[0], 0, wk);
+	workq_wait(&c->q, &g[1], 0, wk);
 	e = chunks_collect(wk, &first, &last, n, &cap, e);
 	struct stat st;
 	if (e == 0 && fstat(fd, &st) == 0 &&
@@ -1065,7 +1059,7 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 		wk->c = &c;
 		wk->cap = 2 * (size_t)cfg->chunk_max;
 		ctxs[i] = wk;
-		if (!(wk->buf = malloc(wk->cap)))
+		if (!(wk->bufs[0] = malloc(wk->cap)) || !(wk->bufs[1] = malloc(wk->cap)))
 			e = -ENOMEM;
 		else if ((e = chunker_init(&wk->ch, repo_chunker_key(r), &c.params)) == 0)
 			e = repo_pack_writer_new(r, &wk->w);
@@ -1161,11 +1155,11 @@ out:
 		if (workers[i].w)
 			repo_pack_writer_free(workers[i].w);
 		repo_reader_free(workers[i].rd);
-		free(workers[i].buf);
+		free(workers[i].bufs[0]);
+		free(workers[i].bufs[1]);
 		chunker_release(&workers[i].ch);
 		for (struct chunk_job *cj = workers[i].spare, *next; cj; cj = next) {
 			next = cj->next;
-			free(cj->data);
 			free(cj);
 		}
 	}

@@ -288,14 +288,17 @@ static int writer_open(struct repo_pack_writer *w)
 	return 0;
 }
 
+/* Bytes that follow in the pack into its SHA-256: each blob as it is committed, while
+ * the cipher has just left it in the cache, not when the buffer is written out. */
+static int writer_hash(struct repo_pack_writer *w, const uint8_t *p, size_t len)
+{
+	return EVP_DigestUpdate(w->sha, p, len) == 1 ? 0 : err_set(-EIO, "SHA-256 failed");
+}
+
 static int writer_write(struct repo_pack_writer *w, const uint8_t *p, size_t len)
 {
 	int r = repo_write_all(w->fd, p, len);
-	if (r < 0)
-		return err_set(r, "cannot write pack '%s': %s", w->tmp, strerror(-r));
-	if (EVP_DigestUpdate(w->sha, p, len) != 1)
-		return err_set(-EIO, "SHA-256 failed");
-	return 0;
+	return r < 0 ? err_set(r, "cannot write pack '%s': %s", w->tmp, strerror(-r)) : 0;
 }
 
 static int writer_flush(struct repo_pack_writer *w)
@@ -351,10 +354,12 @@ int repo_pack_writer_commit(struct repo_pack_writer *w, const uint8_t *p, size_t
 		else
 			w->cap = cap;
 	}
-	if (r == 0 && p == w->buf + w->buf_len)
-		w->buf_len += len;
-	else if (r == 0)
-		r = writer_write(w, p, len); /* from scratch, after the buffer was flushed */
+	if (r == 0 && (r = writer_hash(w, p, len)) == 0) {
+		if (p == w->buf + w->buf_len)
+			w->buf_len += len;
+		else
+			r = writer_write(w, p, len); /* from scratch, after the buffer was flushed */
+	}
 	if (r < 0) {
 		if (reserved)
 			repo_index_release(w->r, e.type, e.id);
@@ -418,7 +423,8 @@ static int writer_seal(struct repo_pack_writer *w, uint8_t digest[REPO_ID_LEN])
 		repo_pack_entry_encode(&w->entries[i], plain + 4 + i * REPO_PACK_ENTRY_LEN);
 	repo_le32_put(len4, (uint32_t)hlen);
 	if ((r = repo_aead_seal(w->r, aad, sizeof(aad) - 1, plain, plen, NULL, 0, sealed)) < 0 ||
-	    (r = writer_flush(w)) < 0 || (r = writer_write(w, sealed, hlen)) < 0 || (r = writer_write(w, len4, 4)) < 0)
+	    (r = writer_flush(w)) < 0 || (r = writer_hash(w, sealed, hlen)) < 0 || (r = writer_hash(w, len4, 4)) < 0 ||
+	    (r = writer_write(w, sealed, hlen)) < 0 || (r = writer_write(w, len4, 4)) < 0)
 		goto out;
 	if (EVP_DigestFinal_ex(w->sha, digest, &dlen) != 1 || dlen != REPO_ID_LEN)
 		r = err_set(-EIO, "SHA-256 failed");
