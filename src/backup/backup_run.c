@@ -125,7 +125,9 @@ static int chunk_store(struct worker *wk, const uint8_t *data, size_t len, uint8
 	struct ctx *c = wk->c;
 	bool fresh = false;
 	uint64_t before = repo_pack_writer_size(wk->w);
-	int level = c->o->zstd_level != BACKUP_ZSTD_AUTO ? c->o->zstd_level : len < BACKUP_ZSTD_SMALL ? 3 : 1;
+	int level = c->o->zstd_level != BACKUP_ZSTD_AUTO ? c->o->zstd_level
+		    : len < BACKUP_ZSTD_SMALL		 ? BACKUP_ZSTD_SMALL_LEVEL
+							 : 1;
 	int e = repo_blob_save(wk->w, REPO_BLOB_DATA, data, len, level, id, &fresh);
 	if (e == 0 && fresh) {
 		/* What the pack grew by (it may have been finished and started anew). */
