@@ -130,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned scale = head[0] >> 4;
 	struct chunker_params raw = {(size_t)(head[1] | head[2] << 8) << scale,
 				     (size_t)(head[3] | head[4] << 8) << scale,
-				     (size_t)(head[5] | head[6] << 8) << scale};
+				     (size_t)(head[5] | head[6] << 8) << scale, (unsigned)(head[0] >> 1 & 7)};
 	struct chunker c, before;
 	memset(&c, 0xa5, sizeof(c));
 	before = c;
@@ -141,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(memcmp(&c, &before, sizeof(c)) == 0); /* untouched on failure */
 	}
 	if (r < 0 || raw.max > 65536) { /* sizes this input can exercise */
-		struct chunker_params p = {64 + raw.min % 512, 0, 0};
+		struct chunker_params p = {64 + raw.min % 512, 0, 0, raw.norm % (CHUNKER_NORM_MAX + 1)};
 		p.avg = p.min + 64 + raw.avg % 1024;
 		p.max = p.avg + 1 + raw.max % 4096;
 		assert(chunker_init(&c, head + 7, &p) == 0);

@@ -32,7 +32,6 @@
 #include "core/timeutil.h"
 
 #define QUEUE_MAX 256		     /* files waiting for a worker */
-#define SPARE_MAX (4 * 1024 * 1024) /* chunk copies up to this size are reused */
 
 struct ctx {
 	struct repo *r;
@@ -48,7 +47,11 @@ struct ctx {
 	atomic_uint_fast64_t files_new, files_changed, files_unchanged, dirs, others, bytes_read, bytes_total,
 		blobs_new, bytes_stored, errors;
 	atomic_int fatal; /* the first error that must stop the backup */
+	char fatal_msg[512]; /* its message, from the thread that met it */
+	pthread_mutex_t trees_mu; /* trees are stored by whichever thread finishes a directory */
+	struct workq_group *files; /* every file job of the path being walked */
 	struct repo_pack_writer *trees; /* the walking thread's writer, for trees */
+	struct repo_pack_syncer *syncer; /* fsyncs and renames every writer's full packs */
 	struct repo_reader *rd;		/* the walking thread's, for the parent snapshot's trees */
 	atomic_uint_fast64_t scan_bytes;  /* the progress line's estimate of the total to read */
 	atomic_bool scan_done;
@@ -62,14 +65,34 @@ static void warn_file(struct ctx *c, const char *path, int e)
 	fprintf(stderr, "ward: warning: %s; '%s' is left out\n", err_msg(e), path);
 }
 
+/* Records e as the error that stops the backup, unless one came first; its message
+ * (set in this thread) is kept for the thread that reports it. */
+static void fatal_set(struct ctx *c, int e)
+{
+	int none = 0;
+	if (e < 0 && atomic_compare_exchange_strong(&c->fatal, &none, e))
+		snprintf(c->fatal_msg, sizeof(c->fatal_msg), "%s", err_msg(e));
+}
+
+/* The error that stops the backup, its message set again in the calling thread; 0. */
+static int fatal_get(struct ctx *c)
+{
+	int e = atomic_load(&c->fatal);
+	return e < 0 ? err_set(e, "%s", c->fatal_msg) : 0;
+}
+
+struct dir;
+static void dir_put(struct ctx *c, struct dir *d);
+
 /* --- workers --- */
 
 struct worker {
 	struct ctx *c;
 	struct repo_pack_writer *w;
 	struct repo_reader *rd; /* the parent snapshot's trees it decodes ahead; made at first use */
-	uint8_t *buf;
-	size_t cap;
+	uint8_t *bufs[2]; /* a file is read into one; chunks in flight point into it while the
+			     rest of the file is read into the other */
+	size_t cap;	  /* each one's size: twice the largest chunk */
 	struct chunker ch;
 	struct chunk_job *spare; /* chunk jobs done with, buffers and all: no malloc per chunk */
 };
@@ -79,7 +102,8 @@ struct file_job {
 	struct workq_job job;
 	char *path;
 	struct node *node;
-	bool *dropped; /* set when the file could not be read */
+	bool *dropped;	 /* set when the file could not be read */
+	struct dir *dir; /* the directory waiting for it, or NULL */
 };
 
 /* One chunk of a file being split among the workers (an urgent job). The worker that
@@ -87,8 +111,8 @@ struct file_job {
 struct chunk_job {
 	struct workq_job job;
 	struct chunk_job *next; /* the file's chunks in flight, in order; or the free ones */
-	uint8_t *data;		/* a copy of the chunk; kept for the next one */
-	size_t len, cap;
+	const uint8_t *data;	/* the chunk, in one of the reading worker's buffers */
+	size_t len;
 	uint8_t id[REPO_ID_LEN];
 	int e;
 	char msg[256];	  /* e's message: it was set in the thread that ran the job */
@@ -101,7 +125,9 @@ static int chunk_store(struct worker *wk, const uint8_t *data, size_t len, uint8
 	struct ctx *c = wk->c;
 	bool fresh = false;
 	uint64_t before = repo_pack_writer_size(wk->w);
-	int level = c->o->zstd_level != BACKUP_ZSTD_AUTO ? c->o->zstd_level : len < BACKUP_ZSTD_SMALL ? 3 : 1;
+	int level = c->o->zstd_level != BACKUP_ZSTD_AUTO ? c->o->zstd_level
+		    : len < BACKUP_ZSTD_SMALL		 ? BACKUP_ZSTD_SMALL_LEVEL
+							 : 1;
 	int e = repo_blob_save(wk->w, REPO_BLOB_DATA, data, len, level, id, &fresh);
 	if (e == 0 && fresh) {
 		/* What the pack grew by (it may have been finished and started anew). */
@@ -149,11 +175,6 @@ static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chu
 			e = add_content(n, cj->id, cap);
 		if (!(*head = cj->next))
 			*tail = head;
-		if (cj->cap > SPARE_MAX) { /* a rare large chunk: not kept in memory */
-			free(cj->data);
-			cj->data = NULL;
-			cj->cap = 0;
-		}
 		cj->next = wk->spare;
 		wk->spare = cj;
 	}
@@ -163,8 +184,11 @@ static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chu
 /*
  * Reads, chunks and stores one file into its node's content list. A file of one
  * chunk is stored here; the chunks of a longer one go to every worker as urgent jobs
- * (a copy each, at most nthreads in flight), so a large file does not keep one
- * core busy while the others wait. This worker runs them too when it is ahead.
+ * (at most nthreads in flight from each buffer), so a large file does not keep one core
+ * busy while the others wait. This worker runs them too when it is ahead. The jobs
+ * point into the buffer they were cut from, not into copies: when the chunker needs
+ * more of the file, the bytes not cut yet move to the other buffer and the reading goes
+ * on there, and a buffer is only written again once its chunks are done.
  */
 static int file_store(struct worker *wk, const char *path, struct node *n)
 {
@@ -177,7 +201,8 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 	size_t len = 0, off = 0, cap = 0;
 	uint64_t total = 0;
 	bool eof = false;
-	struct workq_group g = {0};
+	int b = 0; /* the buffer being read and cut */
+	struct workq_group g[2] = {{0}, {0}};
 	struct chunk_job *first = NULL, **last = &first;
 	int e = 0;
 	n->ncontent = 0;
@@ -186,11 +211,15 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 	for (;;) {
 		if (!eof && len < wk->cap) {
 			if (off > 0) {
-				memmove(wk->buf, wk->buf + off, len - off);
+				/* Chunks in flight point into this buffer: the rest moves to the other
+				 * one, once the chunks cut from that one are done. */
+				workq_wait(&c->q, &g[!b], 0, wk);
+				memcpy(wk->bufs[!b], wk->bufs[b] + off, len - off);
+				b = !b;
 				len -= off;
 				off = 0;
 			}
-			ssize_t got = read(fd, wk->buf + len, wk->cap - len);
+			ssize_t got = read(fd, wk->bufs[b] + len, wk->cap - len);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {
@@ -201,12 +230,18 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 				eof = true;
 			len += (size_t)got;
 			total += (uint64_t)got;
+			/* A short read of a regular file is its end: when it ends at the size
+			 * stat gave, the read that would return 0 is saved (a file grown since
+			 * is said below, as one changed while read). */
+			if (got > 0 && len < wk->cap && total == n->size)
+				eof = true;
 			if (!eof && len < wk->cap)
 				continue; /* fill the buffer before cutting */
 		}
 		if (off == len && eof)
 			break;
-		size_t cut = chunker_next(&wk->ch, wk->buf + off, len - off, eof);
+		const uint8_t *buf = wk->bufs[b];
+		size_t cut = chunker_next(&wk->ch, buf + off, len - off, eof);
 		if (cut == 0) {
 			if (eof) {
 				e = err_set(-EIO, "the chunker stopped in '%s'", path);
@@ -216,8 +251,10 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 				e = err_set(-EIO, "no cut point within the buffer in '%s'", path);
 				break;
 			}
-			/* Needs more bytes: compact and read on. */
-			memmove(wk->buf, wk->buf + off, len - off);
+			/* Needs more bytes: move the rest over (as above) and read on. */
+			workq_wait(&c->q, &g[!b], 0, wk);
+			memcpy(wk->bufs[!b], buf + off, len - off);
+			b = !b;
 			len -= off;
 			off = 0;
 			continue;
@@ -225,7 +262,7 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 		if (eof && !first && off + cut == len) {
 			/* The whole file is one chunk: no hand-off. */
 			uint8_t id[REPO_ID_LEN];
-			if ((e = chunk_store(wk, wk->buf + off, cut, id)) < 0 || (e = add_content(n, id, &cap)) < 0)
+			if ((e = chunk_store(wk, buf + off, cut, id)) < 0 || (e = add_content(n, id, &cap)) < 0)
 				break;
 			off += cut;
 			continue;
@@ -237,34 +274,22 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 			e = -ENOMEM;
 			break;
 		}
-		if (cj->cap < cut) {
-			/* Spare copies have room for SPARE_MAX, so they grow once. */
-			size_t want = cut > SPARE_MAX ? cut : SPARE_MAX;
-			free(cj->data);
-			cj->cap = 0;
-			if (!(cj->data = malloc(want))) {
-				cj->next = wk->spare;
-				wk->spare = cj;
-				e = -ENOMEM;
-				break;
-			}
-			cj->cap = want;
-		}
-		memcpy(cj->data, wk->buf + off, cut);
+		cj->data = buf + off;
 		cj->len = cut;
 		cj->job.fn = chunk_run;
 		cj->next = NULL;
 		atomic_store(&cj->done, false);
 		*last = cj;
 		last = &cj->next;
-		workq_submit_urgent(&c->q, &cj->job, &g);
+		workq_submit_urgent(&c->q, &cj->job, &g[b]);
 		off += cut;
-		workq_wait(&c->q, &g, (size_t)c->nthreads - 1, wk);
+		workq_wait(&c->q, &g[b], (size_t)c->nthreads - 1, wk);
 		e = chunks_collect(wk, &first, &last, n, &cap, e);
 		if (e < 0)
 			break;
 	}
-	workq_wait(&c->q, &g, 0, wk);
+	workq_wait(&c->q, &g[0], 0, wk);
+	workq_wait(&c->q, &g[1], 0, wk);
 	e = chunks_collect(wk, &first, &last, n, &cap, e);
 	struct stat st;
 	if (e == 0 && fstat(fd, &st) == 0 &&
@@ -285,29 +310,23 @@ static void file_run(struct workq_job *job, void *worker)
 	struct worker *wk = worker;
 	struct ctx *c = wk->c;
 	int e = atomic_load(&c->fatal) ? 0 : file_store(wk, j->path, j->node);
-	if (e == -ENOMEM || e == -ENOSPC || e == -EIO || e == -EROFS || e == -EDQUOT)
-		atomic_store(&c->fatal, e); /* the repository side failed: stop */
+	int se = repo_pack_syncer_error(c->syncer);
+	if (se < 0)
+		fatal_set(c, se); /* a pack could not be stored: stop */
+	else if (e == -ENOMEM || e == -ENOSPC || e == -EIO || e == -EROFS || e == -EDQUOT)
+		fatal_set(c, e); /* the repository side failed: stop */
 	else if (e < 0 && e != -ECANCELED) { /* cancelled: the backup is failing anyway */
 		warn_file(c, j->path, e);
 		*j->dropped = true;
 	}
+	dir_put(c, j->dir);
 	free(j->path);
 	free(j);
 }
 
-static int submit(struct ctx *c, const char *path, struct node *n, bool *dropped, struct workq_group *g)
-{
-	struct file_job *j = calloc(1, sizeof(*j));
-	if (!j || !(j->path = strdup(path))) {
-		free(j);
-		return -ENOMEM;
-	}
-	j->job.fn = file_run;
-	j->node = n;
-	j->dropped = dropped;
-	workq_submit(&c->q, &j->job, g);
-	return 0;
-}
+/* Hands the file n (at path) to the workers; dir (may be NULL) waits for it. */
+static int submit(struct ctx *c, const char *path, struct node *n, bool *dropped, struct dir *dir,
+		  struct workq_group *g);
 
 /* --- the walk --- */
 
@@ -476,7 +495,7 @@ static void ahead_end(struct ctx *c, struct aheads *s)
 /* Saves t as a tree blob; its id into id. Drops the nodes marked in dropped. When t
  * equals the parent snapshot's tree pt (nothing in the directory changed, the usual
  * case) it would encode the same: pt's id is taken without encoding, hashing or
- * sealing it again. */
+ * sealing it again. Any thread: the trees' pack writer is shared under trees_mu. */
 static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, const struct tree *pt,
 		      uint8_t id[REPO_ID_LEN])
 {
@@ -495,17 +514,80 @@ static int tree_store(struct ctx *c, struct tree *t, const bool *dropped, const 
 	char *text = NULL;
 	size_t len = 0;
 	bool fresh = false;
-	uint64_t before = repo_pack_writer_size(c->trees);
 	int e = tree_encode(t, &text, &len);
-	if (e == 0)
+	if (e == 0) {
+		pthread_mutex_lock(&c->trees_mu);
+		uint64_t before = repo_pack_writer_size(c->trees);
 		e = repo_blob_save(c->trees, REPO_BLOB_TREE, text, len, c->o->zstd_level ? 3 : 0, id, &fresh);
-	if (e == 0 && fresh) {
 		uint64_t after = repo_pack_writer_size(c->trees);
-		atomic_fetch_add(&c->blobs_new, 1);
-		atomic_fetch_add(&c->bytes_stored, after >= before ? after - before : after);
+		pthread_mutex_unlock(&c->trees_mu);
+		if (e == 0 && fresh) {
+			atomic_fetch_add(&c->blobs_new, 1);
+			atomic_fetch_add(&c->bytes_stored, after >= before ? after - before : after);
+		}
 	}
 	free(text);
 	return e;
+}
+
+/*
+ * A directory being backed up. The walk reads it, hands its files to the workers and
+ * goes on into its subdirectories without waiting for them: its tree is stored by
+ * whichever thread finishes the last thing it waits for (a file read, a subdirectory's
+ * tree, or the walk leaving it), which then tells its parent. So the walk stays ahead
+ * of the workers, and they never run dry at the end of each folder while the walk
+ * stores its tree and reads the next one.
+ */
+struct dir {
+	struct dir *parent;	 /* told when this one is stored; NULL for a path given */
+	struct node *self;	 /* gets the subtree id: a node of the parent's tree, or the caller's */
+	struct tree t;		 /* the entries, sorted; fixed once the walk has read them */
+	bool *dropped;		 /* entries left out (could not be read) */
+	const struct tree *old;	 /* the parent snapshot's tree of this directory (or empty) */
+	struct tree old_own;	 /* old, when this one owns it (all but a path given) */
+	atomic_size_t pending;	 /* files in flight, subdirectories not stored, and the walk's hold */
+};
+
+static void dir_free(struct dir *d)
+{
+	free(d->dropped);
+	tree_free(&d->t);
+	tree_free(&d->old_own);
+	free(d);
+}
+
+/* Lets go of one of d's holds; the last stores its tree (unless the backup is failing)
+ * and lets go of its parent's. */
+static void dir_put(struct ctx *c, struct dir *d)
+{
+	while (d && atomic_fetch_sub_explicit(&d->pending, 1, memory_order_acq_rel) == 1) {
+		struct dir *parent = d->parent;
+		if (!atomic_load(&c->fatal)) {
+			int e = tree_store(c, &d->t, d->dropped, d->old, d->self->subtree);
+			if (e < 0)
+				fatal_set(c, e);
+		}
+		dir_free(d);
+		d = parent;
+	}
+}
+
+static int submit(struct ctx *c, const char *path, struct node *n, bool *dropped, struct dir *dir,
+		  struct workq_group *g)
+{
+	struct file_job *j = calloc(1, sizeof(*j));
+	if (!j || !(j->path = strdup(path))) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->job.fn = file_run;
+	j->node = n;
+	j->dropped = dropped;
+	j->dir = dir;
+	if (dir)
+		atomic_fetch_add(&dir->pending, 1);
+	workq_submit(&c->q, &j->job, g);
+	return 0;
 }
 
 static void count_file(struct ctx *c, const struct node *old, const struct node *n)
@@ -514,24 +596,20 @@ static void count_file(struct ctx *c, const struct node *old, const struct node 
 	atomic_fetch_add(old && old->type == NODE_FILE ? &c->files_changed : &c->files_new, 1);
 }
 
-/* Backs up the directory open as dirfd (at path) into the node self. */
-static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tree *pt, dev_t root_dev,
-		    struct node *self)
+/* Reads the directory open as dirfd (at path) into d->t, sorted. Nothing is handed out
+ * yet: on failure the caller drops d. */
+static int dir_read(struct ctx *c, struct dir *d, int dirfd, const char *path)
 {
-	struct tree t = {0};
-	struct workq_group dw = {0};
-	bool *dropped = NULL;
+	const struct tree *pt = d->old;
 	char sub[PATH_MAX];
 	int e = 0, fd = dup(dirfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
+	DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dh) {
 		if (fd >= 0)
 			close(fd);
 		return err_set(-errno, "cannot read the folder '%s': %s", path, strerror(errno));
 	}
-	struct aheads ahead;
-	ahead_start(c, pt, &ahead);
-	for (struct dirent *de; (errno = 0, de = readdir(d));) {
+	for (struct dirent *de; (errno = 0, de = readdir(dh));) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", de->d_name) >= (int)sizeof(sub)) {
@@ -554,20 +632,39 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 			node_free(&n);
 			continue;
 		}
-		if ((e = tree_add(&t, &n)) < 0) {
+		if ((e = tree_add(&d->t, &n)) < 0) {
 			node_free(&n);
 			break;
 		}
 	}
 	if (e == 0 && errno)
 		e = err_set(-errno, "cannot read the folder '%s': %s", path, strerror(errno));
-	closedir(d);
-	tree_sort(&t);
-	if (e == 0 && !(dropped = calloc(t.n + 1, sizeof(*dropped))))
+	closedir(dh);
+	tree_sort(&d->t);
+	if (e == 0 && !(d->dropped = calloc(d->t.n + 1, sizeof(*d->dropped))))
 		e = -ENOMEM;
+	return e;
+}
+
+/*
+ * Backs up the directory open as dirfd (at path) into d, which holds one hold for the
+ * walk. A negative return means d could not be read and nothing of it was handed out:
+ * the caller drops d (and says why). 0 means the walk let go of its hold (d may be
+ * gone); errors after that point are the backup's (fatal_set) and end it.
+ */
+static int walk_dir(struct ctx *c, struct dir *d, int dirfd, const char *path, dev_t root_dev)
+{
+	const struct tree *pt = d->old;
+	struct tree *t = &d->t;
+	char sub[PATH_MAX];
+	int e = dir_read(c, d, dirfd, path);
+	if (e < 0)
+		return e;
+	struct aheads ahead;
+	ahead_start(c, pt, &ahead);
 	/* Files first, to the workers; they work while the walk goes down. */
-	for (size_t i = 0; e == 0 && i < t.n; i++) {
-		struct node *n = &t.nodes[i];
+	for (size_t i = 0; e == 0 && i < t->n; i++) {
+		struct node *n = &t->nodes[i];
 		const struct node *old = parent_node(pt, n->name);
 		if (n->type != NODE_FILE) {
 			if (n->type != NODE_DIR)
@@ -587,45 +684,78 @@ static int walk_dir(struct ctx *c, int dirfd, const char *path, const struct tre
 		}
 		count_file(c, old, n);
 		snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", n->name);
-		e = submit(c, sub, n, &dropped[i], &dw);
+		e = submit(c, sub, n, &d->dropped[i], d, c->files);
 	}
-	for (size_t i = 0; e == 0 && i < t.n && !atomic_load(&c->fatal); i++) {
-		struct node *n = &t.nodes[i];
+	for (size_t i = 0; e == 0 && i < t->n && !atomic_load(&c->fatal); i++) {
+		struct node *n = &t->nodes[i];
 		if (n->type != NODE_DIR)
 			continue;
 		atomic_fetch_add(&c->dirs, 1);
 		snprintf(sub, sizeof(sub), "%s/%s", strcmp(path, "/") ? path : "", n->name);
-		struct tree empty = {0};
 		if (c->o->one_file_system && n->device != root_dev) {
 			/* Another file system: its mount point, empty. */
+			struct tree empty = {0};
 			e = tree_store(c, &empty, NULL, NULL, n->subtree);
 			continue;
 		}
 		int sfd = openat(dirfd, n->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0) {
 			warn_file(c, sub, err_set(-errno, "cannot open '%s': %s", sub, strerror(errno)));
-			dropped[i] = true;
+			d->dropped[i] = true;
 			continue;
 		}
-		struct tree spt;
-		ahead_take(c, &ahead, parent_node(pt, n->name), &spt);
-		e = walk_dir(c, sfd, sub, &spt, root_dev, n);
-		tree_free(&spt);
+		struct dir *sd = calloc(1, sizeof(*sd));
+		if (!sd) {
+			close(sfd);
+			e = -ENOMEM;
+			break;
+		}
+		sd->parent = d;
+		sd->self = n;
+		sd->old = &sd->old_own;
+		atomic_init(&sd->pending, 1);
+		atomic_fetch_add(&d->pending, 1); /* the walk holds d too: this never stores it */
+		ahead_take(c, &ahead, parent_node(pt, n->name), &sd->old_own);
+		int se = walk_dir(c, sd, sfd, sub, root_dev);
 		close(sfd);
-		if (e < 0 && e != -ENOMEM && !atomic_load(&c->fatal)) {
-			warn_file(c, sub, e);
-			dropped[i] = true;
-			e = 0;
+		if (se < 0) {
+			dir_free(sd);
+			atomic_fetch_sub(&d->pending, 1);
+			if (se == -ENOMEM)
+				e = se;
+			else if (!atomic_load(&c->fatal)) {
+				warn_file(c, sub, se);
+				d->dropped[i] = true;
+			}
 		}
 	}
-	workq_wait(&c->q, &dw, 0, NULL);
 	ahead_end(c, &ahead);
-	if (e == 0 && atomic_load(&c->fatal))
-		e = atomic_load(&c->fatal);
+	if (e < 0)
+		fatal_set(c, e);
+	dir_put(c, d);
+	return 0;
+}
+
+/* Backs up the directory at path (open as fd), a path given or below one, into self:
+ * walks it, then waits for every file of it, so self's subtree is set on success. */
+static int walk_top(struct ctx *c, int fd, const char *path, const struct tree *pt, dev_t root_dev,
+		    struct node *self)
+{
+	struct workq_group files = {0};
+	struct dir *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->self = self;
+	d->old = pt;
+	atomic_init(&d->pending, 1);
+	c->files = &files;
+	int e = walk_dir(c, d, fd, path, root_dev);
+	if (e < 0)
+		dir_free(d); /* nothing was handed out */
+	workq_wait(&c->q, &files, 0, NULL);
+	c->files = NULL;
 	if (e == 0)
-		e = tree_store(c, &t, dropped, pt, self->subtree);
-	free(dropped);
-	tree_free(&t);
+		e = fatal_get(c);
 	return e;
 }
 
@@ -728,19 +858,19 @@ static int vdir_store(struct ctx *c, struct vdir *v, const char *path, const str
 			e = err_set(-errno, "cannot open '%s': %s", path, strerror(errno));
 		else {
 			atomic_fetch_add(&c->dirs, 1);
-			e = walk_dir(c, fd, path, pt, (dev_t)n->device, n);
+			e = walk_top(c, fd, path, pt, (dev_t)n->device, n);
 			close(fd);
 		}
 	} else if (e == 0 && v->path && n->type == NODE_FILE) {
 		struct workq_group dw = {0};
 		bool dropped = false;
 		count_file(c, NULL, n);
-		if ((e = submit(c, path, n, &dropped, &dw)) == 0)
+		if ((e = submit(c, path, n, &dropped, NULL, &dw)) == 0)
 			workq_wait(&c->q, &dw, 0, NULL);
 		if (e == 0 && dropped)
 			e = err_set(-EIO, "'%s' could not be read", path);
-		if (e == 0 && atomic_load(&c->fatal))
-			e = atomic_load(&c->fatal);
+		if (e == 0)
+			e = fatal_get(c);
 	} else if (e == 0 && n->type == NODE_DIR) {
 		/* An ancestor of a path given: only the way down. */
 		e = vdir_children(c, v, path, pt, n->subtree);
@@ -865,7 +995,7 @@ static int find_parent(struct repo *r, const struct backup_opts *o, const char *
 int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summary *ret, char ret_snapshot[REPO_HEX_LEN])
 {
 	struct ctx c = {.r = r, .o = o, .pmu = PTHREAD_MUTEX_INITIALIZER, .tick = PTHREAD_COND_INITIALIZER,
-			.start_us = time_mono_us()};
+			.trees_mu = PTHREAD_MUTEX_INITIALIZER, .start_us = time_mono_us()};
 	const struct repo_config *cfg = repo_config(r);
 	struct worker *workers = NULL;
 	struct vdir root = {0};
@@ -878,7 +1008,7 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 	bool prog_started = false;
 	int e = 0;
 	memset(ret, 0, sizeof(*ret));
-	c.params = (struct chunker_params){cfg->chunk_min, cfg->chunk_avg, cfg->chunk_max};
+	c.params = (struct chunker_params){cfg->chunk_min, cfg->chunk_avg, cfg->chunk_max, cfg->chunk_norm};
 	if (o->npaths < 1)
 		return err_set(-EINVAL, "give at least one path to back up");
 	gethostname(host, sizeof(host) - 1);
@@ -931,10 +1061,15 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 		wk->c = &c;
 		wk->cap = 2 * (size_t)cfg->chunk_max;
 		ctxs[i] = wk;
-		if (!(wk->buf = malloc(wk->cap)))
+		if (!(wk->bufs[0] = malloc(wk->cap)) || !(wk->bufs[1] = malloc(wk->cap)))
 			e = -ENOMEM;
 		else if ((e = chunker_init(&wk->ch, repo_chunker_key(r), &c.params)) == 0)
 			e = repo_pack_writer_new(r, &wk->w);
+	}
+	if (e == 0 && (e = repo_pack_syncer_start(r, &c.syncer)) == 0) {
+		repo_pack_writer_set_syncer(c.trees, c.syncer);
+		for (int i = 0; i < c.nthreads; i++)
+			repo_pack_writer_set_syncer(workers[i].w, c.syncer);
 	}
 	if (e == 0)
 		e = workq_start(&c.q, c.nthreads, QUEUE_MAX, ctxs);
@@ -956,8 +1091,8 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 		pthread_join(prog, NULL);
 		fprintf(stderr, "\r\033[K");
 	}
-	if (e == 0 && atomic_load(&c.fatal))
-		e = atomic_load(&c.fatal);
+	if (e == 0)
+		e = fatal_get(&c);
 	/* Packs, then the index naming them, then the snapshot naming both. */
 	for (int i = 0; i < c.nthreads && e == 0; i++) {
 		int f = workers[i].w ? repo_pack_writer_finish(workers[i].w, NULL) : 0;
@@ -967,6 +1102,13 @@ int backup_run(struct repo *r, const struct backup_opts *o, struct backup_summar
 	if (e == 0) {
 		int f = repo_pack_writer_finish(c.trees, NULL);
 		if (f < 0 && f != -ENODATA)
+			e = f;
+	}
+	{
+		/* Every pack synced and named before the index that lists them. */
+		int f = repo_pack_syncer_stop(c.syncer);
+		c.syncer = NULL;
+		if (e == 0)
 			e = f;
 	}
 	if (e == 0)
@@ -1015,16 +1157,17 @@ out:
 		if (workers[i].w)
 			repo_pack_writer_free(workers[i].w);
 		repo_reader_free(workers[i].rd);
-		free(workers[i].buf);
+		free(workers[i].bufs[0]);
+		free(workers[i].bufs[1]);
 		chunker_release(&workers[i].ch);
 		for (struct chunk_job *cj = workers[i].spare, *next; cj; cj = next) {
 			next = cj->next;
-			free(cj->data);
 			free(cj);
 		}
 	}
 	if (c.trees)
 		repo_pack_writer_free(c.trees);
+	repo_pack_syncer_stop(c.syncer); /* on a failure: what was handed over is dropped or stored */
 	repo_reader_free(c.rd);
 	free(workers);
 	vdir_free(&root);

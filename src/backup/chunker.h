@@ -24,12 +24,17 @@
 #define CHUNKER_MAX_DEFAULT (8 * 1024 * 1024)
 #define CHUNKER_MAX_CEILING (64 * 1024 * 1024) /* the largest max chunker_init accepts */
 
+#define CHUNKER_NORM_MAX 3 /* the highest normalization level */
+
 /* Chunk sizes in bytes. Valid: CHUNKER_WINDOW <= min, min + CHUNKER_WINDOW <= avg,
- * avg < max <= CHUNKER_MAX_CEILING. avg need not be a power of two. */
+ * avg < max <= CHUNKER_MAX_CEILING, norm <= CHUNKER_NORM_MAX. avg need not be a power
+ * of two. */
 struct chunker_params {
-	size_t min; /* no chunk is shorter, but the last one of a stream */
-	size_t avg; /* the average chunk on random data (the tests hold it to +-20 %) */
-	size_t max; /* no chunk is longer: a stream without cut points is cut at max */
+	size_t min;    /* no chunk is shorter, but the last one of a stream */
+	size_t avg;    /* the average chunk on random data (the tests hold it to +-20 %) */
+	size_t max;    /* no chunk is longer: a stream without cut points is cut at max */
+	unsigned norm; /* FastCDC's normalization level NC: 0, one threshold (the default);
+			  repositories made before it was a setting use 2 */
 };
 
 #define CHUNKER_PARAMS_DEFAULT                                                                                         \

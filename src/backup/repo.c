@@ -102,6 +102,7 @@ int repo_new(const char *path, const uint8_t master[REPO_MASTER_LEN], struct rep
 	h->config.chunk_min = REPO_CHUNK_MIN;
 	h->config.chunk_avg = REPO_CHUNK_AVG;
 	h->config.chunk_max = REPO_CHUNK_MAX;
+	h->config.chunk_norm = 0; /* new repositories: one threshold, which deduplicates better */
 	char digest[] = "SHA256";
 	OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0), OSSL_PARAM_END};
 	if (!(h->aes = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) || !(hmac = EVP_MAC_fetch(NULL, "HMAC", NULL)) ||
@@ -142,9 +143,9 @@ static int config_write(const char *path, const struct repo_config *c)
 	int r = fs_join(file, sizeof(file), path, "config");
 	if (r < 0)
 		return r;
-	json_t *j =
-	    json_pack("{s:i, s:s, s:{s:i, s:i, s:i}}", "version", c->version, "id", c->id, "chunker", "min",
-		      (json_int_t)c->chunk_min, "avg", (json_int_t)c->chunk_avg, "max", (json_int_t)c->chunk_max);
+	json_t *j = json_pack("{s:i, s:s, s:{s:i, s:i, s:i, s:i}}", "version", c->version, "id", c->id, "chunker",
+			      "min", (json_int_t)c->chunk_min, "avg", (json_int_t)c->chunk_avg, "max",
+			      (json_int_t)c->chunk_max, "norm", (json_int_t)c->chunk_norm);
 	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(j);
 	if (!text)
@@ -205,6 +206,14 @@ int repo_config_read(const char *path, struct repo_config *ret)
 		r = err_set(-EBADMSG, "the config of repository '%s' is damaged: bad id or chunker", path);
 		goto out;
 	}
+	/* Repositories made before "norm" was written chunk with FastCDC's level 2: they
+	 * keep it, so what they hold keeps deduplicating. */
+	c.chunk_norm = 2;
+	if (json_object_get(ch, "norm") &&
+	    (config_uint(ch, "norm", &c.chunk_norm) < 0 || c.chunk_norm > CHUNKER_NORM_MAX)) {
+		r = err_set(-EBADMSG, "the config of repository '%s' is damaged: bad chunker norm", path);
+		goto out;
+	}
 	if (c.chunk_min < 4096 || c.chunk_min > c.chunk_avg || c.chunk_avg > c.chunk_max ||
 	    c.chunk_max > WARD_BACKUP_BLOB_MAX || (c.chunk_avg & (c.chunk_avg - 1)) != 0) {
 		r = err_set(-EBADMSG,
@@ -214,7 +223,7 @@ int repo_config_read(const char *path, struct repo_config *ret)
 		goto out;
 	}
 	/* And what the chunker itself accepts, so a repository that opens can be backed up to. */
-	struct chunker_params cp = {c.chunk_min, c.chunk_avg, c.chunk_max};
+	struct chunker_params cp = {c.chunk_min, c.chunk_avg, c.chunk_max, c.chunk_norm};
 	if ((r = chunker_params_check(&cp)) < 0) {
 		r = err_set(-EBADMSG, "the config of repository '%s': %s", path, err_msg(r));
 		goto out;

@@ -51,6 +51,7 @@ struct repo_config {
 	uint32_t chunk_min;    /* content-defined chunking: smallest chunk, bytes */
 	uint32_t chunk_avg;    /* average chunk (a power of two) */
 	uint32_t chunk_max;    /* largest chunk */
+	uint32_t chunk_norm;   /* the chunker's normalization level (chunker.h); 2 when unset */
 };
 
 /* One blob in a pack, as its header and the index list it. */
@@ -188,8 +189,33 @@ size_t repo_pack_writer_count(const struct repo_pack_writer *w);
  * repo_index_flush). *ret_pack (may be NULL) gets its id. With no blobs it does nothing
  * and returns -ENODATA. After a failure (here, or in an add or save that finished a
  * full pack) the pack in progress is dropped and the index forgets its blobs, saved
- * earlier with success too: fail the backup then (write no snapshot naming them). */
+ * earlier with success too: fail the backup then (write no snapshot naming them). With a
+ * syncer (repo_pack_writer_set_syncer) it returns once the pack is sealed and handed
+ * over: the rest, and its failures, are the syncer's. */
 int repo_pack_writer_finish(struct repo_pack_writer *w, uint8_t ret_pack[REPO_ID_LEN]);
+
+/* Finishing packs in the background. A writer given a syncer seals each pack it
+ * finishes (the header, its length, the SHA-256 that names it) and hands it to the
+ * syncer's thread, which fsyncs it, renames it into data/, fsyncs the folder and adds
+ * its blobs to the index while the writer fills the next one: the thread that chunks
+ * and compresses does not sit idle while the disk catches up. Its blobs stay reserved
+ * in the index meanwhile (lookups give -EAGAIN). At most a few packs wait (the writer
+ * waits for room), so the dirty data stays bounded. Stop the syncer (it waits for every
+ * pack handed over) before repo_index_flush, and before freeing the repository. */
+struct repo_pack_syncer;
+int repo_pack_syncer_start(struct repo *r, struct repo_pack_syncer **ret);
+
+/* Sends w's finished packs (repo_pack_writer_finish, or a full pack) through s. */
+void repo_pack_writer_set_syncer(struct repo_pack_writer *w, struct repo_pack_syncer *s);
+
+/* The first error the syncer met (its message set again in the calling thread), or 0.
+ * After one, the packs still handed over are dropped and every finish fails: fail the
+ * backup. NULL is fine (0). */
+int repo_pack_syncer_error(struct repo_pack_syncer *s);
+
+/* Waits for every pack handed over, stops the thread and frees s (NULL is fine);
+ * returns repo_pack_syncer_error's. */
+int repo_pack_syncer_stop(struct repo_pack_syncer *s);
 
 /* Drops the pack being written (its blobs are forgotten by the index) and frees w. */
 void repo_pack_writer_free(struct repo_pack_writer *w);

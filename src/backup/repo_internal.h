@@ -122,6 +122,7 @@ struct repo_pack_writer {
 	struct repo_pack_entry *entries; /* the header */
 	bool *reserved;			 /* entries[i] was reserved in the index by this writer */
 	size_t n, cap;
+	struct repo_pack_syncer *syncer; /* finishes full packs in the background; NULL: here */
 };
 
 /* Finishes the pack first when a blob of up to bound bytes would take it past

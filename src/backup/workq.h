@@ -35,12 +35,13 @@ struct workq_group {
 struct workq {
 	pthread_mutex_t mu;
 	pthread_cond_t have;		 /* a job was queued, or stop */
-	pthread_cond_t space;		 /* a normal job was taken */
+	pthread_cond_t space;		 /* the normal jobs are down to max / 2 */
 	pthread_cond_t done;		 /* a waiter's group is down to its mark, or an urgent job came */
 	struct workq_job *head, *tail;	 /* normal jobs, bounded by max */
 	struct workq_job *uhead, *utail; /* urgent jobs */
 	size_t queued, max;
-	int helpers; /* waiters that run urgent jobs */
+	int helpers;	/* waiters that run urgent jobs */
+	int submitters; /* submitters waiting for space */
 	bool stop;
 	pthread_t *threads;
 	void **workers; /* each thread's context */

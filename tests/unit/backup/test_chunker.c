@@ -187,6 +187,7 @@ static void test_params(void **state)
 	    {MIB, 2 * MIB, CHUNKER_MAX_CEILING + 1}, /* max over the ceiling */
 	    {0, 0, 0},
 	    {SIZE_MAX, SIZE_MAX, SIZE_MAX},
+	    {512, 1024, 4096, CHUNKER_NORM_MAX + 1}, /* normalization level too high */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(chunker_params_check(&bad[i]), -EINVAL);
@@ -203,6 +204,9 @@ static void test_params(void **state)
 	assert_int_equal(ch.params.max, CHUNKER_MAX_DEFAULT);
 	/* largest and odd (non power of two) sizes are fine */
 	p = (struct chunker_params){3 * MIB + 7, 5 * MIB + 3, CHUNKER_MAX_CEILING};
+	assert_int_equal(chunker_init(&ch, key_a, &p), 0);
+	assert_true(ch.below_small == ch.below_large); /* level 0: one threshold */
+	p.norm = 2;
 	assert_int_equal(chunker_init(&ch, key_a, &p), 0);
 	assert_true(ch.below_small < ch.below_large);
 	chunker_release(&ch);
@@ -335,6 +339,54 @@ static void test_average(void **state)
 	check_average(&small, 4 * MIB, 6);
 	const struct chunker_params odd = {3000, 10000, 70000};
 	check_average(&odd, 16 * MIB, 7);
+	const struct chunker_params level2 = {512 * 1024, MIB, 8 * MIB, 2}; /* repositories made before */
+	check_average(&level2, 256 * MIB, 8);
+}
+
+/* Bytes of b's chunks that are chunks of a too. */
+static size_t common_bytes(const struct cuts *ca, const uint8_t *a, const struct cuts *cb, const uint8_t *b)
+{
+	size_t common = 0, ob = 0;
+	for (size_t i = 0; i < cb->n; i++) {
+		size_t oa = 0;
+		for (size_t k = 0; k < ca->n; k++) {
+			if (ca->len[k] == cb->len[i] && memcmp(a + oa, b + ob, cb->len[i]) == 0) {
+				common += cb->len[i];
+				break;
+			}
+			oa += ca->len[k];
+		}
+		ob += cb->len[i];
+	}
+	return common;
+}
+
+/* Regions of a stream copied into another at other offsets (segments of a disk image
+ * moved or copied): level 0 finds more of them again than level 2, whose chunks past
+ * avg are cut by an easier threshold that two streams reach at different points. */
+static void test_copied_regions(void **state)
+{
+	const size_t len = 64 * MIB, seg = 2 * MIB, nseg = 24;
+	uint8_t *a = random_bytes(len, 21), *b = malloc(nseg * seg);
+	uint64_t seed = 22;
+	assert_non_null(b);
+	for (size_t i = 0; i < nseg; i++)
+		memcpy(b + i * seg, a + rng_next(&seed) % (len - seg), seg);
+	size_t found[2];
+	for (unsigned norm = 0; norm <= 2; norm += 2) {
+		struct chunker_params p = {512 * 1024, MIB, 8 * MIB, norm};
+		struct chunker ch;
+		assert_int_equal(chunker_init(&ch, key_a, &p), 0);
+		struct cuts ca = chunk_whole(&ch, a, len), cb = chunk_whole(&ch, b, nseg * seg);
+		found[norm / 2] = common_bytes(&ca, a, &cb, b);
+		print_message("level %u: %zu of %zu copied bytes found again\n", norm, found[norm / 2], nseg * seg);
+		cuts_free(&ca);
+		cuts_free(&cb);
+		chunker_release(&ch);
+	}
+	assert_true(found[0] > found[1]);
+	free(a);
+	free(b);
 }
 
 /* Cut points of `a` (absolute offsets) that reappear in `b` moved by delta, among those
@@ -465,6 +517,7 @@ static void test_reference(void **state)
 		p.min = 64 + rng_next(&seed) % 300;
 		p.avg = p.min + 64 + rng_next(&seed) % 700;
 		p.max = p.avg + 1 + rng_next(&seed) % 2000;
+		p.norm = (unsigned)(round % (CHUNKER_NORM_MAX + 1));
 		struct chunker ch;
 		assert_int_equal(chunker_init(&ch, (round & 1) ? key_a : key_b, &p), 0);
 		size_t len = rng_next(&seed) % (256 * 1024);
@@ -525,6 +578,7 @@ int main(void)
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_average),
 	    cmocka_unit_test(test_shift_resistance),
+	    cmocka_unit_test(test_copied_regions),
 	    cmocka_unit_test(test_streaming),
 	    cmocka_unit_test(test_reference),
 	    cmocka_unit_test(test_throughput),

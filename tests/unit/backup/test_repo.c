@@ -12,6 +12,7 @@ static void test_init_open(void **state)
 	assert_int_equal(strlen(id), 64);
 	assert_int_equal(repo_config(r)->version, 1);
 	assert_int_equal(repo_config(r)->chunk_avg, 1024 * 1024);
+	assert_int_equal(repo_config(r)->chunk_norm, 0);
 	assert_int_equal(strlen(repo_key_current(r)), 64);
 	assert_string_equal(repo_path(r), test_repo);
 	const char *dirs[] = {"keys", "data", "data/00", "data/ff", "index", "snapshots", "locks"};
@@ -27,6 +28,7 @@ static void test_init_open(void **state)
 
 	assert_int_equal(repo_open(test_repo, TEST_PASSWORD, &again), 0);
 	assert_string_equal(repo_config(again)->id, id);
+	assert_int_equal(repo_config(again)->chunk_norm, 0); /* written by init, read back */
 	assert_memory_equal(repo_chunker_key(again), ck, 32);
 	repo_close(again);
 	repo_close(NULL);
@@ -103,7 +105,20 @@ static void test_config(void **state)
 		   "\"chunker\": {\"min\": 4096, \"avg\": 65536, \"max\": 200000}}");
 	assert_int_equal(repo_open(test_repo, TEST_PASSWORD, &r), 0);
 	assert_int_equal(repo_config(r)->chunk_max, 200000);
+	assert_int_equal(repo_config(r)->chunk_norm, 2); /* made before "norm": FastCDC's level 2 */
 	repo_close(r);
+	write_text(test_path("config"),
+		   "{\"version\": 1, \"id\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\", "
+		   "\"chunker\": {\"min\": 4096, \"avg\": 65536, \"max\": 200000, \"norm\": 1}}");
+	assert_int_equal(repo_open(test_repo, TEST_PASSWORD, &r), 0);
+	assert_int_equal(repo_config(r)->chunk_norm, 1);
+	repo_close(r);
+	write_text(test_path("config"),
+		   "{\"version\": 1, \"id\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\", "
+		   "\"chunker\": {\"min\": 4096, \"avg\": 65536, \"max\": 200000, \"norm\": 9}}");
+	code = repo_open(test_repo, TEST_PASSWORD, &r);
+	assert_int_equal(code, -EBADMSG);
+	assert_msg_has(code, "norm");
 }
 
 static void test_kdf_env(void **state)
