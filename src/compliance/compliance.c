@@ -288,9 +288,13 @@ int compliance_sync(struct store *s)
 	json_t *feeds = NULL, *f;
 	size_t i;
 	if (r == 0 && (r = vuln_feeds(s, &feeds)) == 0) {
-		json_array_foreach(feeds, i, f) stamp = stamp * 31 +
-							json_integer_value(json_object_get(f, "imported_at")) +
-							json_integer_value(json_object_get(f, "entries"));
+		/* each part folded in on its own: a sum of the two would not change when a
+		 * re-import k seconds later has k entries fewer */
+		json_array_foreach(feeds, i, f)
+		{
+			stamp = stamp * 31 + (uint64_t)json_integer_value(json_object_get(f, "imported_at"));
+			stamp = stamp * 31 + (uint64_t)json_integer_value(json_object_get(f, "entries"));
+		}
 		json_decref(feeds);
 		r = compliance_store_setting_get(s, SETTING_FEEDS, &had, &found);
 	}
@@ -384,20 +388,24 @@ static int host_eol(struct store *s, json_t *hv, const char *dir, int64_t now, j
 
 /* For an upgrade that is not a security fix, first seen at first on the machine hv: the
  * machine's first maintenance window to start at first or later (*ret; ret->end 0 when
- * no window applies to it). Loads the windows once (*windows) and the machine's tags
- * once (kept in hv). */
-static int window_due(struct store *s, struct maint_set **windows, json_t *hv, int64_t first, struct maint_slot *ret)
+ * no window applies to it). Loads the windows once (*windows) and each machine's tags
+ * once (tags: host id -> tags). */
+static int window_due(struct store *s, struct maint_set **windows, json_t *tags, const json_t *hv, int64_t first,
+		      struct maint_slot *ret)
 {
-	json_t *tags = json_object_get(hv, "tags");
+	int64_t id = json_integer_value(json_object_get(hv, "id"));
+	char key[24];
 	int r;
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	json_t *mine = json_object_get(tags, key);
 	if (!*windows && (r = maint_set_load(s, windows)) < 0)
 		return r;
-	if (!tags) {
-		if ((r = maint_host_tags(s, json_integer_value(json_object_get(hv, "id")), &tags)) < 0)
+	if (!mine) {
+		if ((r = maint_host_tags(s, id, &mine)) < 0)
 			return r;
-		json_object_set_new(hv, "tags", tags);
+		json_object_set_new(tags, key, mine);
 	}
-	r = maint_set_find(*windows, json_string_value(json_object_get(hv, "host")), tags, first, true, ret);
+	r = maint_set_find(*windows, json_string_value(json_object_get(hv, "host")), mine, first, true, ret);
 	if (r == -ENOENT)
 		ret->end = 0;
 	return r == -ENOENT ? 0 : r;
@@ -409,13 +417,14 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 	struct compliance_policy pol;
 	struct host h = {0};
 	json_t *hosts = json_array(), *pending = json_array(), *eols = json_object(), *byid = json_object();
+	json_t *tags = json_object();
 	json_t *out = NULL, *ups = json_array(), *hv, *row;
 	struct due_row *rows = NULL;
 	struct maint_set *windows = NULL;
 	size_t nrows = 0, i;
 	int64_t f_tracked = 0, f_overdue = 0, f_compliant = 0;
 	int r;
-	if (!hosts || !pending || !eols || !byid || !ups) {
+	if (!hosts || !pending || !eols || !byid || !ups || !tags) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -453,7 +462,7 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 		int64_t first = json_integer_value(json_object_get(row, "first_seen"));
 		int64_t due = compliance_due(&pol, c, first);
 		struct maint_slot slot = {0};
-		if (c == COMPLIANCE_OTHER && (r = window_due(s, &windows, hv, first, &slot)) < 0)
+		if (c == COMPLIANCE_OTHER && (r = window_due(s, &windows, tags, hv, first, &slot)) < 0)
 			goto out;
 		if (slot.end)
 			due = slot.end; /* the end of the machine's next maintenance window */
@@ -496,7 +505,6 @@ int compliance_evaluate(struct store *s, const char *host, const char *distro_in
 		int64_t o = json_integer_value(json_object_get(hv, "overdue"));
 		json_object_set_new(hv, "percent", json_real(percent_of(t, o)));
 		json_object_set_new(hv, "compliant", json_boolean(o == 0));
-		json_object_del(hv, "tags"); /* window_due's */
 		if ((r = host_eol(s, hv, distro_info_dir, now, eols)) < 0)
 			goto out;
 		f_tracked += t;
@@ -526,6 +534,7 @@ out:
 	json_decref(eols);
 	json_decref(byid);
 	json_decref(ups);
+	json_decref(tags);
 	maint_set_free(windows);
 	return r;
 }
