@@ -3,6 +3,8 @@
  */
 #include "core/text.h"
 
+#include <string.h>
+
 /* Whether p[0..n) is well-formed UTF-8 (no overlongs, surrogates or values past
  * U+10FFFF); *ret_chars gets the number of code points. */
 bool utf8_valid(const char *p, size_t n, size_t *ret_chars)
@@ -41,4 +43,11 @@ bool utf8_valid(const char *p, size_t n, size_t *ret_chars)
 	if (ret_chars)
 		*ret_chars = chars;
 	return true;
+}
+
+bool text_is_name(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n >= 1 && n <= max && strchr("._-", s[0]) == NULL &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }

@@ -25,6 +25,7 @@
 #include "core/err.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "dr/dr_store.h"
@@ -212,16 +213,12 @@ static int check_name(const json_t *v)
 	const char *n = json_string_value(v);
 	if (!*n)
 		return err_set(-EINVAL, "a recovery plan needs a name");
-	for (const char *p = n; *p; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || (p > n && strchr("._-", *p))))
-			return err_set(-EINVAL,
-				       "plan name '%s': use lower-case letters, digits, '.', '_' and '-', "
-				       "starting with a letter or digit",
-				       n);
-	bool digits = true;
-	for (const char *p = n; *p; p++)
-		digits = digits && isdigit((unsigned char)*p);
-	if (digits)
+	if (!text_is_name(n, WARD_DR_NAME_MAX))
+		return err_set(-EINVAL,
+			       "plan name '%s': use lower-case letters, digits, '.', '_' and '-', "
+			       "starting with a letter or digit",
+			       n);
+	if (strspn(n, "0123456789") == strlen(n))
 		return err_set(-EINVAL, "plan name '%s' is all digits (it would be taken for an id)", n);
 	return 0;
 }

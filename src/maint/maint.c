@@ -14,9 +14,11 @@
 #include "actlog/actlog.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/timeutil.h"
 #include "core/tz.h"
 #include "hosts/hosts.h"
+#include "hosts/hosts_store.h"
 #include "maint/maint_store.h"
 
 #define DAY 86400
@@ -132,17 +134,6 @@ static int check_names(const json_t *f, const char *field)
 	return 0;
 }
 
-static bool name_ok(const char *n)
-{
-	size_t len = n ? strlen(n) : 0;
-	if (!len || len > MAINT_NAME_MAX || !((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= '0' && n[0] <= '9')))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= '0' && n[i] <= '9') || strchr("._-", n[i])))
-			return false;
-	return true;
-}
-
 /*
  * Merges fields over base (a stored window, or an empty object for a new one) into the
  * checked window w {"name", "description", "days", "start_min", "duration_min",
@@ -165,7 +156,7 @@ static int window_fields(struct store *s, const json_t *base, const json_t *f, j
 	if ((r = json_check_fields(f, fields)) < 0)
 		goto fail;
 	if ((v = json_object_get(f, "name"))) {
-		if (!name_ok(json_string_value(v))) {
+		if (!text_is_name(json_string_value(v), MAINT_NAME_MAX)) {
 			r = err_set(-EINVAL, "field 'name' must be 1 to %d of a-z, 0-9, '.', '_', '-' (starting with a "
 					     "letter or digit)",
 				    MAINT_NAME_MAX);
@@ -301,7 +292,7 @@ void maint_set_free(struct maint_set *set)
 }
 
 /* The windows of rows (maint_store's objects) with their zones loaded; a window whose
- * zone is gone from this machine is read as UTC, with a warning in the log. */
+ * zone is gone from this machine (tzdata changed since it was checked) is read as UTC. */
 static int set_from_rows(json_t *rows, struct maint_set **ret)
 {
 	struct maint_set *set = calloc(1, sizeof(*set));
@@ -400,7 +391,7 @@ int maint_host_tags(struct store *s, int64_t host_id, json_t **ret)
 	int r;
 	if (!tags)
 		return -ENOMEM;
-	if ((r = maint_store_host_tags(s, host_id, tags)) < 0) {
+	if ((r = hosts_store_tags(s, host_id, tags)) < 0) {
 		json_decref(tags);
 		return r;
 	}
@@ -433,13 +424,6 @@ static void hhmm(json_int_t minutes, char out[8])
 	snprintf(out, 8, "%02u:%02u", m / 60, m % 60);
 }
 
-static void put_time(json_t *o, const char *key, int64_t t)
-{
-	char buf[TIME_ISO_LEN];
-	time_iso(t, buf);
-	json_object_set_new(o, key, json_string(buf));
-}
-
 /* The stored row as shown, with its next occurrences (shown of them) and, when hosts is
  * given, the names of those it applies to. */
 static json_t *window_view(const json_t *row, const struct maint_win *w, int64_t now, int shown, const json_t *hosts)
@@ -457,17 +441,15 @@ static json_t *window_view(const json_t *row, const struct maint_win *w, int64_t
 	    "open", 0);
 	if (!v)
 		return NULL;
-	put_time(v, "created_at", json_integer_value(json_object_get(row, "created_at")));
-	put_time(v, "updated_at", json_integer_value(json_object_get(row, "updated_at")));
+	json_object_set_new(v, "created_at", json_time(json_integer_value(json_object_get(row, "created_at"))));
+	json_object_set_new(v, "updated_at", json_time(json_integer_value(json_object_get(row, "updated_at"))));
 	int64_t a, b;
 	maint_occurrence(w->days, w->start_min, w->duration_min, w->tz, now, false, &a, &b);
 	for (int k = 0; k < shown && a != INT64_MAX; k++) {
-		json_t *o = json_object();
 		if (k == 0)
 			json_object_set_new(v, "open", json_boolean(a <= now));
-		put_time(o, "start", a);
-		put_time(o, "end", b);
-		json_array_append_new(json_object_get(v, "next"), o);
+		json_array_append_new(json_object_get(v, "next"),
+				      json_pack("{s:o, s:o}", "start", json_time(a), "end", json_time(b)));
 		maint_occurrence(w->days, w->start_min, w->duration_min, w->tz, a + 1, true, &a, &b);
 	}
 	if (hosts) {
@@ -560,10 +542,10 @@ static int log_change(struct store *s, const char *actor, const char *action, co
 
 int maint_window_add(struct store *s, const char *actor, const json_t *fields, int64_t now, json_t **ret)
 {
-	json_t *base = json_object(), *w = NULL, *all = json_array();
-	int64_t id = 0;
+	json_t *base = json_object(), *w = NULL;
+	int64_t id = 0, count = 0;
 	int r;
-	if (!base || !all) {
+	if (!base) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -571,7 +553,7 @@ int maint_window_add(struct store *s, const char *actor, const json_t *fields, i
 		goto out;
 	if ((r = store_tx_begin(s)) < 0)
 		goto out;
-	if ((r = maint_store_list(s, all)) == 0 && json_array_size(all) >= MAINT_WINDOWS_MAX)
+	if ((r = maint_store_count(s, &count)) == 0 && count >= MAINT_WINDOWS_MAX)
 		r = err_set(-EINVAL, "at most %d maintenance windows", MAINT_WINDOWS_MAX);
 	if (r == 0)
 		r = window_save(s, 0, w, actor, now, &id);
@@ -583,7 +565,6 @@ int maint_window_add(struct store *s, const char *actor, const json_t *fields, i
 out:
 	json_decref(base);
 	json_decref(w);
-	json_decref(all);
 	return r;
 }
 

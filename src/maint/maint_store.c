@@ -1,5 +1,5 @@
 /*
- * maint_store.c: the SQL behind maint.c: the maint_windows table, and a host's tags.
+ * maint_store.c: the SQL behind maint.c: the maint_windows table.
  */
 #include "maint/maint_store.h"
 
@@ -126,20 +126,16 @@ int maint_store_list(struct store *s, json_t *out)
 	return r;
 }
 
-int maint_store_host_tags(struct store *s, int64_t host_id, json_t *out)
+int maint_store_count(struct store *s, int64_t *ret)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT tag FROM host_tags WHERE host_id = ?1 ORDER BY tag");
-	int rc, r = 0;
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM maint_windows");
 	if (!st)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, host_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_array_append_new(out, json_string(store_col_text(st, 0))) < 0) {
-			r = -ENOMEM;
-			break;
-		}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_error(s, "cannot read the host's tags");
+	int rc = sqlite3_step(st), r = 0;
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(st, 0);
+	else
+		r = store_error(s, "cannot count the maintenance windows");
 	store_done(st);
 	return r;
 }

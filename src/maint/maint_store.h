@@ -29,7 +29,7 @@ int maint_store_get(struct store *s, const char *name, json_t **ret);
 /* Every window, by name, appended to out. */
 int maint_store_list(struct store *s, json_t *out);
 
-/* The host's tags, appended to out. */
-int maint_store_host_tags(struct store *s, int64_t host_id, json_t *out);
+/* How many windows there are. */
+int maint_store_count(struct store *s, int64_t *ret);
 
 #endif

@@ -15,6 +15,7 @@
 #include "actlog/actlog.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/text.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "hosts/hosts.h"
@@ -37,17 +38,14 @@ static int check_name(const json_t *v)
 		return err_set(-EINVAL, "an upgrade plan needs a name");
 	if (strlen(n) > UPGRADE_NAME_MAX)
 		return err_set(-EINVAL, "plan name is longer than %d bytes", UPGRADE_NAME_MAX);
-	bool digits = true;
-	for (const char *p = n; *p; p++) {
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || (p > n && strchr("._-", *p))))
-			return err_set(
-			    -EINVAL,
-			    "plan name '%s': use lower-case letters, digits, '.', '_' and '-', starting with a "
-			    "letter or digit",
-			    n);
-		digits = digits && isdigit((unsigned char)*p);
-	}
-	return digits ? err_set(-EINVAL, "plan name '%s' must not be all digits (ids are)", n) : 0;
+	if (!text_is_name(n, UPGRADE_NAME_MAX))
+		return err_set(-EINVAL,
+			       "plan name '%s': use lower-case letters, digits, '.', '_' and '-', starting with a "
+			       "letter or digit",
+			       n);
+	return strspn(n, "0123456789") == strlen(n)
+		   ? err_set(-EINVAL, "plan name '%s' must not be all digits (ids are)", n)
+		   : 0;
 }
 
 /* An absent field, or an array of at most max non-empty one-line strings. */
