@@ -224,7 +224,8 @@ expect_exit "in-window needs a window" 1 W upgrade plan win0 --host root-a --pac
 expect_match "says which host" "$ERR" "host 'root-a' has no maintenance window"
 expect_exit "a window open now for root-a" 0 W window add open-now --days daily --start "$(date -u -d '-1 min' +%H:%M)" \
 	--duration 60m --host root-a
-expect_exit "one that opens later for root-b" 0 W window add later --days daily --start "$(date -u -d '+6 hours' +%H:%M)" \
+later_start=$(date -u -d '+6 hours' +%H:%M)
+expect_exit "one that opens later for root-b" 0 W window add later --days daily --start "$later_start" \
 	--duration 60m --tag web
 expect_match "root-b by its tag" "$(W --json window show later | jq -r '(.machines | join(",")) + " " + (.open | tostring)')" "^root-b false$"
 agent A
@@ -239,7 +240,7 @@ OUT=$(W --json upgrade show in-window)
 expect_eq "root-a started in its window, root-b waits for its own" \
 	"$(printf '%s' "$OUT" | jq -r '[.status, .machines[0].status, .machines[1].status, .machines[1].window.name] | join(" ")')" \
 	"running running pending later"
-expect_eq "root-b's next window is shown" "$(printf '%s' "$OUT" | jq -r '.machines[1].window.start[11:16]')" "$(date -u -d '+6 hours' +%H:%M)"
+expect_eq "root-b's next window is shown" "$(printf '%s' "$OUT" | jq -r '.machines[1].window.start[11:16]')" "$later_start"
 agent A
 agent B
 expect_eq "root-a upgraded, root-b not yet" "$(ver A) $(ver B)" "2.0 1.5"
