@@ -53,6 +53,7 @@ int cmd_ticket_escalate(struct cli *cli, int argc, char **argv);
 int cmd_ticket_deescalate(struct cli *cli, int argc, char **argv);
 int cmd_ticket_resolve(struct cli *cli, int argc, char **argv);
 int cmd_ticket_close(struct cli *cli, int argc, char **argv);
+int cmd_ticket_index(struct cli *cli, int argc, char **argv);
 int cmd_ticket_set(struct cli *cli, int argc, char **argv);
 int cmd_ticket_search(struct cli *cli, int argc, char **argv);
 int cmd_ticket_sla_check(struct cli *cli, int argc, char **argv);

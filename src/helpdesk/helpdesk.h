@@ -107,6 +107,45 @@ int ticket_search(struct store *s, const struct actor *a, const char *query, int
  * prefix). -EINVAL when no word remains. */
 int helpdesk_fts_query(const char *text, char *out, size_t size);
 
+/* --- the search index's merging (docs/helpdesk.md, The search index) ---
+ * Writes add small segments to the search index and never merge them (automerge off,
+ * 0007_helpdesk.sql); the server merges in the background (server_index.c), as
+ * `ward ticket index --merge` does at once. */
+
+#define HELPDESK_INDEX_MERGE 16      /* segments on one level that call for a merge ('usermerge') */
+#define HELPDESK_INDEX_CRISIS 64     /* ... that FTS5 merges at once, inside a write ('crisismerge') */
+#define HELPDESK_INDEX_LEVELS_MAX 64 /* levels read from the structure record */
+
+struct helpdesk_index {
+	int levels, segments;
+	int64_t pages;      /* leaf pages */
+	int first;          /* segments on the first level: the newest and smallest */
+	int most_above;     /* the most segments on one level above the first */
+	bool merging;       /* a merge is under way, on any level */
+	int level_segs[HELPDESK_INDEX_LEVELS_MAX];
+};
+
+/* Reads FTS5's structure record (rec, len bytes) into *ret; -EBADMSG when it is not one. */
+int helpdesk_index_parse(const uint8_t *rec, size_t len, struct helpdesk_index *ret);
+
+/* The search index's shape now. */
+int helpdesk_index_shape(struct store *s, struct helpdesk_index *ret);
+
+/* Whether the index has merging to do: a level of HELPDESK_INDEX_MERGE segments, or a
+ * merge under way. */
+bool helpdesk_index_needs_merge(const struct helpdesk_index *ix);
+
+/* The share of the time (0 to 1) merging may hold the write lock while others are
+ * writing: none for the small segments of the first level (FTS5 merges 64 of them at
+ * once, cheaply), then from 1/5 when a level above holds HELPDESK_INDEX_MERGE segments
+ * to 4/5 well before one reaches HELPDESK_INDEX_CRISIS, whose all-at-once merge would
+ * hold the lock for seconds. */
+double helpdesk_index_duty(const struct helpdesk_index *ix);
+
+/* One merge step of about pages pages in its own transaction; *ret_worked false when
+ * there was nothing to merge. */
+int helpdesk_index_merge(struct store *s, int pages, bool *ret_worked);
+
 /* Looks at every running SLA clock at time now: flags tickets at risk and breached,
  * escalates tier-1 tickets at risk to tier 2 once, and logs each. *ret_changed counts
  * tickets changed. Run by the server every minute and by `ward ticket sla-check`. */

@@ -434,6 +434,61 @@ int cmd_ticket_sla_check(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static json_t *index_json(const struct helpdesk_index *ix)
+{
+	json_t *levels = json_array();
+	for (int l = 0; l < ix->levels; l++)
+		json_array_append_new(levels, json_integer(ix->level_segs[l]));
+	return json_pack("{s:i, s:i, s:I, s:o, s:b, s:b}", "levels", ix->levels, "segments", ix->segments, "pages",
+			 (json_int_t)ix->pages, "level_segments", levels, "merging", ix->merging, "needs_merge",
+			 helpdesk_index_needs_merge(ix));
+}
+
+int cmd_ticket_index(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"merge", no_argument, NULL, 'm'}, {0, 0, 0, 0}};
+	struct helpdesk_index ix;
+	struct store *s;
+	bool merge = false, worked = true;
+	int c, r, steps = 0;
+	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'm': merge = true; break;
+		case 'h': return cli_help(cli);
+		default: return EXIT_USAGE;
+		}
+	}
+	if ((r = cli_positionals(cli, argc, argv, 0)) || (r = cli_store(cli, &s)))
+		return r;
+	int64_t t0 = time_mono_us();
+	/* Large steps: nobody is waiting on a command that was asked to merge. */
+	while (merge && worked) {
+		if ((r = helpdesk_index_merge(s, 4096, &worked)) < 0)
+			return cli_fail(r);
+		steps += worked;
+	}
+	if ((r = helpdesk_index_shape(s, &ix)) < 0)
+		return cli_fail(r);
+	double took = (double)(time_mono_us() - t0) / 1e6;
+	if (cli->json) {
+		json_t *j = index_json(&ix);
+		if (merge) {
+			json_object_set_new(j, "merge_steps", json_integer(steps));
+			json_object_set_new(j, "merge_seconds", json_real(took));
+		}
+		cli_print_json(j);
+		return EXIT_OK;
+	}
+	if (merge)
+		printf("merged in %d step%s (%.1f s)\n", steps, steps == 1 ? "" : "s", took);
+	printf("search index: %d level%s, %d segment%s, %lld pages\n", ix.levels, ix.levels == 1 ? "" : "s",
+	       ix.segments, ix.segments == 1 ? "" : "s", (long long)ix.pages);
+	for (int l = 0; l < ix.levels; l++)
+		printf("  level %d: %d segment%s\n", l, ix.level_segs[l], ix.level_segs[l] == 1 ? "" : "s");
+	printf("merging: %s\n", ix.merging ? "under way" : helpdesk_index_needs_merge(&ix) ? "due" : "nothing to merge");
+	return EXIT_OK;
+}
+
 int cmd_helpdesk_settings(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {

@@ -224,6 +224,46 @@ int tickets_store_fts_retitle(struct store *s, int64_t id, const char *title)
 	return store_step_done(s, st, "cannot index the ticket");
 }
 
+int tickets_store_index_record(struct store *s, uint8_t **ret, size_t *ret_len)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT block FROM ticket_fts_data WHERE id = 10");
+	int r;
+	if (!st)
+		return -EIO;
+	if ((r = sqlite3_step(st)) != SQLITE_ROW) {
+		r = r == SQLITE_DONE ? err_set(-ENOENT, "the search index has no structure record")
+				     : store_error(s, "cannot read the search index");
+		store_done(st);
+		return r;
+	}
+	size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	const void *p = sqlite3_column_blob(st, 0);
+	*ret = malloc(n ? n : 1);
+	if (!*ret) {
+		store_done(st);
+		return -ENOMEM;
+	}
+	if (n)
+		memcpy(*ret, p, n);
+	*ret_len = n;
+	store_done(st);
+	return 0;
+}
+
+int tickets_store_index_merge(struct store *s, int pages, bool *ret_worked)
+{
+	sqlite3_stmt *st = store_stmt(s, "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('merge', ?)");
+	if (!st)
+		return -EIO;
+	sqlite3 *db = sqlite3_db_handle(st);
+	int before = sqlite3_total_changes(db);
+	sqlite3_bind_int(st, 1, pages);
+	int r = store_step_done(s, st, "cannot merge the search index");
+	/* The command itself counts one change; any merging, more (FTS5's documentation). */
+	*ret_worked = r == 0 && sqlite3_total_changes(db) - before >= 2;
+	return r;
+}
+
 static json_t *col_or_null(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() : json_integer(sqlite3_column_int64(st, i));

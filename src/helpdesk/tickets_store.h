@@ -41,6 +41,13 @@ int tickets_store_fts_put(struct store *s, int64_t id, int64_t event, int64_t re
 			  const char *title, const char *body);
 int tickets_store_fts_retitle(struct store *s, int64_t id, const char *title);
 
+/* The search index's structure record (FTS5's, in ticket_fts_data), as *ret (malloc'd). */
+int tickets_store_index_record(struct store *s, uint8_t **ret, size_t *ret_len);
+
+/* One merge step of about pages pages of the search index (FTS5 'merge': only a level
+ * of 'usermerge' segments, or a merge under way). *ret_worked: whether there was any. */
+int tickets_store_index_merge(struct store *s, int pages, bool *ret_worked);
+
 /* The summary (and, when full, the description, resolution, rating, tags and
  * timeline; public_only drops internal events) of one ticket. */
 int tickets_store_json(struct store *s, int64_t id, bool full, bool public_only, json_t **ret);

@@ -17,4 +17,9 @@ int server_api_dashboard(struct http_req *req);
 int server_sched_start(void);
 void server_sched_stop(void);
 
+/* The search index's merger (server_index.c): merges the ticket search index in the
+ * background while ward serve runs. */
+int server_index_start(void);
+void server_index_stop(void);
+
 #endif

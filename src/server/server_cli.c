@@ -181,7 +181,12 @@ int cmd_serve(struct cli *cli, int argc, char **argv)
 	jobs_on_result(serve_job_result);
 	if ((r = server_sched_start()) < 0)
 		return cli_fail(r);
+	if ((r = server_index_start()) < 0) {
+		server_sched_stop();
+		return cli_fail(r);
+	}
 	r = http_serve(&cfg, serve_ready);
+	server_index_stop();
 	server_sched_stop();
 	store_release();
 	if (cfg.access_log_fd > STDERR_FILENO)
