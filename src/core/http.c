@@ -615,6 +615,20 @@ static void exec_stop(void)
 	exec.n = 0;
 }
 
+/* Whether the client of a parked request has closed its end. Its handler must not run
+ * again: the answer would go into a dead connection, and what it carries (an agent's
+ * jobs, marked sent) would be lost. An agent killed or restarted while its poll waits
+ * leaves such a request behind. */
+static bool client_gone(struct http_req *req)
+{
+	const union MHD_ConnectionInfo *ci = mhd.MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char c;
+	if (!ci)
+		return false;
+	ssize_t n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
 {
@@ -671,9 +685,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (req->exec_done)
 		return queue(req);
 	if (req->parked) {
-		/* Resumed: dispatch again from the start. */
+		/* Resumed: dispatch again from the start, unless the client is gone. */
 		req->parked = false;
 		req->nparams = 0;
+		if (client_gone(req))
+			return MHD_NO;
 	}
 	if (req->too_large) {
 		http_reply_error(req, 413, "request body is larger than %zu bytes", req->body_max);

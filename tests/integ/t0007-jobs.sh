@@ -54,6 +54,26 @@ expect_eq "API job woken and run" "$(job "$api_id" | jq -c '[.status, .output]')
 kill "$AGENT_PID"
 wait "$AGENT_PID" 2>/dev/null
 
+# An agent gone while its poll waits (stopped, restarted, killed): a job queued then is
+# not sent into the dead connection (the server looks in on parked polls every second),
+# but kept for the agent's next poll.
+"$WARD" --data "$D" host run db01 -- echo after restart >/dev/null
+gid=$(sqlite3 "$D/ward.db" "SELECT max(id) FROM jobs")
+sleep 2
+expect_eq "not sent to the agent that is gone" "$(job "$gid" | jq -r .status)" queued
+"$WARD" agent run --interval 10m --root "$ROOT" --state "$STATE" 2>>"$TMP/agent.log" &
+AGENT_PID=$!
+for _ in $(seq 80); do [ "$(job "$gid" | jq -r .status)" = done ] && break; sleep 0.25; done
+expect_eq "the restarted agent runs it" "$(job "$gid" | jq -c '[.status, .output]')" '["done","after restart\n"]'
+kill -9 "$AGENT_PID"
+wait "$AGENT_PID" 2>/dev/null
+"$WARD" --data "$D" host run db01 -- echo after kill >/dev/null
+kid=$(sqlite3 "$D/ward.db" "SELECT max(id) FROM jobs")
+sleep 2
+expect_eq "nor to one killed" "$(job "$kid" | jq -r .status)" queued
+agent run --once --root "$ROOT" 2>/dev/null
+expect_eq "the next poll takes it" "$(job "$kid" | jq -r .status)" done
+
 # A forged job: the payload changed after signing (someone with the database).
 "$WARD" --data "$D" host run db01 -- "touch $TMP/safe" >/dev/null
 fid=$(sqlite3 "$D/ward.db" "SELECT max(id) FROM jobs")
