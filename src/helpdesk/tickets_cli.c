@@ -461,9 +461,9 @@ int cmd_ticket_index(struct cli *cli, int argc, char **argv)
 	if ((r = cli_positionals(cli, argc, argv, 0)) || (r = cli_store(cli, &s)))
 		return r;
 	int64_t t0 = time_mono_us();
-	/* Large steps: nobody is waiting on a command that was asked to merge. */
+	/* Larger steps than the server's, short enough for a server's writes to go between. */
 	while (merge && worked) {
-		if ((r = helpdesk_index_merge(s, 4096, &worked)) < 0)
+		if ((r = helpdesk_index_merge(s, 2048, &worked)) < 0)
 			return cli_fail(r);
 		steps += worked;
 	}

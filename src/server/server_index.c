@@ -84,7 +84,11 @@ static void *index_main(void *arg)
 		bool worked = false;
 		int64_t t0 = time_mono_us();
 		if ((r = helpdesk_index_merge(s, INDEX_STEP_PAGES, &worked)) < 0) {
-			log_warnx("search index: %s", err_msg(r));
+			/* Once until a step succeeds again: a database busy for long would
+			 * otherwise fill the log. */
+			if (!warned)
+				log_warnx("search index: cannot merge: %s", err_msg(r));
+			warned = true;
 			wait = INDEX_WAIT_MAX_MS;
 			continue;
 		}
