@@ -129,8 +129,9 @@ static const struct cli_cmd commands[] = {
 	{"ticket", "search", cmd_ticket_search, "QUERY", "Search tickets and comments (words; word* for a prefix)."},
 	{"ticket", "sla-check", cmd_ticket_sla_check, "",
 	 "Flag tickets whose SLA is at risk or breached, escalating at-risk tier-1 tickets (the server does this every minute)."},
-	{"ticket", "index", cmd_ticket_index, "[--merge]",
-	 "Show the search index's segments; --merge merges them now (the server does it in the background)."},
+	{"ticket", "index", cmd_ticket_index, "[--merge | --optimize]",
+	 "Show the search index's segments; --merge merges what is due now (the server does it in the background), "
+	 "--optimize merges everything into one (after a bulk import)."},
 	{"helpdesk", "settings", cmd_helpdesk_settings,
 	 "[--calendar FILE] [--mail FILE] [--priority N --response DURATION --resolve DURATION]",
 	 "Show or change the business calendar, the mail settings and the SLA targets."},

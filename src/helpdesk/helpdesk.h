@@ -143,7 +143,8 @@ bool helpdesk_index_needs_merge(const struct helpdesk_index *ix);
 double helpdesk_index_duty(const struct helpdesk_index *ix);
 
 /* One merge step of about pages pages in its own transaction; *ret_worked false when
- * there was nothing to merge. */
+ * there was nothing to merge. With pages < 0, every segment of every level is merged
+ * into one, -pages at a time (FTS5's incremental optimize). */
 int helpdesk_index_merge(struct store *s, int pages, bool *ret_worked);
 
 /* Looks at every running SLA clock at time now: flags tickets at risk and breached,

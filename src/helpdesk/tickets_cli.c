@@ -446,14 +446,16 @@ static json_t *index_json(const struct helpdesk_index *ix)
 
 int cmd_ticket_index(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {{"merge", no_argument, NULL, 'm'}, {0, 0, 0, 0}};
+	static const struct option opts[] = {
+		{"merge", no_argument, NULL, 'm'}, {"optimize", no_argument, NULL, 'o'}, {0, 0, 0, 0}};
 	struct helpdesk_index ix;
 	struct store *s;
-	bool merge = false, worked = true;
+	bool merge = false, optimize = false, worked = true;
 	int c, r, steps = 0;
 	while ((c = cli_getopt(cli, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'm': merge = true; break;
+		case 'o': merge = optimize = true; break;
 		case 'h': return cli_help(cli);
 		default: return EXIT_USAGE;
 		}
@@ -463,7 +465,7 @@ int cmd_ticket_index(struct cli *cli, int argc, char **argv)
 	int64_t t0 = time_mono_us();
 	/* Larger steps than the server's, short enough for a server's writes to go between. */
 	while (merge && worked) {
-		if ((r = helpdesk_index_merge(s, 2048, &worked)) < 0)
+		if ((r = helpdesk_index_merge(s, optimize ? -2048 : 2048, &worked)) < 0)
 			return cli_fail(r);
 		steps += worked;
 	}

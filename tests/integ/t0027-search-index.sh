@@ -2,7 +2,7 @@
 # The ticket search index is merged by the server, not by the writes: tickets filed
 # without a server leave a segment each; `ward serve` merges them once no one writes,
 # and again after a burst through the API; every ticket is found before and after;
-# `ward ticket index --merge` does it at once.
+# `ward ticket index --merge` does it at once, and --optimize merges everything into one.
 . "$(dirname "$0")/lib.sh"
 
 D=$(new_data)
@@ -64,5 +64,14 @@ expect_eq "20 more writes call for a merge" "$(idx .needs_merge)" true
 out=$("$WARD" --data "$D" --json ticket index --merge)
 expect_eq "--merge merges at once" "$(printf '%s' "$out" | jq -c '[.needs_merge, .merge_steps > 0]')" '[false,true]'
 expect_eq "nothing lost" "$(search_rows 'nebula*')" 20
+
+# --- ward ticket index --optimize: everything into one segment ---
+for i in $(seq 5); do
+	"$WARD" --data "$D" ticket new --requester admin --title "Webcam $i freezes" --text "comet$i" >/dev/null
+done
+expect_eq "more than one segment before" "$(idx '.segments > 1')" true
+out=$("$WARD" --data "$D" --json ticket index --optimize)
+expect_eq "--optimize leaves one segment" "$(printf '%s' "$out" | jq -c '[.segments, .needs_merge]')" '[1,false]'
+expect_eq "every ticket found after it" "$(search_rows 'comet*') $(search_rows 'nebula*') $(search_rows 'flickers')" '5 20 24'
 expect_exit "a stray argument is refused" 2 "$WARD" --data "$D" ticket index extra
 finish
