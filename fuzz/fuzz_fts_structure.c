@@ -35,6 +35,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(ix.first == (ix.levels ? ix.level_segs[0] : 0));
 		assert(ix.most_above == most);
 		assert(ix.pages >= 0);
+		int64_t pages, sum_pages = 0;
+		for (int l = 0; l < ix.levels; l++) {
+			assert(ix.level_merge[l] >= 0 && ix.level_merge[l] <= ix.level_segs[l]);
+			assert(ix.level_merge_pages[l] >= 0 && ix.level_merge_pages[l] <= ix.level_pages[l]);
+			sum_pages += ix.level_pages[l];
+		}
+		assert(sum_pages == ix.pages);
+		int next = helpdesk_index_next_merge(&ix, &pages);
+		assert(next >= -1 && next < ix.levels);
+		assert(next < 0 ? pages == 0 : pages >= 0 && pages <= ix.level_pages[next]);
 		double d = helpdesk_index_duty(&ix);
 		assert(d >= 0.0 && d <= 0.8);
 		(void)helpdesk_index_needs_merge(&ix);

@@ -115,6 +115,7 @@ int helpdesk_fts_query(const char *text, char *out, size_t size);
 #define HELPDESK_INDEX_MERGE 16      /* segments on one level that call for a merge ('usermerge') */
 #define HELPDESK_INDEX_CRISIS 64     /* ... that FTS5 merges at once, inside a write ('crisismerge') */
 #define HELPDESK_INDEX_LEVELS_MAX 64 /* levels read from the structure record */
+#define HELPDESK_INDEX_BUSY_PAGES (64 * 1024) /* the largest merge done while others write */
 
 struct helpdesk_index {
 	int levels, segments;
@@ -123,6 +124,9 @@ struct helpdesk_index {
 	int most_above;     /* the most segments on one level above the first */
 	bool merging;       /* a merge is under way, on any level */
 	int level_segs[HELPDESK_INDEX_LEVELS_MAX];
+	int level_merge[HELPDESK_INDEX_LEVELS_MAX];         /* its oldest segments in a merge under way */
+	int64_t level_pages[HELPDESK_INDEX_LEVELS_MAX];     /* leaf pages on the level */
+	int64_t level_merge_pages[HELPDESK_INDEX_LEVELS_MAX]; /* ... left in its merge's input */
 };
 
 /* Reads FTS5's structure record (rec, len bytes) into *ret; -EBADMSG when it is not one. */
@@ -131,15 +135,20 @@ int helpdesk_index_parse(const uint8_t *rec, size_t len, struct helpdesk_index *
 /* The search index's shape now. */
 int helpdesk_index_shape(struct store *s, struct helpdesk_index *ret);
 
-/* Whether the index has merging to do: a level of HELPDESK_INDEX_MERGE segments, or a
- * merge under way. */
+/* Whether FTS5's next merge step has work (helpdesk_index_next_merge). */
 bool helpdesk_index_needs_merge(const struct helpdesk_index *ix);
+
+/* The level FTS5's next merge step works on (as fts5IndexMerge picks it: a merge under
+ * way, else the level with the most segments, if it has HELPDESK_INDEX_MERGE), and the
+ * pages that merge still has to read; -1 when there is none. */
+int helpdesk_index_next_merge(const struct helpdesk_index *ix, int64_t *ret_pages);
 
 /* The share of the time (0 to 1) merging may hold the write lock while others are
  * writing: none for the small segments of the first level (FTS5 merges 64 of them at
  * once, cheaply), then from 1/5 when a level above holds HELPDESK_INDEX_MERGE segments
  * to 4/5 well before one reaches HELPDESK_INDEX_CRISIS, whose all-at-once merge would
- * hold the lock for seconds. */
+ * hold the lock for seconds. None either when the next merge reads more than
+ * HELPDESK_INDEX_BUSY_PAGES: old, large segments wait for a quiet moment. */
 double helpdesk_index_duty(const struct helpdesk_index *ix);
 
 /* One merge step of about pages pages in its own transaction; *ret_worked false when

@@ -69,9 +69,14 @@ int helpdesk_index_parse(const uint8_t *rec, size_t len, struct helpdesk_index *
 			for (int k = 0; k < extra; k++)
 				if (varint(rec, len, &pos, &v) < 0)
 					goto bad;
-			ret->pages += (int64_t)(last + 1 - first);
+			/* Segments go oldest first; a merge takes the oldest. */
+			ret->level_pages[l] += (int64_t)(last + 1 - first);
+			if (i < nmerge)
+				ret->level_merge_pages[l] += (int64_t)(last + 1 - first);
 		}
+		ret->pages += ret->level_pages[l];
 		ret->level_segs[l] = (int)nseg;
+		ret->level_merge[l] = (int)nmerge;
 		ret->segments += (int)nseg;
 		if (nmerge)
 			ret->merging = true;
@@ -106,16 +111,39 @@ int helpdesk_index_shape(struct store *s, struct helpdesk_index *ret)
 
 bool helpdesk_index_needs_merge(const struct helpdesk_index *ix)
 {
-	for (int l = 0; l < ix->levels; l++)
-		if (ix->level_segs[l] >= HELPDESK_INDEX_MERGE)
-			return true;
-	return ix->merging;
+	int64_t pages;
+	return helpdesk_index_next_merge(ix, &pages) >= 0;
+}
+
+int helpdesk_index_next_merge(const struct helpdesk_index *ix, int64_t *ret_pages)
+{
+	int best = 0, nbest = 0;
+	*ret_pages = 0;
+	for (int l = 0; l < ix->levels; l++) {
+		if (ix->level_merge[l]) {
+			if (ix->level_merge[l] > nbest) {
+				best = l;
+				nbest = HELPDESK_INDEX_MERGE;
+			}
+			break;
+		}
+		if (ix->level_segs[l] > nbest) {
+			nbest = ix->level_segs[l];
+			best = l;
+		}
+	}
+	if (ix->levels == 0 || (nbest < HELPDESK_INDEX_MERGE && ix->level_merge[best] == 0))
+		return -1;
+	/* A new merge takes every segment of its level. */
+	*ret_pages = ix->level_merge[best] ? ix->level_merge_pages[best] : ix->level_pages[best];
+	return best;
 }
 
 double helpdesk_index_duty(const struct helpdesk_index *ix)
 {
 	const int start = HELPDESK_INDEX_MERGE, full = HELPDESK_INDEX_CRISIS - HELPDESK_INDEX_MERGE;
-	if (ix->most_above < start)
+	int64_t pages;
+	if (ix->most_above < start || helpdesk_index_next_merge(ix, &pages) < 0 || pages > HELPDESK_INDEX_BUSY_PAGES)
 		return 0;
 	double d = 0.2 + 0.6 * (double)(ix->most_above - start) / (double)(full - start);
 	return d > 0.8 ? 0.8 : d;

@@ -2,8 +2,8 @@
  * Unit tests for the ticket search index's merging: FTS5's structure record read in
  * both its forms and refused when damaged; a write adds a segment and merges nothing;
  * a level of 16 segments calls for merging, which the merge steps do without losing a
- * match; FTS5 still merges the first level by itself at 64; and the share of the write
- * lock the server's merger takes while others write.
+ * match; FTS5 still merges the first level by itself at 64; which level FTS5 merges
+ * next; and the share of the write lock the server's merger takes while others write.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -119,6 +119,9 @@ static void test_parse(void **state)
 		assert_int_equal(ix.most_above, 1);
 		assert_int_equal(ix.level_segs[0], 2);
 		assert_int_equal(ix.level_segs[1], 1);
+		assert_int_equal(ix.level_pages[0], 5 + 3);
+		assert_int_equal(ix.level_merge_pages[0], 5 + 3);
+		assert_int_equal(ix.level_pages[1], 200);
 		assert_true(ix.merging);
 		assert_true(helpdesk_index_needs_merge(&ix));
 		/* Cut anywhere, it is refused, not read past its end. */
@@ -242,27 +245,73 @@ static void test_crisis_backstop(void **state)
 	assert_int_equal(matches("zebrafish"), created);
 }
 
+/* A shape: the first level with first segments, the second with above segments of
+ * pages_each pages, and a third with one large segment. */
+static struct helpdesk_index shape(int first, int above, int64_t pages_each)
+{
+	struct helpdesk_index ix = {.levels = 3, .first = first, .most_above = above > 1 ? above : 1};
+	ix.level_segs[0] = first;
+	ix.level_pages[0] = first * 20;
+	ix.level_segs[1] = above;
+	ix.level_pages[1] = above * pages_each;
+	ix.level_segs[2] = 1;
+	ix.level_pages[2] = 800000;
+	ix.segments = first + above + 1;
+	return ix;
+}
+
+static void test_next_merge(void **state)
+{
+	int64_t pages;
+	(void)state;
+	struct helpdesk_index ix = shape(5, 10, 100);
+	assert_int_equal(helpdesk_index_next_merge(&ix, &pages), -1);
+	assert_false(helpdesk_index_needs_merge(&ix));
+	/* The level with the most segments, if it has 16: all of its pages. */
+	ix = shape(20, 17, 100);
+	assert_int_equal(helpdesk_index_next_merge(&ix, &pages), 0);
+	assert_int_equal(pages, 20 * 20);
+	ix = shape(3, 17, 100);
+	assert_int_equal(helpdesk_index_next_merge(&ix, &pages), 1);
+	assert_int_equal(pages, 1700);
+	/* A merge under way comes first, with what is left of its input. */
+	ix = shape(3, 17, 100);
+	ix.level_merge[1] = 16;
+	ix.level_merge_pages[1] = 333;
+	assert_int_equal(helpdesk_index_next_merge(&ix, &pages), 1);
+	assert_int_equal(pages, 333);
+	/* ... unless a lower level holds more segments than it merges (FTS5's choice). */
+	ix.level_segs[0] = 40;
+	assert_int_equal(helpdesk_index_next_merge(&ix, &pages), 0);
+	/* A merge under way above a level FTS5 stops at is not reached. */
+	ix = shape(5, 17, 100);
+	ix.level_merge[1] = 3;
+	assert_int_equal(helpdesk_index_next_merge(&ix, &pages), -1);
+}
+
 static void test_duty(void **state)
 {
-	struct helpdesk_index ix = {0};
 	(void)state;
 	/* The first level alone: never while others write. */
-	ix.first = HELPDESK_INDEX_CRISIS - 1;
+	struct helpdesk_index ix = shape(HELPDESK_INDEX_CRISIS - 1, 2, 100);
 	assert_true(helpdesk_index_duty(&ix) == 0.0);
-	ix.most_above = HELPDESK_INDEX_MERGE - 1;
+	ix = shape(3, HELPDESK_INDEX_MERGE - 1, 100);
 	assert_true(helpdesk_index_duty(&ix) == 0.0);
-	ix.most_above = HELPDESK_INDEX_MERGE;
+	ix = shape(3, HELPDESK_INDEX_MERGE, 100);
 	assert_true(helpdesk_index_duty(&ix) > 0.19 && helpdesk_index_duty(&ix) < 0.21);
 	double last = 0;
 	for (int n = HELPDESK_INDEX_MERGE; n <= HELPDESK_INDEX_CRISIS; n++) {
-		ix.most_above = n;
+		ix = shape(3, n, 100);
 		double d = helpdesk_index_duty(&ix);
 		assert_true(d >= last && d <= 0.8);
 		last = d;
 	}
 	/* Well before the all-at-once merge, the most it takes. */
-	ix.most_above = HELPDESK_INDEX_CRISIS - 16;
+	ix = shape(3, HELPDESK_INDEX_CRISIS - 16, 100);
 	assert_true(helpdesk_index_duty(&ix) > 0.79);
+	/* A merge of large, old segments waits for a quiet moment. */
+	ix = shape(3, HELPDESK_INDEX_CRISIS - 16, HELPDESK_INDEX_BUSY_PAGES / 8);
+	assert_true(helpdesk_index_duty(&ix) == 0.0);
 }
 
 int main(void)
@@ -271,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_writes_do_not_merge),
 		cmocka_unit_test(test_crisis_backstop),
+		cmocka_unit_test(test_next_merge),
 		cmocka_unit_test(test_duty),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
