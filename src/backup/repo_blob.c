@@ -214,7 +214,7 @@ static int reader_pack_fd(struct repo_reader *rd, enum repo_blob_type type, cons
  * pack is too short.
  */
 static int reader_direct(struct repo_reader *rd, const uint8_t pack[REPO_ID_LEN], const struct repo_blob_location *loc,
-			 const char *pack_hex, const uint8_t **ret)
+			 const char *pack_hex, uint8_t **ret)
 {
 	const size_t a = 4096;
 	struct reader_pack *p = NULL;
@@ -270,7 +270,7 @@ static int reader_room(struct repo_reader *rd, size_t n)
 /* The blob at loc as stored, pread from fd into rd->stored. -ENODATA when the pack is
  * too short. */
 static int reader_stored(struct repo_reader *rd, int fd, const struct repo_blob_location *loc, const char *pack_hex,
-			 const uint8_t **ret)
+			 uint8_t **ret)
 {
 	size_t got;
 	int code = reader_room(rd, loc->stored_len);
@@ -290,7 +290,7 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 	uint8_t aad[1 + REPO_ID_LEN], check[REPO_ID_LEN];
 	const uint8_t *plain;
 	const char *why = "";
-	const uint8_t *in;
+	uint8_t *in;
 	size_t len;
 	int fd, code = repo_index_lookup(rd->r, type, id, &loc);
 	if (code < 0)
@@ -331,7 +331,7 @@ int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const 
 	char hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
 	uint8_t aad[1 + REPO_ID_LEN], check[REPO_ID_LEN];
 	const char *why = "";
-	const uint8_t *in = NULL;
+	uint8_t *in = NULL;
 	int fd, code = repo_index_lookup(rd->r, type, id, &loc);
 	if (code < 0)
 		return code;
@@ -349,7 +349,8 @@ int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const 
 	if (code < 0)
 		return code;
 	blob_aad(type, id, aad);
-	code = repo_payload_open_to(rd->r, aad, sizeof(aad), in, loc.stored_len, loc.raw_len, dst, &rd->raw,
+	/* in is the reader's own buffer: decrypted in place. */
+	code = repo_payload_open_to(rd->r, aad, sizeof(aad), in, loc.stored_len, true, loc.raw_len, dst, &rd->raw,
 				    &rd->raw_cap, &why);
 	if (code == -EBADMSG)
 		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why,

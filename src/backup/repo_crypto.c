@@ -293,8 +293,9 @@ int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad
 	return payload_finish(comp, body, blen, max, expect, raw, raw_cap, ret, ret_len, why, r);
 }
 
-int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, const uint8_t *in, size_t in_len,
-			 size_t expect, uint8_t *dst, uint8_t **scratch, size_t *scratch_cap, const char **why)
+int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
+			 bool in_place, size_t expect, uint8_t *dst, uint8_t **scratch, size_t *scratch_cap,
+			 const char **why)
 {
 	struct repo_tls *t = repo_tls_get(r);
 	uint8_t tag[REPO_TAG_LEN], comp;
@@ -319,14 +320,17 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 	/* Stored as it was and of the expected length: decrypted straight into place. */
 	uint8_t *body = dst;
 	if (comp != 0 || blen != expect) {
-		if (*scratch_cap < blen + 1) {
+		if (in_place) {
+			body = in + REPO_NONCE_LEN + 1; /* GCM decrypts in place */
+		} else if (*scratch_cap < blen + 1) {
 			uint8_t *p = realloc(*scratch, blen + 1);
 			if (!p)
 				return -ENOMEM;
 			*scratch = p;
 			*scratch_cap = blen + 1;
 		}
-		body = *scratch;
+		if (!in_place)
+			body = *scratch;
 	}
 	if ((blen && (EVP_DecryptUpdate(t->dec, body, &n, ct + 1, (int)blen) != 1 || (size_t)n != blen)) ||
 	    EVP_CIPHER_CTX_ctrl(t->dec, EVP_CTRL_AEAD_SET_TAG, REPO_TAG_LEN, tag) != 1 ||

@@ -9,6 +9,8 @@
  * removed, never left holding garbage. Chunks of zeros in files that had holes are
  * skipped over, so sparse files come back sparse. Nothing is fsynced: a restore that
  * is cut short is run again, and the caller syncs when it needs the files durable.
+ * Large files go around the page cache (O_DIRECT, see file_direct), so a worker waits
+ * for the disk at times: there are a few more workers than cores.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +32,7 @@
 #include "core/timeutil.h"
 
 #define RESTORE_QUEUE_MAX 128		   /* jobs waiting for a worker */
+#define RESTORE_EXTRA_THREADS 4		   /* workers beyond one a core: others' direct reads and writes wait */
 #define SPARSE_BLOCK 65536		   /* zeros are looked for in pieces of this size */
 #define RANGE_BYTES (8 * 1024 * 1024)	   /* a large file goes to the workers in pieces of about this */
 #define SPLIT_MIN (2 * (uint64_t)RANGE_BYTES) /* files from this size on are split */
@@ -726,7 +729,8 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 	char sid[REPO_HEX_LEN], target[PATH_MAX];
 	uint8_t tree[REPO_ID_LEN];
 	int64_t start = time_mono_us();
-	int e = snapshot_get(r, id, &snap, sid), n = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int e = snapshot_get(r, id, &snap, sid),
+	    n = o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN) + RESTORE_EXTRA_THREADS;
 	struct rworker *workers = NULL;
 	void **ctxs = NULL;
 	memset(ret, 0, sizeof(*ret));
@@ -744,6 +748,8 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 	}
 	if (n < 1)
 		n = 1;
+	if (n > 64)
+		n = 64;
 	/* workers[n] is the walking thread's. */
 	if (!(workers = calloc((size_t)n + 1, sizeof(*workers))) || !(ctxs = calloc((size_t)n, sizeof(*ctxs)))) {
 		e = -ENOMEM;
