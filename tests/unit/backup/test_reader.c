@@ -112,6 +112,7 @@ static void test_read_to(void **state)
 	uint8_t id[N][REPO_ID_LEN], pack[REPO_ID_LEN], *want = malloc(BIG + 4097), *dst = malloc(BIG + 4097);
 	struct repo_pack_writer *w = NULL;
 	struct repo_reader *rd = NULL;
+	struct repo_blob_location loc;
 	size_t len;
 	assert_non_null(want);
 	assert_non_null(dst);
@@ -137,8 +138,14 @@ static void test_read_to(void **state)
 	/* Too little room: the length, nothing read. */
 	assert_int_equal(repo_reader_read_to(rd, REPO_BLOB_DATA, id[1], dst, BIG - 1, &len), -ENOBUFS);
 	assert_int_equal(len, BIG);
-	/* A flipped byte in the middle of a large blob, then a pack cut short. */
-	struct repo_blob_location loc;
+	/* A flipped byte in a small blob (a fresh reader: the last one holds that stretch
+	 * of the pack as it was), then in the middle of a large one, then a pack cut short. */
+	repo_reader_free(rd);
+	assert_int_equal(repo_reader_new(repo, &rd), 0);
+	assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id[0], &loc), 0);
+	test_flip(test_pack_path(pack), (long long)(loc.offset + loc.stored_len / 2));
+	assert_int_equal(repo_reader_read_to(rd, REPO_BLOB_DATA, id[0], dst, BIG + 4097, &len), -EBADMSG);
+	test_flip(test_pack_path(pack), (long long)(loc.offset + loc.stored_len / 2));
 	char hex[REPO_HEX_LEN];
 	assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id[2], &loc), 0);
 	test_flip(test_pack_path(pack), (long long)(loc.offset + loc.stored_len / 2));
