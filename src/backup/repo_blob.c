@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "backup/repo_internal.h"
@@ -21,6 +22,7 @@ static void blob_aad(enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], ui
 }
 
 #define REPO_DIRECT_READ_MIN (64 * 1024) /* stored blobs from this size on are read around the page cache */
+#define REPO_HUGE (2 * 1024 * 1024)	  /* their buffer: a multiple of a huge page */
 
 static const char *type_name(enum repo_blob_type type)
 {
@@ -234,13 +236,16 @@ static int reader_direct(struct repo_reader *rd, const uint8_t pack[REPO_ID_LEN]
 	uint64_t from = loc->offset - loc->offset % a, to = loc->offset + loc->stored_len;
 	size_t n = (size_t)(to - from + a - 1) / a * a, got;
 	if (rd->direct_cap < n) {
+		/* In huge pages where the kernel allows: fewer faults, cheaper pinning. */
+		size_t cap = (n + REPO_HUGE - 1) / REPO_HUGE * REPO_HUGE;
 		free(rd->direct);
 		rd->direct_cap = 0;
-		if (posix_memalign((void **)&rd->direct, a, n) != 0) {
+		if (posix_memalign((void **)&rd->direct, REPO_HUGE, cap) != 0) {
 			rd->direct = NULL;
 			return -ENOMEM;
 		}
-		rd->direct_cap = n;
+		madvise(rd->direct, cap, MADV_HUGEPAGE);
+		rd->direct_cap = cap;
 	}
 	int code = repo_pread_all(p->dfd, rd->direct, n, from, &got);
 	if (code == -EINVAL) {
