@@ -302,7 +302,7 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 		return code;
 	repo_id_hex(id, hex);
 	repo_id_hex(loc.pack, pack_hex);
-	/* Decrypted in place: in rd's own buffer, never the shared cache. */
+	/* Decrypted in place, in rd's own buffer. */
 	if ((code = reader_pack_fd(rd, type, hex, loc.pack, &fd)) == 0)
 		code = reader_stored(rd, fd, &loc, pack_hex, &in);
 	if (code == -ENODATA)
@@ -311,8 +311,8 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 	if (code < 0)
 		return code;
 	blob_aad(type, id, aad);
-	code = repo_payload_open_in_place(rd->r, aad, sizeof(aad), rd->stored, loc.stored_len, WARD_BACKUP_BLOB_MAX, loc.raw_len,
-					  &rd->raw, &rd->raw_cap, &plain, &len, &why);
+	code = repo_payload_open_in_place(rd->r, aad, sizeof(aad), rd->stored, loc.stored_len, WARD_BACKUP_BLOB_MAX,
+					  loc.raw_len, &rd->raw, &rd->raw_cap, &plain, &len, &why);
 	if (code == -EBADMSG)
 		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why,
 			       pack_hex);
