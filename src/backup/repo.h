@@ -162,6 +162,13 @@ void repo_reader_free(struct repo_reader *rd); /* NULL is fine */
 int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
 		     const uint8_t **ret, size_t *ret_len);
 
+/* repo_reader_read into dst, cap bytes: the plaintext lands there (decrypted or
+ * decompressed straight into place), checked as by repo_reader_read. *ret_len gets the
+ * blob's length from the index first: -ENOBUFS, nothing read, when it is above cap. dst
+ * holds garbage after a failure. */
+int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t *dst,
+			size_t cap, size_t *ret_len);
+
 /* Stores data as a blob of type unless the repository has it or another writer is
  * storing it: computes the id, seals it and adds it to w, finishing w's pack when it
  * reaches WARD_BACKUP_PACK_TARGET. *ret_id (may be NULL) gets the id; *ret_new (may be

@@ -292,3 +292,79 @@ int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad
 		return code;
 	return payload_finish(comp, body, blen, max, expect, raw, raw_cap, ret, ret_len, why, r);
 }
+
+int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
+			 bool in_place, size_t expect, uint8_t *dst, uint8_t **scratch, size_t *scratch_cap,
+			 const char **why)
+{
+	struct repo_tls *t = repo_tls_get(r);
+	uint8_t tag[REPO_TAG_LEN], comp;
+	int n;
+	if (!t)
+		return err_set(-ENOMEM, "cannot set up AES-256-GCM: out of memory");
+	if (in_len < REPO_BLOB_OVERHEAD) {
+		*why = "it is too short";
+		return -EBADMSG;
+	}
+	size_t blen = in_len - REPO_BLOB_OVERHEAD;
+	if (blen > WARD_BACKUP_BLOB_MAX + WARD_BACKUP_BLOB_MAX / 8 + 1024 || in_len > INT_MAX || aad_len > INT_MAX) {
+		*why = "it is too long";
+		return -EBADMSG;
+	}
+	const uint8_t *ct = in + REPO_NONCE_LEN;
+	memcpy(tag, ct + 1 + blen, REPO_TAG_LEN);
+	if (EVP_DecryptInit_ex2(t->dec, NULL, NULL, in, NULL) != 1 ||
+	    (aad_len && EVP_DecryptUpdate(t->dec, NULL, &n, aad, (int)aad_len) != 1) ||
+	    EVP_DecryptUpdate(t->dec, &comp, &n, ct, 1) != 1 || n != 1)
+		goto bad;
+	/* Stored as it was and of the expected length: decrypted straight into place. */
+	uint8_t *body = dst;
+	if (comp != 0 || blen != expect) {
+		if (in_place) {
+			body = in + REPO_NONCE_LEN + 1; /* GCM decrypts in place */
+		} else if (*scratch_cap < blen + 1) {
+			uint8_t *p = realloc(*scratch, blen + 1);
+			if (!p)
+				return -ENOMEM;
+			*scratch = p;
+			*scratch_cap = blen + 1;
+		}
+		if (!in_place)
+			body = *scratch;
+	}
+	if ((blen && (EVP_DecryptUpdate(t->dec, body, &n, ct + 1, (int)blen) != 1 || (size_t)n != blen)) ||
+	    EVP_CIPHER_CTX_ctrl(t->dec, EVP_CTRL_AEAD_SET_TAG, REPO_TAG_LEN, tag) != 1 ||
+	    EVP_DecryptFinal_ex(t->dec, body + blen, &n) != 1)
+		goto bad;
+	if (comp == 0) {
+		if (blen != expect) {
+			*why = "its length is not the one the index gives";
+			return -EBADMSG;
+		}
+		return 0;
+	}
+	if (comp != 1) {
+		*why = "it names an unknown compression";
+		return -EBADMSG;
+	}
+	unsigned long long size = ZSTD_getFrameContentSize(body, blen);
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) {
+		*why = "its zstd frame is malformed";
+		return -EBADMSG;
+	}
+	if (size != expect) {
+		*why = "its length is not the one the index gives";
+		return -EBADMSG;
+	}
+	if (!t->zd && !(t->zd = ZSTD_createDCtx()))
+		return -ENOMEM;
+	size_t got = ZSTD_decompressDCtx(t->zd, dst, expect, body, blen);
+	if (ZSTD_isError(got) || got != expect) {
+		*why = "it does not decompress";
+		return -EBADMSG;
+	}
+	return 0;
+bad:
+	*why = "authentication failed";
+	return -EBADMSG;
+}

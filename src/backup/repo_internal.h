@@ -102,6 +102,15 @@ int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad
 			       size_t max, size_t expect, uint8_t **raw, size_t *raw_cap, const uint8_t **ret,
 			       size_t *ret_len, const char **why);
 
+/* Opens a sealed payload of exactly expect plaintext bytes into dst (room for expect):
+ * decrypted straight there when it was stored uncompressed, else decrypted in place
+ * (in_place) or into *scratch (grown with realloc; the caller frees) and decompressed
+ * there. Unless in_place, in is left as it was (it may be shared). dst holds garbage
+ * after a failure. -EBADMSG with *why. */
+int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
+			 bool in_place, size_t expect, uint8_t *dst, uint8_t **scratch, size_t *scratch_cap,
+			 const char **why);
+
 /* repo_blob_open with the plaintext length the index gives (SIZE_MAX: unknown). */
 int repo_blob_open_expect(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
 			  const void *stored, size_t stored_len, size_t expect, uint8_t **ret, size_t *ret_len);

@@ -1,7 +1,9 @@
 /*
  * Unit tests for the pack reader (repo_reader_*): blobs from more packs than it keeps
  * open come back as repo_blob_read gives them, compressed or not; damage and a
- * missing pack fail as they do there, naming the blob.
+ * missing pack fail as they do there, naming the blob. repo_reader_read_to gives the
+ * same bytes straight into the caller's buffer, small blobs and large ones (read around
+ * the page cache), and finds damage and a short pack in either.
  */
 #include "backup_test.h"
 
@@ -100,11 +102,75 @@ static void test_damage(void **state)
 	repo_reader_free(rd);
 }
 
+#define BIG (2 * 1024 * 1024)
+
+static void test_read_to(void **state)
+{
+	/* Small and large blobs, compressed (text) and stored as they are (random). */
+	static const size_t lens[] = {LEN, BIG, 300 * 1024, BIG + 4097};
+	enum { N = sizeof(lens) / sizeof(lens[0]) };
+	uint8_t id[N][REPO_ID_LEN], pack[REPO_ID_LEN], *want = malloc(BIG + 4097), *dst = malloc(BIG + 4097);
+	struct repo_pack_writer *w = NULL;
+	struct repo_reader *rd = NULL;
+	struct repo_blob_location loc;
+	size_t len;
+	assert_non_null(want);
+	assert_non_null(dst);
+	assert_int_equal(repo_pack_writer_new(repo, &w), 0);
+	for (size_t i = 0; i < N; i++) {
+		test_fill(want, lens[i], 100 + i, i % 2 == 1);
+		assert_int_equal(repo_blob_save(w, REPO_BLOB_DATA, want, lens[i], 3, id[i], NULL), 0);
+	}
+	assert_int_equal(repo_pack_writer_finish(w, pack), 0);
+	repo_pack_writer_free(w);
+	assert_int_equal(repo_index_flush(repo), 0);
+	assert_int_equal(repo_reader_new(repo, &rd), 0);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < N; i++) {
+			test_fill(want, lens[i], 100 + i, i % 2 == 1);
+			memset(dst, 0xee, lens[i]);
+			int code = repo_reader_read_to(rd, REPO_BLOB_DATA, id[i], dst, BIG + 4097, &len);
+			if (code < 0)
+				fail_msg("repo_reader_read_to: %s", err_msg(code));
+			assert_int_equal(len, lens[i]);
+			assert_memory_equal(dst, want, lens[i]);
+		}
+	/* Too little room: the length, nothing read. */
+	assert_int_equal(repo_reader_read_to(rd, REPO_BLOB_DATA, id[1], dst, BIG - 1, &len), -ENOBUFS);
+	assert_int_equal(len, BIG);
+	/* A flipped byte in a small blob (a fresh reader: the last one holds that stretch
+	 * of the pack as it was), then in the middle of a large one, then a pack cut short. */
+	repo_reader_free(rd);
+	assert_int_equal(repo_reader_new(repo, &rd), 0);
+	assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id[0], &loc), 0);
+	test_flip(test_pack_path(pack), (long long)(loc.offset + loc.stored_len / 2));
+	assert_int_equal(repo_reader_read_to(rd, REPO_BLOB_DATA, id[0], dst, BIG + 4097, &len), -EBADMSG);
+	test_flip(test_pack_path(pack), (long long)(loc.offset + loc.stored_len / 2));
+	char hex[REPO_HEX_LEN];
+	assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id[2], &loc), 0);
+	test_flip(test_pack_path(pack), (long long)(loc.offset + loc.stored_len / 2));
+	assert_int_equal(repo_reader_read_to(rd, REPO_BLOB_DATA, id[2], dst, BIG + 4097, &len), -EBADMSG);
+	repo_id_hex(id[2], hex);
+	assert_non_null(strstr(err_msg(-EBADMSG), hex));
+	assert_non_null(strstr(err_msg(-EBADMSG), "damaged"));
+	assert_int_equal(repo_reader_read_to(rd, REPO_BLOB_DATA, id[0], dst, BIG + 4097, &len), 0);
+	assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id[3], &loc), 0);
+	struct stat st;
+	assert_int_equal(stat(test_pack_path(pack), &st), 0);
+	test_truncate(test_pack_path(pack), (long long)(st.st_size - loc.offset - loc.stored_len / 2));
+	assert_int_equal(repo_reader_read_to(rd, REPO_BLOB_DATA, id[3], dst, BIG + 4097, &len), -EBADMSG);
+	assert_non_null(strstr(err_msg(-EBADMSG), "truncated"));
+	repo_reader_free(rd);
+	free(want);
+	free(dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_many_packs),
 	    cmocka_unit_test(test_damage),
+	    cmocka_unit_test(test_read_to),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
