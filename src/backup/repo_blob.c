@@ -287,12 +287,33 @@ static int reader_stored(struct repo_reader *rd, int fd, const struct repo_blob_
 	return got == loc->stored_len ? 0 : -ENODATA;
 }
 
+/* What opening a reader's blob came to (code, with why when it is -EBADMSG) as an error
+ * that names the blob and its pack, and then, as repo_blob_open_expect does, the check
+ * that plain is the content id names: the tag proves a key holder sealed it, this
+ * that it is the right content. */
+static int reader_opened(const struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+			 int code, const char *why, const uint8_t *plain, size_t len, const char *hex,
+			 const char *pack_hex)
+{
+	uint8_t check[REPO_ID_LEN];
+	if (code == -EBADMSG)
+		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why,
+			       pack_hex);
+	if (code < 0)
+		return code;
+	repo_blob_id(rd->r, plain, len, check);
+	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0)
+		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id (in pack %s)",
+			       type_name(type), hex, pack_hex);
+	return 0;
+}
+
 int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
 		     const uint8_t **ret, size_t *ret_len)
 {
 	struct repo_blob_location loc;
 	char hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
-	uint8_t aad[1 + REPO_ID_LEN], check[REPO_ID_LEN];
+	uint8_t aad[1 + REPO_ID_LEN];
 	const uint8_t *plain;
 	const char *why = "";
 	uint8_t *in;
@@ -313,17 +334,8 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 	blob_aad(type, id, aad);
 	code = repo_payload_open_in_place(rd->r, aad, sizeof(aad), rd->stored, loc.stored_len, WARD_BACKUP_BLOB_MAX,
 					  loc.raw_len, &rd->raw, &rd->raw_cap, &plain, &len, &why);
-	if (code == -EBADMSG)
-		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why,
-			       pack_hex);
-	if (code < 0)
+	if ((code = reader_opened(rd, type, id, code, why, plain, len, hex, pack_hex)) < 0)
 		return code;
-	/* As repo_blob_open_expect: the tag proves a key holder sealed it, this that it is
-	 * the content the id names. */
-	repo_blob_id(rd->r, plain, len, check);
-	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0)
-		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id (in pack %s)",
-			       type_name(type), hex, pack_hex);
 	*ret = plain;
 	*ret_len = len;
 	return 0;
@@ -334,7 +346,7 @@ int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const 
 {
 	struct repo_blob_location loc;
 	char hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
-	uint8_t aad[1 + REPO_ID_LEN], check[REPO_ID_LEN];
+	uint8_t aad[1 + REPO_ID_LEN];
 	const char *why = "";
 	uint8_t *in = NULL;
 	int fd, code = repo_index_lookup(rd->r, type, id, &loc);
@@ -357,16 +369,7 @@ int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const 
 	/* in is the reader's own buffer: decrypted in place. */
 	code = repo_payload_open_to(rd->r, aad, sizeof(aad), in, loc.stored_len, true, loc.raw_len, dst, &rd->raw,
 				    &rd->raw_cap, &why);
-	if (code == -EBADMSG)
-		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why,
-			       pack_hex);
-	if (code < 0)
-		return code;
-	repo_blob_id(rd->r, dst, loc.raw_len, check);
-	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0)
-		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id (in pack %s)",
-			       type_name(type), hex, pack_hex);
-	return 0;
+	return reader_opened(rd, type, id, code, why, dst, loc.raw_len, hex, pack_hex);
 }
 
 int repo_blob_save(struct repo_pack_writer *w, enum repo_blob_type type, const void *data, size_t len, int zstd_level,

@@ -175,33 +175,23 @@ int repo_payload_seal(const struct repo *r, const void *aad, size_t aad_len, con
 	return 0;
 }
 
-/* Checks and, when compressed, decompresses a payload's decrypted body (its
- * compression byte comp, then blen bytes at body) into *raw (grown to *raw_cap as
- * needed, one byte more for a NUL). *ret is body or *raw. */
-static int payload_finish(uint8_t comp, const uint8_t *body, size_t blen, size_t max, size_t expect, uint8_t **raw,
-			  size_t *raw_cap, const uint8_t **ret, size_t *ret_len, const char **why, const struct repo *r)
+/* The length a payload's decrypted body (its compression byte comp, then blen bytes
+ * at body) comes to: blen when stored as it was, else its zstd frame's content size;
+ * refused over max or, unless SIZE_MAX, other than expect. */
+static int payload_size(uint8_t comp, const uint8_t *body, size_t blen, size_t max, size_t expect, size_t *ret,
+			const char **why)
 {
-	if (comp == 0) {
-		if (blen > max) {
-			*why = "it is too long";
-			return -EBADMSG;
-		}
-		if (expect != SIZE_MAX && blen != expect) {
-			*why = "its length is not the one the index gives";
-			return -EBADMSG;
-		}
-		*ret = body;
-		*ret_len = blen;
-		return 0;
-	}
-	if (comp != 1) {
+	unsigned long long size = blen;
+	if (comp > 1) {
 		*why = "it names an unknown compression";
 		return -EBADMSG;
 	}
-	unsigned long long size = ZSTD_getFrameContentSize(body, blen);
-	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) {
-		*why = "its zstd frame is malformed";
-		return -EBADMSG;
+	if (comp == 1) {
+		size = ZSTD_getFrameContentSize(body, blen);
+		if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) {
+			*why = "its zstd frame is malformed";
+			return -EBADMSG;
+		}
 	}
 	if (size > max) {
 		*why = "it is too long";
@@ -211,23 +201,42 @@ static int payload_finish(uint8_t comp, const uint8_t *body, size_t blen, size_t
 		*why = "its length is not the one the index gives";
 		return -EBADMSG;
 	}
+	*ret = (size_t)size;
+	return 0;
+}
+
+/* Checks and, when compressed, decompresses a payload's decrypted body (its
+ * compression byte comp, then blen bytes at body) into *raw (grown to *raw_cap as
+ * needed, one byte more for a NUL). *ret is body or *raw. */
+static int payload_finish(uint8_t comp, const uint8_t *body, size_t blen, size_t max, size_t expect, uint8_t **raw,
+			  size_t *raw_cap, const uint8_t **ret, size_t *ret_len, const char **why, const struct repo *r)
+{
+	size_t size;
+	int code = payload_size(comp, body, blen, max, expect, &size, why);
+	if (code < 0)
+		return code;
+	if (comp == 0) {
+		*ret = body;
+		*ret_len = blen;
+		return 0;
+	}
 	struct repo_tls *t = repo_tls_get(r);
 	if (!t || (!t->zd && !(t->zd = ZSTD_createDCtx())))
 		return -ENOMEM;
-	if (*raw_cap < (size_t)size + 1) {
-		uint8_t *p = realloc(*raw, (size_t)size + 1);
+	if (*raw_cap < size + 1) {
+		uint8_t *p = realloc(*raw, size + 1);
 		if (!p)
 			return -ENOMEM;
 		*raw = p;
-		*raw_cap = (size_t)size + 1;
+		*raw_cap = size + 1;
 	}
-	size_t got = ZSTD_decompressDCtx(t->zd, *raw, (size_t)size, body, blen);
+	size_t got = ZSTD_decompressDCtx(t->zd, *raw, size, body, blen);
 	if (ZSTD_isError(got) || got != size) {
 		*why = "it does not decompress";
 		return -EBADMSG;
 	}
 	*ret = *raw;
-	*ret_len = (size_t)size;
+	*ret_len = size;
 	return 0;
 }
 
@@ -336,26 +345,10 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 	    EVP_CIPHER_CTX_ctrl(t->dec, EVP_CTRL_AEAD_SET_TAG, REPO_TAG_LEN, tag) != 1 ||
 	    EVP_DecryptFinal_ex(t->dec, body + blen, &n) != 1)
 		goto bad;
-	if (comp == 0) {
-		if (blen != expect) {
-			*why = "its length is not the one the index gives";
-			return -EBADMSG;
-		}
-		return 0;
-	}
-	if (comp != 1) {
-		*why = "it names an unknown compression";
-		return -EBADMSG;
-	}
-	unsigned long long size = ZSTD_getFrameContentSize(body, blen);
-	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR) {
-		*why = "its zstd frame is malformed";
-		return -EBADMSG;
-	}
-	if (size != expect) {
-		*why = "its length is not the one the index gives";
-		return -EBADMSG;
-	}
+	size_t size;
+	int code = payload_size(comp, body, blen, SIZE_MAX, expect, &size, why);
+	if (code < 0 || comp == 0)
+		return code;
 	if (!t->zd && !(t->zd = ZSTD_createDCtx()))
 		return -ENOMEM;
 	size_t got = ZSTD_decompressDCtx(t->zd, dst, expect, body, blen);

@@ -33,7 +33,8 @@ static int setup(void **state)
 	struct store *s;
 	struct user u;
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/ward-unit-index.XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/ward-unit-index.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir) || crypto_init() < 0 || store_setup(dir) < 0 || store_open(true, &s) < 0)
 		return -1;
 	if (accounts_user_add(s, "test", "sam", ROLE_SUPPORT, NULL, "password-sam-1", &u) < 0)
