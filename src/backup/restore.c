@@ -33,14 +33,14 @@
 #include "core/timeutil.h"
 
 #define RESTORE_QUEUE_MAX 128		   /* jobs waiting for a worker */
-#define RESTORE_EXTRA_THREADS 4		   /* workers beyond one a core: others' direct reads and writes wait */
+#define RESTORE_EXTRA_THREADS 6		   /* workers beyond one a core: most of the time a worker waits for a read */
 #define SPARSE_BLOCK 65536		   /* zeros are looked for in pieces of this size */
 #define RANGE_BYTES (8 * 1024 * 1024)	   /* a large file goes to the workers in pieces of about this */
 #define SPLIT_MIN (2 * (uint64_t)RANGE_BYTES) /* files from this size on are split */
 #define BATCH_FILES 24			   /* small files handed to a worker at once, at most (a job stays under 1 KiB) */
 #define BATCH_BYTES (2 * 1024 * 1024)	   /* and about this many bytes of them */
 #define DIRECT_MIN (1024 * 1024)	   /* files from this size on are written around the page cache */
-#define WBUF_BYTES (9 * 1024 * 1024)	   /* a worker's write buffer: a chunk (at most 8 MiB) always fits */
+#define WBUF_BYTES (5 * 1024 * 1024)	   /* a worker's write buffer: nearly every chunk fits (see range_write) */
 #define HUGE_ALIGN (2 * 1024 * 1024)	   /* and aligned for huge pages */
 
 /* Paths of files with several links, by (device, inode): the first one restored. */
@@ -339,7 +339,11 @@ static int wappend(struct rworker *w, struct rfile *f, struct wpos *p, const uin
 }
 
 /* Writes chunks from..to-1 of f at offset: each decoded into the worker's buffer and
- * checked against its id there, the buffer written out when full and at the end. */
+ * checked against its id there, the buffer written out when full and at the end. A
+ * chunk larger than the buffer's room even once it is written out (chunks average
+ * 1 MiB; a few, runs of zeros above all, reach the 8 MiB maximum) is decoded in the
+ * reader's own buffers and copied in: a smaller buffer a worker leaves room for more
+ * workers, and a worker mostly waits for its reads. */
 static int range_write(struct rctx *c, struct rworker *w, struct rfile *f, size_t from, size_t to, uint64_t off)
 {
 	const struct node *n = &f->node;

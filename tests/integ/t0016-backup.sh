@@ -90,7 +90,8 @@ expect_exit "excludes" 0 bj run "$T" --exclude '*.bin' --exclude "$T/deep"
 expect_eq "leave out what they name" "$(bj ls latest | jq '[.[] | select(.path | test("random.bin|/deep"))] | length')" 0
 
 # --- large files: written around the page cache (O_DIRECT), a large one in ranges
-# whose edges fall inside blocks, the walker writing the first name of a hard link,
+# whose edges fall inside blocks, chunks too large for a worker's buffer, the walker
+# writing the first name of a hard link,
 # holes at offsets that are not multiples of a block ---
 L=$TMP/large
 R2=$TMP/repo2
@@ -99,6 +100,8 @@ mkdir -p "$L"
 seq 1 3000000 >"$L/big.txt"
 head -c $((5 * 1024 * 1024)) /dev/urandom >>"$L/big.txt"
 head -c $((3 * 1024 * 1024 + 123)) /dev/urandom >"$L/odd.bin"
+# Zeros written out (no holes): chunks of the 8 MiB maximum, larger than a worker's buffer.
+{ head -c 777777 /dev/urandom; head -c $((20 * 1024 * 1024)) /dev/zero; } >"$L/zeros.bin"
 chmod 0444 "$L/odd.bin"
 head -c $((2 * 1024 * 1024 + 1)) /dev/urandom >"$L/linked.bin"
 ln "$L/linked.bin" "$L/linked-too.bin"
