@@ -169,6 +169,17 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t *dst,
 			size_t cap, size_t *ret_len);
 
+/* Tells the kernel that the small blobs among ids (stored under 64 KiB) will be read
+ * soon (POSIX_FADV_WILLNEED on the stretches of their packs, neighbours within 32 KiB
+ * as one): they are read into the page cache meanwhile, while the larger ones, read
+ * around it, are not. Never waits for the disk; ids it cannot find are left to the
+ * read that says why. -ENOMEM only. */
+int repo_reader_willneed(struct repo_reader *rd, enum repo_blob_type type, const uint8_t (*ids)[REPO_ID_LEN], size_t n);
+
+/* Packs rd opens from now on get no read-ahead of the kernel's own: for readers whose
+ * small blobs another reader hinted (repo_reader_willneed). */
+void repo_reader_hinted(struct repo_reader *rd);
+
 /* Stores data as a blob of type unless the repository has it or another writer is
  * storing it: computes the id, seals it and adds it to w, finishing w's pack when it
  * reaches WARD_BACKUP_PACK_TARGET. *ret_id (may be NULL) gets the id; *ret_new (may be

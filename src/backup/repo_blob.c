@@ -23,6 +23,7 @@ static void blob_aad(enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], ui
 
 #define REPO_DIRECT_READ_MIN (64 * 1024) /* stored blobs from this size on are read around the page cache */
 #define REPO_HUGE (2 * 1024 * 1024)	  /* their buffer: a multiple of a huge page */
+#define REPO_HINT_GAP (32 * 1024)	  /* blobs this close in a pack are hinted as one stretch */
 
 static const char *type_name(enum repo_blob_type type)
 {
@@ -137,7 +138,21 @@ struct repo_reader {
 	size_t raw_cap;
 	uint8_t *direct; /* aligned: large blobs read around the page cache */
 	size_t direct_cap;
+	bool hinted; /* packs are opened without the kernel's read-ahead (repo_reader_hinted) */
+	struct reader_hint *hints; /* repo_reader_willneed's */
+	size_t hints_cap;
 };
+
+/* A stretch of a pack a blob lies in, for repo_reader_willneed. */
+struct reader_hint {
+	uint8_t pack[REPO_ID_LEN];
+	uint64_t from, to;
+};
+
+void repo_reader_hinted(struct repo_reader *rd)
+{
+	rd->hinted = true;
+}
 
 int repo_reader_new(struct repo *r, struct repo_reader **ret)
 {
@@ -164,6 +179,7 @@ void repo_reader_free(struct repo_reader *rd)
 	free(rd->stored);
 	free(rd->direct);
 	free(rd->raw);
+	free(rd->hints);
 	free(rd);
 }
 
@@ -195,6 +211,10 @@ static int reader_pack_fd(struct repo_reader *rd, enum repo_blob_type type, cons
 				       pack_hex);
 		return err_set(-errno, "cannot open pack %s: %s", pack_hex, strerror(errno));
 	}
+	/* Only what was hinted is read (repo_reader_willneed): not the large blobs
+	 * around the small ones, which are read around the page cache anyway. */
+	if (rd->hinted)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
 	if (victim->fd >= 0)
 		close(victim->fd);
 	if (victim->dfd >= 0)
@@ -257,6 +277,51 @@ static int reader_direct(struct repo_reader *rd, const uint8_t pack[REPO_ID_LEN]
 		return err_set(code, "cannot read pack %s: %s", pack_hex, strerror(-code));
 	*ret = rd->direct + (loc->offset - from);
 	return got >= to - from ? 0 : -ENODATA;
+}
+
+static int hint_cmp(const void *a, const void *b)
+{
+	const struct reader_hint *x = a, *y = b;
+	int c = memcmp(x->pack, y->pack, REPO_ID_LEN);
+	if (c)
+		return c;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+int repo_reader_willneed(struct repo_reader *rd, enum repo_blob_type type, const uint8_t (*ids)[REPO_ID_LEN], size_t n)
+{
+	struct repo_blob_location loc;
+	char hex[REPO_HEX_LEN];
+	size_t m = 0;
+	if (rd->hints_cap < n) {
+		struct reader_hint *h = realloc(rd->hints, n * sizeof(*h));
+		if (!h)
+			return -ENOMEM;
+		rd->hints = h;
+		rd->hints_cap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (repo_index_lookup(rd->r, type, ids[i], &loc) < 0 || loc.stored_len >= REPO_DIRECT_READ_MIN)
+			continue;
+		memcpy(rd->hints[m].pack, loc.pack, REPO_ID_LEN);
+		rd->hints[m].from = loc.offset;
+		rd->hints[m++].to = loc.offset + loc.stored_len;
+	}
+	qsort(rd->hints, m, sizeof(*rd->hints), hint_cmp);
+	for (size_t i = 0, j; i < m; i = j) {
+		struct reader_hint *h = &rd->hints[i];
+		uint64_t to = h->to;
+		for (j = i + 1; j < m && memcmp(rd->hints[j].pack, h->pack, REPO_ID_LEN) == 0 &&
+				rd->hints[j].from <= to + REPO_HINT_GAP;
+		     j++)
+			if (rd->hints[j].to > to)
+				to = rd->hints[j].to;
+		int fd;
+		repo_id_hex(ids[0], hex);
+		if (reader_pack_fd(rd, type, hex, h->pack, &fd) == 0)
+			posix_fadvise(fd, (off_t)h->from, (off_t)(to - h->from), POSIX_FADV_WILLNEED);
+	}
+	return 0;
 }
 
 /* rd->stored grown to hold n bytes. */

@@ -10,7 +10,9 @@
  * skipped over, so sparse files come back sparse. Nothing is fsynced: a restore that
  * is cut short is run again, and the caller syncs when it needs the files durable.
  * Large files go around the page cache (O_DIRECT, see file_direct), so a worker waits
- * for the disk at times: there are a few more workers than cores.
+ * for the disk at times: there are a few more workers than cores. The chunks of small
+ * files are hinted to the kernel as their batch is handed out (batch_flush), and read
+ * through the page cache by then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +41,7 @@
 #define SPLIT_MIN (2 * (uint64_t)RANGE_BYTES) /* files from this size on are split */
 #define BATCH_FILES 24			   /* small files handed to a worker at once, at most (a job stays under 1 KiB) */
 #define BATCH_BYTES (2 * 1024 * 1024)	   /* and about this many bytes of them */
+#define HINT_IDS 128			   /* chunks of a batch hinted to the kernel, at most */
 #define DIRECT_MIN (1024 * 1024)	   /* files from this size on are written around the page cache */
 #define WBUF_BYTES (5 * 1024 * 1024)	   /* a worker's write buffer: nearly every chunk fits (see range_write) */
 #define HUGE_ALIGN (2 * 1024 * 1024)	   /* and aligned for huge pages */
@@ -457,13 +460,23 @@ static int rjob_submit(struct rctx *c, struct rfile *f, size_t from, size_t to, 
 	return 0;
 }
 
-/* Hands the walker's batch of small files to the workers. */
+/* Hands the walker's batch of small files to the workers, their chunks' stretches
+ * of the packs hinted to the kernel first: read meanwhile, while the batch waits. */
 static void batch_flush(struct rctx *c)
 {
-	if (c->batch && c->batch->n)
+	if (c->batch && c->batch->n) {
+		uint8_t ids[HINT_IDS][REPO_ID_LEN];
+		size_t k = 0;
+		for (size_t i = 0; i < c->batch->n; i++) {
+			const struct node *n = &c->batch->parts[i].f->node;
+			for (size_t j = 0; j < n->ncontent && k < HINT_IDS; j++)
+				memcpy(ids[k++], n->content[j], REPO_ID_LEN);
+		}
+		repo_reader_willneed(c->self->rd, REPO_BLOB_DATA, (const uint8_t(*)[REPO_ID_LEN])ids, k);
 		workq_submit(&c->q, &c->batch->job, &c->fjobs);
-	else
+	} else {
 		free(c->batch);
+	}
 	c->batch = NULL;
 }
 
@@ -766,7 +779,9 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 		workers[i].c = &c;
 		if (i < n)
 			ctxs[i] = &workers[i];
-		if ((e = repo_reader_new(r, &workers[i].rd)) == 0 &&
+		if ((e = repo_reader_new(r, &workers[i].rd)) == 0 && i < n)
+			repo_reader_hinted(workers[i].rd);
+		if (e == 0 &&
 		    posix_memalign((void **)&workers[i].buf, page > HUGE_ALIGN ? (size_t)page : HUGE_ALIGN, WBUF_BYTES) != 0)
 			e = -ENOMEM;
 		/* In huge pages where the kernel allows: a few faults instead of thousands, and

@@ -3,8 +3,12 @@
  * open come back as repo_blob_read gives them, compressed or not; damage and a
  * missing pack fail as they do there, naming the blob. repo_reader_read_to gives the
  * same bytes straight into the caller's buffer, small blobs and large ones (read around
- * the page cache), and finds damage and a short pack in either.
+ * the page cache), and finds damage and a short pack in either. repo_reader_willneed
+ * brings the small blobs' stretches of a pack into the page cache and not the large
+ * blobs between them, and a hinted reader reads them as any other.
  */
+#include <sys/mman.h>
+
 #include "backup_test.h"
 
 #define NPACKS (WARD_BACKUP_READER_PACKS + 8)
@@ -165,12 +169,101 @@ static void test_read_to(void **state)
 	free(dst);
 }
 
+/* Whether the pages of path's bytes from..to-1 are all (want true) or none (false) in
+ * the page cache. */
+static bool cached(const char *path, uint64_t from, uint64_t to, bool want)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	size_t n = ((size_t)st.st_size + (size_t)page - 1) / (size_t)page;
+	unsigned char *vec = malloc(n);
+	assert_non_null(vec);
+	assert_int_equal(mincore(m, (size_t)st.st_size, vec), 0);
+	bool all = true, none = true;
+	for (uint64_t p = from / (uint64_t)page; p <= (to - 1) / (uint64_t)page; p++) {
+		all = all && (vec[p] & 1);
+		none = none && !(vec[p] & 1);
+	}
+	free(vec);
+	munmap(m, (size_t)st.st_size);
+	close(fd);
+	return want ? all : none;
+}
+
+static void test_willneed(void **state)
+{
+	/* Small, large (stored around the page cache), small, small: in that order in one pack. */
+	static const size_t lens[] = {LEN, BIG, LEN, LEN};
+	enum { N = sizeof(lens) / sizeof(lens[0]) };
+	uint8_t id[N][REPO_ID_LEN], pack[REPO_ID_LEN], *buf = malloc(BIG), *dst = malloc(BIG);
+	struct repo_blob_location loc[N];
+	struct repo_pack_writer *w = NULL;
+	struct repo_reader *hinter = NULL, *rd = NULL;
+	size_t len;
+	(void)state;
+	assert_non_null(buf);
+	assert_non_null(dst);
+	assert_int_equal(repo_pack_writer_new(repo, &w), 0);
+	for (size_t i = 0; i < N; i++) {
+		test_fill(buf, lens[i], 200 + i, false);
+		assert_int_equal(repo_blob_save(w, REPO_BLOB_DATA, buf, lens[i], 3, id[i], NULL), 0);
+	}
+	assert_int_equal(repo_pack_writer_finish(w, pack), 0);
+	repo_pack_writer_free(w);
+	assert_int_equal(repo_index_flush(repo), 0);
+	for (size_t i = 0; i < N; i++)
+		assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id[i], &loc[i]), 0);
+	const char *path = test_pack_path(pack);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	close(fd);
+	if (!cached(path, loc[0].offset, loc[3].offset + loc[3].stored_len, false)) {
+		free(buf);
+		free(dst);
+		skip(); /* tmpfs and the like: the pack's pages cannot leave the page cache */
+	}
+	assert_int_equal(repo_reader_new(repo, &hinter), 0);
+	assert_int_equal(repo_reader_willneed(hinter, REPO_BLOB_DATA, (const uint8_t(*)[REPO_ID_LEN])id, N), 0);
+	/* The reads were started, not waited for. */
+	for (int t = 0; t < 200 && !(cached(path, loc[0].offset, loc[0].offset + loc[0].stored_len, true) &&
+				     cached(path, loc[2].offset, loc[3].offset + loc[3].stored_len, true));
+	     t++)
+		usleep(10000);
+	assert_true(cached(path, loc[0].offset, loc[0].offset + loc[0].stored_len, true));
+	assert_true(cached(path, loc[2].offset, loc[3].offset + loc[3].stored_len, true));
+	/* The large blob between them is left to its direct read (its middle: the pages
+	 * at its ends hold the small ones' bytes too). */
+	assert_true(cached(path, loc[1].offset + 65536, loc[1].offset + loc[1].stored_len - 65536, false));
+	/* A hinted reader reads them all as any reader does. */
+	assert_int_equal(repo_reader_new(repo, &rd), 0);
+	repo_reader_hinted(rd);
+	for (size_t i = 0; i < N; i++) {
+		test_fill(buf, lens[i], 200 + i, false);
+		int code = repo_reader_read_to(rd, REPO_BLOB_DATA, id[i], dst, BIG, &len);
+		if (code < 0)
+			fail_msg("repo_reader_read_to: %s", err_msg(code));
+		assert_int_equal(len, lens[i]);
+		assert_memory_equal(dst, buf, lens[i]);
+	}
+	repo_reader_free(rd);
+	repo_reader_free(hinter);
+	free(buf);
+	free(dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_many_packs),
 	    cmocka_unit_test(test_damage),
 	    cmocka_unit_test(test_read_to),
+	    cmocka_unit_test(test_willneed),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
