@@ -147,6 +147,7 @@ struct repo_reader {
 struct reader_hint {
 	uint8_t pack[REPO_ID_LEN];
 	uint64_t from, to;
+	size_t blob; /* its index in the caller's ids, to name it */
 };
 
 void repo_reader_hinted(struct repo_reader *rd)
@@ -305,7 +306,8 @@ int repo_reader_willneed(struct repo_reader *rd, enum repo_blob_type type, const
 			continue;
 		memcpy(rd->hints[m].pack, loc.pack, REPO_ID_LEN);
 		rd->hints[m].from = loc.offset;
-		rd->hints[m++].to = loc.offset + loc.stored_len;
+		rd->hints[m].to = loc.offset + loc.stored_len;
+		rd->hints[m++].blob = i;
 	}
 	qsort(rd->hints, m, sizeof(*rd->hints), hint_cmp);
 	for (size_t i = 0, j; i < m; i = j) {
@@ -317,7 +319,7 @@ int repo_reader_willneed(struct repo_reader *rd, enum repo_blob_type type, const
 			if (rd->hints[j].to > to)
 				to = rd->hints[j].to;
 		int fd;
-		repo_id_hex(ids[0], hex);
+		repo_id_hex(ids[h->blob], hex);
 		if (reader_pack_fd(rd, type, hex, h->pack, &fd) == 0)
 			posix_fadvise(fd, (off_t)h->from, (off_t)(to - h->from), POSIX_FADV_WILLNEED);
 	}
