@@ -169,6 +169,12 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t *dst,
 			size_t cap, size_t *ret_len);
 
+/* A buffer of at least n bytes (*ret_cap gets how many) for O_DIRECT reads and writes:
+ * aligned to and a multiple of a huge page, and in huge pages where the kernel allows
+ * (fewer faults, cheaper pinning for each direct transfer). free() it; NULL when out
+ * of memory. */
+void *repo_huge_alloc(size_t n, size_t *ret_cap);
+
 /* Tells the kernel that the small blobs among ids (stored under 64 KiB) will be read
  * soon (POSIX_FADV_WILLNEED on the stretches of their packs, neighbours within 32 KiB
  * as one): they are read into the page cache meanwhile, while the larger ones, read

@@ -22,7 +22,7 @@ static void blob_aad(enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], ui
 }
 
 #define REPO_DIRECT_READ_MIN (64 * 1024) /* stored blobs from this size on are read around the page cache */
-#define REPO_HUGE (2 * 1024 * 1024)	  /* their buffer: a multiple of a huge page */
+#define REPO_HUGE (2 * 1024 * 1024)	  /* a huge page: see repo_huge_alloc */
 #define REPO_HINT_GAP (32 * 1024)	  /* blobs this close in a pack are hinted as one stretch */
 
 static const char *type_name(enum repo_blob_type type)
@@ -257,16 +257,10 @@ static int reader_direct(struct repo_reader *rd, const uint8_t pack[REPO_ID_LEN]
 	uint64_t from = loc->offset - loc->offset % a, to = loc->offset + loc->stored_len;
 	size_t n = (size_t)(to - from + a - 1) / a * a, got;
 	if (rd->direct_cap < n) {
-		/* In huge pages where the kernel allows: fewer faults, cheaper pinning. */
-		size_t cap = (n + REPO_HUGE - 1) / REPO_HUGE * REPO_HUGE;
 		free(rd->direct);
 		rd->direct_cap = 0;
-		if (posix_memalign((void **)&rd->direct, REPO_HUGE, cap) != 0) {
-			rd->direct = NULL;
+		if (!(rd->direct = repo_huge_alloc(n, &rd->direct_cap)))
 			return -ENOMEM;
-		}
-		madvise(rd->direct, cap, MADV_HUGEPAGE);
-		rd->direct_cap = cap;
 	}
 	int code = repo_pread_all(p->dfd, rd->direct, n, from, &got);
 	if (code == -EINVAL) {
@@ -278,6 +272,18 @@ static int reader_direct(struct repo_reader *rd, const uint8_t pack[REPO_ID_LEN]
 		return err_set(code, "cannot read pack %s: %s", pack_hex, strerror(-code));
 	*ret = rd->direct + (loc->offset - from);
 	return got >= to - from ? 0 : -ENODATA;
+}
+
+void *repo_huge_alloc(size_t n, size_t *ret_cap)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t align = page > REPO_HUGE ? (size_t)page : REPO_HUGE, cap = (n + align - 1) / align * align;
+	void *p;
+	if (posix_memalign(&p, align, cap) != 0)
+		return NULL;
+	madvise(p, cap, MADV_HUGEPAGE);
+	*ret_cap = cap;
+	return p;
 }
 
 static int hint_cmp(const void *a, const void *b)

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -44,7 +43,6 @@
 #define HINT_IDS 128			   /* chunks of a batch hinted to the kernel, at most */
 #define DIRECT_MIN (1024 * 1024)	   /* files from this size on are written around the page cache */
 #define WBUF_BYTES (5 * 1024 * 1024)	   /* a worker's write buffer: nearly every chunk fits (see range_write) */
-#define HUGE_ALIGN (2 * 1024 * 1024)	   /* and aligned for huge pages */
 
 /* Paths of files with several links, by (device, inode): the first one restored. */
 struct link {
@@ -774,20 +772,15 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 		e = -ENOMEM;
 		goto out;
 	}
-	long page = sysconf(_SC_PAGESIZE);
 	for (int i = 0; i <= n && e == 0; i++) {
+		size_t cap;
 		workers[i].c = &c;
 		if (i < n)
 			ctxs[i] = &workers[i];
 		if ((e = repo_reader_new(r, &workers[i].rd)) == 0 && i < n)
 			repo_reader_hinted(workers[i].rd);
-		if (e == 0 &&
-		    posix_memalign((void **)&workers[i].buf, page > HUGE_ALIGN ? (size_t)page : HUGE_ALIGN, WBUF_BYTES) != 0)
+		if (e == 0 && !(workers[i].buf = repo_huge_alloc(WBUF_BYTES, &cap)))
 			e = -ENOMEM;
-		/* In huge pages where the kernel allows: a few faults instead of thousands, and
-		 * cheaper pinning for each direct write. */
-		if (e == 0)
-			madvise(workers[i].buf, WBUF_BYTES, MADV_HUGEPAGE);
 	}
 	c.self = &workers[n];
 	if (e == 0 && (e = workq_start(&c.q, n, RESTORE_QUEUE_MAX, ctxs)) < 0)
