@@ -12,7 +12,10 @@
  * Large files go around the page cache (O_DIRECT, see file_direct), so a worker waits
  * for the disk at times: there are a few more workers than cores. The chunks of small
  * files are hinted to the kernel as their batch is handed out (batch_flush), and read
- * through the page cache by then.
+ * through the page cache by then. Large files, which the walk may reach only at its
+ * end (and which then keep the disk busy while the cores wait), are found ahead by a
+ * scout (scout_main) that walks the same trees at once, and written beside the small
+ * files from the start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +46,7 @@
 #define HINT_IDS 128			   /* chunks of a batch hinted to the kernel, at most */
 #define DIRECT_MIN (1024 * 1024)	   /* files from this size on are written around the page cache */
 #define WBUF_BYTES (5 * 1024 * 1024)	   /* a worker's write buffer: nearly every chunk fits (see range_write) */
+#define SCOUT_RANGES 3			   /* ranges of the scout's files queued or being written at once */
 
 /* Paths of files with several links, by (device, inode): the first one restored. */
 struct link {
@@ -56,15 +60,20 @@ struct rctx {
 	bool root;
 	struct workq q;
 	struct rworker *self; /* the walking thread's reader and buffer */
-	pthread_mutex_t mu;	/* guards links */
+	pthread_mutex_t mu;	/* guards links and claims */
 	struct link *links;
 	size_t nlinks, caplinks;
-	struct workq_group fjobs; /* every file job */
+	char **claims; /* the paths of the large files the walk or the scout took (scouted), hashed */
+	size_t nclaims, capclaims;
+	bool claims_lost; /* a claim could not be kept: the scout takes no more */
+	struct workq_group fjobs; /* every file job of the walk */
+	struct workq_group sjobs; /* the scout's */
 	struct rdir *later;	  /* directories whose metadata waits for the end, innermost first */
 	size_t nlater, caplater;
 	struct rjob *batch; /* small files the walker has not handed out yet */
 	atomic_uint_fast64_t files, dirs, others, bytes, errors;
 	atomic_int fatal;
+	atomic_bool walked; /* the walk is done: the scout's files need not leave room any more */
 };
 
 /* A directory restored, its metadata set once everything is written. */
@@ -454,7 +463,15 @@ static int rjob_submit(struct rctx *c, struct rfile *f, size_t from, size_t to, 
 	j->n = 1;
 	j->bytes = 0;
 	j->parts[0] = (struct rpart){f, from, to, off};
-	workq_submit(&c->q, &j->job, g);
+	if (g == &c->sjobs) {
+		/* Beside the small files, not instead of them: a few at a time, each taken
+		 * by the next worker free; once the walk is done, all at once. */
+		if (!atomic_load(&c->walked))
+			workq_wait(&c->q, g, SCOUT_RANGES - 1, NULL);
+		workq_submit_urgent(&c->q, &j->job, g);
+	} else {
+		workq_submit(&c->q, &j->job, g);
+	}
 	return 0;
 }
 
@@ -615,8 +632,77 @@ static bool inside_include(const struct rctx *c, const char *snap_path)
 	return false;
 }
 
-static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const char *dst, const char *snap_path,
+/* A thread walking the snapshot's trees: the walk itself, or the scout, which only
+ * creates folders and hands out the large files (scouted) it finds. */
+struct walker {
+	struct rctx *c;
+	struct repo_reader *rd;
+	bool scout;
+};
+
+static int restore_tree(struct walker *wk, const uint8_t id[REPO_ID_LEN], const char *dst, const char *snap_path,
 			bool whole);
+
+/* The files the scout hands out: large ones, split into ranges, with one name. */
+static bool scouted(const struct node *n)
+{
+	return n->type == NODE_FILE && n->links <= 1 && n->size >= SPLIT_MIN;
+}
+
+static uint64_t path_hash(const char *p)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	for (; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	return h;
+}
+
+/* The claims' table twice as large; false when out of memory. */
+static bool claims_grow(struct rctx *c)
+{
+	size_t cap = c->capclaims ? 2 * c->capclaims : 64;
+	char **t = calloc(cap, sizeof(*t));
+	if (!t)
+		return false;
+	for (size_t i = 0; i < c->capclaims; i++)
+		if (c->claims[i]) {
+			size_t k = path_hash(c->claims[i]) & (cap - 1);
+			while (t[k])
+				k = (k + 1) & (cap - 1);
+			t[k] = c->claims[i];
+		}
+	free(c->claims);
+	c->claims = t;
+	c->capclaims = cap;
+	return true;
+}
+
+/* Whether the caller (the walk, or the scout) is the first of the two to take the file
+ * at path: both meet every scouted file, each at its own pace. Once a claim could not
+ * be kept (out of memory) the walk takes the rest and the scout none: never both,
+ * never neither. */
+static bool claim(struct rctx *c, const char *path, bool scout)
+{
+	bool mine = false;
+	pthread_mutex_lock(&c->mu);
+	if (2 * (c->nclaims + 1) > c->capclaims && !claims_grow(c) && c->nclaims + 1 >= c->capclaims)
+		c->claims_lost = true;
+	if (c->capclaims) {
+		size_t k = path_hash(path) & (c->capclaims - 1);
+		while (c->claims[k] && strcmp(c->claims[k], path) != 0)
+			k = (k + 1) & (c->capclaims - 1);
+		if (c->claims[k])
+			goto out; /* the other's */
+		if (!c->claims_lost && !(c->claims[k] = strdup(path)))
+			c->claims_lost = true;
+		if (c->claims[k])
+			c->nclaims++;
+	}
+	mine = !scout || !c->claims_lost;
+out:
+	pthread_mutex_unlock(&c->mu);
+	return mine;
+}
 
 /* Keeps a restored directory for dir_finish; takes n's contents. */
 static int dir_later(struct rctx *c, const char *path, struct node *n)
@@ -654,9 +740,9 @@ static void dirs_finish(struct rctx *c)
 	c->nlater = c->caplater = 0;
 }
 
-static int restore_node(struct rctx *c, struct node *n, const char *dst, const char *snap_path,
-			struct workq_group *w, bool whole)
+static int restore_node(struct walker *wk, struct node *n, const char *dst, const char *snap_path, bool whole)
 {
+	struct rctx *c = wk->c;
 	char path[PATH_MAX], sp[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", dst, n->name) >= (int)sizeof(path) ||
 	    snprintf(sp, sizeof(sp), "%s/%s", snap_path, n->name) >= (int)sizeof(sp))
@@ -665,16 +751,26 @@ static int restore_node(struct rctx *c, struct node *n, const char *dst, const c
 	if (!in && !(n->type == NODE_DIR && wanted(c, sp, true)))
 		return 0;
 	int e = 0;
+	if (wk->scout) {
+		/* The walk says what goes wrong, and sets the folders' metadata. */
+		if (n->type == NODE_DIR && (mkdir(path, 0700) == 0 || errno == EEXIST))
+			restore_tree(wk, n->subtree, path, sp, in);
+		else if (scouted(n) && claim(c, path, true))
+			return rsubmit(c, path, n, &c->sjobs);
+		return 0;
+	}
 	switch (n->type) {
 	case NODE_DIR:
 		if (mkdir(path, 0700) < 0 && errno != EEXIST)
 			return err_set(-errno, "cannot create '%s': %s", path, strerror(errno));
 		atomic_fetch_add(&c->dirs, 1);
 		/* Its files are still being written: its metadata comes at the end. */
-		if ((e = restore_tree(c, n->subtree, path, sp, in)) == 0)
+		if ((e = restore_tree(wk, n->subtree, path, sp, in)) == 0)
 			e = dir_later(c, path, n);
 		return e;
 	case NODE_FILE:
+		if (scouted(n) && !claim(c, path, false))
+			return 0; /* the scout's */
 		if (n->links > 1) {
 			pthread_mutex_lock(&c->mu);
 			const char *first = link_seen(c, n, path);
@@ -688,7 +784,7 @@ static int restore_node(struct rctx *c, struct node *n, const char *dst, const c
 			/* The first name of several: written here and now, so the others can link to it. */
 			return file_restore_now(c, path, n);
 		}
-		return rsubmit(c, path, n, w);
+		return rsubmit(c, path, n, &c->fjobs);
 	case NODE_SYMLINK:
 		if (symlink(n->target, path) < 0)
 			return err_set(-errno, "cannot create the link '%s': %s", path, strerror(errno));
@@ -713,19 +809,22 @@ static int restore_node(struct rctx *c, struct node *n, const char *dst, const c
 	return node_apply(AT_FDCWD, path, n, c->root);
 }
 
-static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const char *dst, const char *snap_path, bool whole)
+static int restore_tree(struct walker *wk, const uint8_t id[REPO_ID_LEN], const char *dst, const char *snap_path,
+			bool whole)
 {
+	struct rctx *c = wk->c;
 	const uint8_t *text = NULL;
 	size_t len = 0;
 	struct tree t;
-	int e = repo_reader_read(c->self->rd, REPO_BLOB_TREE, id, &text, &len);
+	int e = repo_reader_read(wk->rd, REPO_BLOB_TREE, id, &text, &len);
 	if (e < 0)
 		return e;
 	if ((e = tree_decode((const char *)text, len, &t)) < 0)
 		return e;
 	for (size_t i = 0; i < t.n && !atomic_load(&c->fatal); i++) {
-		int ne = restore_node(c, &t.nodes[i], dst, snap_path, &c->fjobs, whole);
+		int ne = restore_node(wk, &t.nodes[i], dst, snap_path, whole);
 		if (ne == -ENOMEM) {
+			note_fatal(c, ne); /* the scout's ends the restore too */
 			e = ne;
 			break;
 		}
@@ -737,6 +836,21 @@ static int restore_tree(struct rctx *c, const uint8_t id[REPO_ID_LEN], const cha
 	}
 	tree_free(&t);
 	return e;
+}
+
+/* The scout: walks the snapshot's trees from the root, as the walk does, handing out
+ * the large files (scouted) before the walk gets to them. */
+struct scout {
+	struct walker wk;
+	const uint8_t *tree;
+	const char *target;
+};
+
+static void *scout_main(void *arg)
+{
+	struct scout *s = arg;
+	restore_tree(&s->wk, s->tree, s->target, "", false);
+	return NULL;
 }
 
 int backup_restore(struct repo *r, const char *id, const struct restore_opts *o, struct restore_summary *ret)
@@ -785,8 +899,21 @@ int backup_restore(struct repo *r, const char *id, const struct restore_opts *o,
 	c.self = &workers[n];
 	if (e == 0 && (e = workq_start(&c.q, n, RESTORE_QUEUE_MAX, ctxs)) < 0)
 		e = err_set(e, "cannot start restore threads");
-	if (e == 0)
-		e = restore_tree(&c, tree, target, "", false);
+	/* Without a scout (no memory, no thread) the walk takes every file itself. */
+	struct scout sc = {.wk = {.c = &c, .scout = true}, .tree = tree, .target = target};
+	pthread_t scout;
+	bool scouting = e == 0 && repo_reader_new(r, &sc.wk.rd) == 0 &&
+			pthread_create(&scout, NULL, scout_main, &sc) == 0;
+	if (e == 0) {
+		struct walker wk = {.c = &c, .rd = c.self->rd};
+		e = restore_tree(&wk, tree, target, "", false);
+	}
+	atomic_store(&c.walked, true);
+	if (e < 0)
+		note_fatal(&c, e); /* the scout stops too */
+	if (scouting)
+		pthread_join(scout, NULL);
+	repo_reader_free(sc.wk.rd);
 	batch_flush(&c);
 	workq_stop(&c.q); /* every file written */
 	dirs_finish(&c);
@@ -805,6 +932,9 @@ out:
 	for (size_t i = 0; i < c.nlinks; i++)
 		free(c.links[i].path);
 	free(c.links);
+	for (size_t i = 0; i < c.capclaims; i++)
+		free(c.claims[i]);
+	free(c.claims);
 	for (int i = 0; workers && i <= n; i++) {
 		repo_reader_free(workers[i].rd);
 		free(workers[i].buf);

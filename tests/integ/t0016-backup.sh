@@ -115,6 +115,27 @@ expect_exit "bit-exact with their metadata" 0 python3 "$CMP" "$L" "$TMP/out-larg
 expect_eq "the holes are still holes" "$(( $(stat -c %b "$TMP/out-large$L/holes.img") * 512 < 4 * 1024 * 1024 ))" 1
 expect_eq "the hard link is one file" "$(stat -c %h "$TMP/out-large$L/linked.bin")" 2
 
+# --- large files the scout hands out ahead of the walk: in copies of one folder (the
+# same tree in the snapshot: one path each, never one for both), deep in a read-only
+# folder, a large hard link (the walk's), and only what --include names ---
+S=$TMP/scouted
+mkdir -p "$S/a/deep/er" "$S/z"
+head -c $((17 * 1024 * 1024)) /dev/urandom >"$S/a/deep/er/image.img"
+printf 'small\n' >"$S/a/deep/er/note.txt"
+cp -a "$S/a" "$S/b"
+cp -a "$S/a" "$S/z/c"
+head -c $((18 * 1024 * 1024)) /dev/urandom >"$S/z/linked.img"
+ln "$S/z/linked.img" "$S/z/linked-too.img"
+chmod 0555 "$S/b/deep/er"
+expect_exit "backup of the scouted files" 0 b2 run "$S"
+expect_exit "restore them" 0 b2 restore latest --target "$TMP/out-scout"
+expect_exit "every copy bit-exact with its metadata" 0 python3 "$CMP" "$S" "$TMP/out-scout$S"
+expect_eq "the large hard link is one file" "$(stat -c %h "$TMP/out-scout$S/z/linked.img")" 2
+expect_exit "restore only one copy's image" 0 b2 restore latest --target "$TMP/out-scout1" --include "$S/b/deep/er/image.img"
+expect_exit "it is restored" 0 cmp "$S/b/deep/er/image.img" "$TMP/out-scout1$S/b/deep/er/image.img"
+expect_eq "and nothing else" "$(cd "$TMP/out-scout1" && find . -type f | sort | tr '\n' ' ')" "./${S#/}/b/deep/er/image.img "
+chmod 0755 "$S/b/deep/er" "$TMP/out-scout$S/b/deep/er" "$TMP/out-scout1$S/b/deep/er"
+
 # --- damage is found and never restored as garbage ---
 expect_exit "check" 0 b check --read-data
 pack=$(find "$R/data" -type f -size +1M | head -1)
