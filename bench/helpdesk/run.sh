@@ -292,6 +292,13 @@ db_bytes() {
     [[ -f $DB-wal ]] && wal=$(stat -c %s "$DB-wal")
     printf '%d\n' $(( db + wal ))
 }
+# db_used_bytes: the database's pages in use (not its free list), so what new tickets
+# take is counted even when they fill pages an earlier merge of the search index freed.
+db_used_bytes() {
+    db_bytes >/dev/null
+    sq 'SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()),
+            (SELECT page_size FROM pragma_page_size())' | awk -F'|' '{ printf "%d\n", $1 * $2 }'
+}
 DB_BYTES=$(db_bytes)
 DB_PER_TICKET=$(( DB_BYTES / TICKETS ))
 DB_TABLES=$(sq "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6" |
@@ -494,7 +501,7 @@ log
 log "== ticket creation: wrk -t2 -c$CONNS -d${DURATION}s with create.lua, $RUNS runs"
 "$GEN" bodies --count 20000 --employees "$EMPLOYEES" --seed "$(( SEED + 1 ))" >"$TMP/bodies.jsonl" ||
     die "gen bodies failed"
-DB_BEFORE_CREATE=$(db_bytes)
+DB_BEFORE_CREATE=$(db_used_bytes)
 CREATE_RATES=
 CREATE_P99=
 CREATED_TOTAL=0
@@ -535,7 +542,7 @@ read -r "KV[create_srv_p50]" "KV[create_srv_p95]" "KV[create_srv_p99]" "KV[creat
 (( KV[create_srv_bad] == 0 )) || FAILURES+=("creation: the access log shows ${KV[create_srv_bad]} answers other than 2xx")
 read -r -a v <<<"$CREATE_RATES"; CREATE_RATE=$(median "${v[@]}")
 read -r -a v <<<"$CREATE_P99"; CREATE_P99_MED=$(median "${v[@]}")
-DB_AFTER_CREATE=$(db_bytes)
+DB_AFTER_CREATE=$(db_used_bytes)
 # What the creation runs left the server's merger: the first level's segments are the
 # newest tickets', merged once no one writes.
 "$WARD" --data "$DATA" ticket index >"$TMP/index-after.txt" 2>&1 </dev/null || true
@@ -688,7 +695,7 @@ print_table() {
         "$ACTIVE" "$SLOW_PAGE" "$ASSIGNEE" "${KV[walk_mine_tickets]}"
     printf 'creation:  per run tickets/s: %s; p99 ms: %s; server-side p50 %s ms, p95 %s ms; %d tickets created,\n' \
         "${CREATE_RATES% }" "${CREATE_P99% }" "$(fmt_ms "${KV[create_srv_p50]}")" "$(fmt_ms "${KV[create_srv_p95]}")" "$CREATED_TOTAL"
-    printf '           %d bytes of database each (activity log included)\n' "$CREATE_BYTES_PER"
+    printf '           %d bytes of database pages each (activity log included)\n' "$CREATE_BYTES_PER"
     printf 'database:  largest per ticket: %s\n' "$DB_TABLES"
     printf 'generated: in %s s; %d new, %d open, %d pending, %d resolved, %d closed over %d days; %d employees, %d staff\n' \
         "$GEN_SECONDS" "${KV[gen_status_new]}" "${KV[gen_status_open]}" "${KV[gen_status_pending]}" \
