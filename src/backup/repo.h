@@ -130,8 +130,8 @@ const char *repo_key_current(const struct repo *r);
 void repo_blob_id(const struct repo *r, const void *data, size_t len, uint8_t id[REPO_ID_LEN]);
 
 /* A data blob's checksum: XXH3-128 of its plaintext (canonical, big-endian), taken
- * before its id and sealed with it. A reader checks it instead of the id (about ten
- * times as fast): the seal's tag binds the blob to its id, and this to the bytes the
+ * before its id and sealed with it. A reader checks it instead of the id (ten times
+ * as fast): the seal's tag binds the blob to its id, and this to the bytes the
  * id was taken from. */
 void repo_blob_sum(const void *data, size_t len, uint8_t sum[REPO_BLOB_SUM_LEN]);
 
