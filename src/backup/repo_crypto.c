@@ -361,12 +361,9 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 	ct++;
 	if (sum)
 		sum->present = false;
-	if (comp & REPO_SUM_FLAG) {
-		/* The checksum first, into sum; the body follows it. */
-		if (!sum || blen < REPO_BLOB_SUM_LEN) {
-			*why = sum ? "it is too short" : "it names an unknown compression";
-			return -EBADMSG;
-		}
+	if ((comp & REPO_SUM_FLAG) && sum && blen >= REPO_BLOB_SUM_LEN) {
+		/* The checksum first, into sum; the body follows it. (A flag that cannot
+		 * be taken is refused below, once the tag says the byte is not damage.) */
 		if (EVP_DecryptUpdate(t->dec, sum->v, &n, ct, REPO_BLOB_SUM_LEN) != 1 || n != REPO_BLOB_SUM_LEN)
 			goto bad;
 		sum->present = true;
@@ -393,6 +390,10 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 	    EVP_CIPHER_CTX_ctrl(t->dec, EVP_CTRL_AEAD_SET_TAG, REPO_TAG_LEN, tag) != 1 ||
 	    EVP_DecryptFinal_ex(t->dec, body + blen, &n) != 1)
 		goto bad;
+	if ((comp & REPO_SUM_FLAG) && sum) {
+		*why = "it is too short";
+		return -EBADMSG;
+	}
 	size_t size;
 	int code = payload_size(comp, body, blen, SIZE_MAX, expect, &size, why);
 	if (code < 0 || comp == 0)

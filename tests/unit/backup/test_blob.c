@@ -159,6 +159,20 @@ static void test_sums(void **state)
 					   &back, &back_len, &got, &why),
 			 -EBADMSG);
 	assert_string_equal(why, "it is too short");
+	/* The restore's opener says the same, once the tag has verified: a damaged
+	 * payload is "authentication failed" whatever its first byte decrypts to. */
+	uint8_t dst[8], *scratch = NULL;
+	size_t cap = 0;
+	assert_int_equal(repo_payload_open_to(repo, aad, 4, out, sizeof(body) + REPO_BLOB_OVERHEAD, false, 8, dst,
+					      &scratch, &cap, &got, &why),
+			 -EBADMSG);
+	assert_string_equal(why, "it is too short");
+	out[REPO_NONCE_LEN + 3] ^= 1;
+	assert_int_equal(repo_payload_open_to(repo, aad, 4, out, sizeof(body) + REPO_BLOB_OVERHEAD, false, 8, dst,
+					      &scratch, &cap, &got, &why),
+			 -EBADMSG);
+	assert_string_equal(why, "authentication failed");
+	free(scratch);
 	free(buf);
 	free(out);
 }
