@@ -2,9 +2,8 @@
  * fuzz_backup_index.c: the backup index file's decoder (repo_index_decode) on arbitrary
  * plaintext (what decodes must encode back to the same bytes), and the sealed-payload
  * opener every index, snapshot and blob goes through (repo_payload_open) on the input
- * sealed under a fixed key as stored, with a checksum as data blobs are, as zstd- and
- * checksum-flagged (hostile frames and checksums after a valid tag), and raw; the
- * restore's opener (repo_payload_open_to) on the same hostile payloads.
+ * sealed under a fixed key as stored, as zstd-flagged (hostile frames after a valid
+ * tag), and raw.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -43,8 +42,7 @@ static int collect(void *ctx, const uint8_t pack[REPO_ID_LEN], const struct repo
 	assert(n >= 1 && n <= WARD_BACKUP_PACK_BLOBS_MAX);
 	for (size_t k = 0; k < n; k++) {
 		assert(e[k].type == REPO_BLOB_DATA || e[k].type == REPO_BLOB_TREE);
-		assert(e[k].stored_len >= REPO_BLOB_OVERHEAD &&
-		       e[k].stored_len - REPO_BLOB_OVERHEAD <= (uint64_t)e[k].raw_len + REPO_BLOB_SUM_LEN);
+		assert(e[k].stored_len >= REPO_BLOB_OVERHEAD && e[k].stored_len - REPO_BLOB_OVERHEAD <= e[k].raw_len);
 		assert(e[k].raw_len <= WARD_BACKUP_BLOB_MAX && e[k].offset + e[k].stored_len <= UINT32_MAX);
 	}
 	s->packs = realloc(s->packs, (s->n + 1) * sizeof(*s->packs));
@@ -85,10 +83,8 @@ static void fuzz_decode(const uint8_t *data, size_t size)
 	free(copy);
 }
 
-/* Opens sealed bytes; on success the plaintext is within max and NUL-terminated. sum as
- * repo_payload_open takes it. */
-static int fuzz_open(const uint8_t *sealed, size_t len, size_t max, uint8_t **ret, size_t *ret_len,
-		     struct repo_sum *sum)
+/* Opens sealed bytes; on success the plaintext is within max and NUL-terminated. */
+static int fuzz_open(const uint8_t *sealed, size_t len, size_t max, uint8_t **ret, size_t *ret_len)
 {
 	static const char aad[] = REPO_AAD_INDEX;
 	const char *why = NULL;
@@ -96,8 +92,7 @@ static int fuzz_open(const uint8_t *sealed, size_t len, size_t max, uint8_t **re
 	size_t out_len = 3;
 	assert(copy);
 	memcpy(copy, sealed, len);
-	int r =
-	    repo_payload_open(fuzz_repo(), aad, sizeof(aad) - 1, copy, len, max, SIZE_MAX, &out, &out_len, sum, &why);
+	int r = repo_payload_open(fuzz_repo(), aad, sizeof(aad) - 1, copy, len, max, SIZE_MAX, &out, &out_len, &why);
 	free(copy);
 	if (r < 0) {
 		assert((r == -EBADMSG && why && *why) || r == -ENOMEM);
@@ -108,24 +103,6 @@ static int fuzz_open(const uint8_t *sealed, size_t len, size_t max, uint8_t **re
 	*ret = out;
 	*ret_len = out_len;
 	return 0;
-}
-
-/* The restore's opener into a buffer of exactly expect bytes: fails cleanly or fills it. */
-static void fuzz_open_to(const uint8_t *sealed, size_t len, size_t expect)
-{
-	static const char aad[] = REPO_AAD_INDEX;
-	const char *why = NULL;
-	uint8_t *copy = malloc(len ? len : 1), *dst = malloc(expect ? expect : 1), *scratch = NULL;
-	size_t cap = 0;
-	struct repo_sum sum;
-	assert(copy && dst);
-	memcpy(copy, sealed, len);
-	int r = repo_payload_open_to(fuzz_repo(), aad, sizeof(aad) - 1, copy, len, len % 2, expect, dst, &scratch, &cap,
-				     &sum, &why);
-	assert(r == 0 || (r == -EBADMSG && why && *why) || r == -ENOMEM);
-	free(scratch);
-	free(dst);
-	free(copy);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -139,49 +116,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_decode(data, size);
 
 	/* stored the way index files are: opens to the input again */
-	uint8_t *sealed = malloc(size + REPO_BLOB_OVERHEAD + REPO_BLOB_SUM_LEN), want[REPO_BLOB_SUM_LEN];
+	uint8_t *sealed = malloc(size + REPO_BLOB_OVERHEAD);
 	size_t sealed_len;
-	struct repo_sum sum;
 	assert(sealed);
 	int level = size ? (data[0] % 5) - 1 : 1;
-	assert(repo_payload_seal(r, aad, sizeof(aad) - 1, data, size, NULL, level, sealed, size + REPO_BLOB_OVERHEAD,
+	assert(repo_payload_seal(r, aad, sizeof(aad) - 1, data, size, level, sealed, size + REPO_BLOB_OVERHEAD,
 				 &sealed_len) == 0);
-	assert(fuzz_open(sealed, sealed_len, size, &plain, &len, NULL) == 0);
+	assert(fuzz_open(sealed, sealed_len, size, &plain, &len) == 0);
 	assert(len == size && memcmp(plain, data, size) == 0);
 	free(plain);
 	if (size > 0) /* one byte too small a limit */
-		assert(fuzz_open(sealed, sealed_len, size - 1, &plain, &len, NULL) == -EBADMSG);
+		assert(fuzz_open(sealed, sealed_len, size - 1, &plain, &len) == -EBADMSG);
 
-	/* with a checksum, as data blobs are: it comes back, and only to a caller taking one */
-	repo_blob_sum(data, size, want);
-	assert(repo_payload_seal(r, aad, sizeof(aad) - 1, data, size, want, level, sealed,
-				 size + REPO_BLOB_OVERHEAD + REPO_BLOB_SUM_LEN, &sealed_len) == 0);
-	assert(fuzz_open(sealed, sealed_len, size, &plain, &len, &sum) == 0);
-	assert(len == size && memcmp(plain, data, size) == 0 && sum.present);
-	assert(memcmp(sum.v, want, REPO_BLOB_SUM_LEN) == 0);
-	free(plain);
-	assert(fuzz_open(sealed, sealed_len, size, &plain, &len, NULL) == -EBADMSG);
-	fuzz_open_to(sealed, sealed_len, size);
-
-	/* flagged as zstd, with a checksum or not, the input as the rest: a key holder's
-	 * hostile payload */
-	uint8_t flag = size ? (uint8_t)(1 | (data[size - 1] & REPO_SUM_FLAG)) : 1;
+	/* flagged as zstd but the input as the frame: a key holder's hostile payload */
+	uint8_t flag = 1;
 	assert(repo_aead_seal(r, aad, sizeof(aad) - 1, &flag, 1, data, size, sealed) == 0);
-	if (fuzz_open(sealed, size + REPO_BLOB_OVERHEAD, 1 << 20, &plain, &len, &sum) == 0)
+	if (fuzz_open(sealed, size + REPO_BLOB_OVERHEAD, 1 << 20, &plain, &len) == 0)
 		free(plain);
-	fuzz_open_to(sealed, size + REPO_BLOB_OVERHEAD, size > 0 ? data[0] * (size_t)977 : 0);
-	flag = REPO_SUM_FLAG; /* stored as it is, after a checksum */
-	assert(repo_aead_seal(r, aad, sizeof(aad) - 1, &flag, 1, data, size, sealed) == 0);
-	if (fuzz_open(sealed, size + REPO_BLOB_OVERHEAD, 1 << 20, &plain, &len, &sum) == 0) {
-		assert(size >= REPO_BLOB_SUM_LEN && len == size - REPO_BLOB_SUM_LEN && sum.present);
-		assert(memcmp(plain, data + REPO_BLOB_SUM_LEN, len) == 0 &&
-		       memcmp(sum.v, data, REPO_BLOB_SUM_LEN) == 0);
-		free(plain);
-	}
-	fuzz_open_to(sealed, size + REPO_BLOB_OVERHEAD, size >= REPO_BLOB_SUM_LEN ? size - REPO_BLOB_SUM_LEN : 0);
 	free(sealed);
 
 	/* the raw bytes: the tag never verifies */
-	assert(fuzz_open(data, size, 1 << 20, &plain, &len, NULL) < 0);
+	assert(fuzz_open(data, size, 1 << 20, &plain, &len) < 0);
 	return 0;
 }

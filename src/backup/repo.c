@@ -195,12 +195,12 @@ int repo_config_read(const char *path, struct repo_config *ret)
 		r = err_set(-EBADMSG, "the config of repository '%s' is damaged: no version", path);
 		goto out;
 	}
-	if (json_integer_value(v) < REPO_FORMAT_OLDEST || json_integer_value(v) > REPO_FORMAT_VERSION) {
-		r = err_set(-ENOTSUP, "repository '%s' has format version %lld; this ward reads versions %d to %d",
-			    path, (long long)json_integer_value(v), REPO_FORMAT_OLDEST, REPO_FORMAT_VERSION);
+	if (json_integer_value(v) != REPO_FORMAT_VERSION) {
+		r = err_set(-ENOTSUP, "repository '%s' has format version %lld; this ward reads version %d", path,
+			    (long long)json_integer_value(v), REPO_FORMAT_VERSION);
 		goto out;
 	}
-	c.version = (int)json_integer_value(v);
+	c.version = REPO_FORMAT_VERSION;
 	if (!id || repo_id_parse(id, bin) < 0 || config_uint(ch, "min", &c.chunk_min) < 0 ||
 	    config_uint(ch, "avg", &c.chunk_avg) < 0 || config_uint(ch, "max", &c.chunk_max) < 0) {
 		r = err_set(-EBADMSG, "the config of repository '%s' is damaged: bad id or chunker", path);

@@ -27,7 +27,6 @@
 #define REPO_NONCE_LEN 12				       /* AES-256-GCM nonce */
 #define REPO_TAG_LEN 16					       /* AES-256-GCM tag */
 #define REPO_BLOB_OVERHEAD (REPO_NONCE_LEN + 1 + REPO_TAG_LEN) /* stored - compressed bytes */
-#define REPO_BLOB_SUM_LEN 16				       /* a data blob's checksum (XXH3-128), inside the seal */
 #define REPO_PACK_ENTRY_LEN 49				       /* type, id, offset u64, stored u32, raw u32 */
 
 /* The associated data of snapshot files (repo_file_write / repo_file_read). */
@@ -47,7 +46,7 @@ struct repo_pack_writer;
 
 /* The plaintext config file. */
 struct repo_config {
-	int version;	       /* format version: 1 or 2 (REPO_FORMAT_VERSION) */
+	int version;	       /* format version: 1 */
 	char id[REPO_HEX_LEN]; /* random repository id */
 	uint32_t chunk_min;    /* content-defined chunking: smallest chunk, bytes */
 	uint32_t chunk_avg;    /* average chunk (a power of two) */
@@ -129,26 +128,18 @@ const char *repo_key_current(const struct repo *r);
 /* HMAC-SHA-256 of data under the id key. */
 void repo_blob_id(const struct repo *r, const void *data, size_t len, uint8_t id[REPO_ID_LEN]);
 
-/* A data blob's checksum: XXH3-128 of its plaintext (canonical, big-endian), taken
- * before its id and sealed with it. A reader checks it instead of the id (ten times
- * as fast): the seal's tag binds the blob to its id, and this to the bytes the
- * id was taken from. */
-void repo_blob_sum(const void *data, size_t len, uint8_t sum[REPO_BLOB_SUM_LEN]);
-
 /* The most bytes repo_blob_seal writes for len bytes of plaintext. */
-#define REPO_BLOB_SEAL_MAX(len) ((size_t)(len) + REPO_BLOB_OVERHEAD + REPO_BLOB_SUM_LEN)
+#define REPO_BLOB_SEAL_MAX(len) ((size_t)(len) + REPO_BLOB_OVERHEAD)
 
 /* Seals plaintext (at most WARD_BACKUP_BLOB_MAX bytes) as the blob id of type: zstd at
  * zstd_level when that saves at least 1/32, then AES-256-GCM with a random nonce and
- * aad type || id. sum (NULL: none) is the plaintext's repo_blob_sum, sealed with it.
- * out must hold REPO_BLOB_SEAL_MAX(len) bytes; *ret_len is what was written. The
- * caller computed id with repo_blob_id and sum with repo_blob_sum (not checked here). */
+ * aad type || id. out must hold REPO_BLOB_SEAL_MAX(len) bytes; *ret_len is what was
+ * written. The caller computed id with repo_blob_id (not checked here). */
 int repo_blob_seal(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const void *plain,
-		   size_t len, const uint8_t *sum, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len);
+		   size_t len, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len);
 
 /* Opens a stored blob: checks the tag, decompresses, and checks that the plaintext's
- * HMAC is id and, when it has one, its checksum. -EBADMSG naming the blob when anything
- * is wrong: never garbage. *ret (the
+ * HMAC is id. -EBADMSG naming the blob when anything is wrong: never garbage. *ret (the
  * caller frees; NUL-terminated past *ret_len) gets the plaintext. */
 int repo_blob_open(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const void *stored,
 		   size_t stored_len, uint8_t **ret, size_t *ret_len);
@@ -166,10 +157,8 @@ struct repo_reader;
 int repo_reader_new(struct repo *r, struct repo_reader **ret);
 void repo_reader_free(struct repo_reader *rd); /* NULL is fine */
 
-/* repo_blob_read through rd, with the same checks but one: a blob with a checksum is
- * checked against it, not against its id (the tag binds it to the id; see
- * repo_blob_sum). *ret points into rd's buffers and stays valid until its next read
- * (not NUL-terminated). */
+/* repo_blob_read through rd, with the same checks: *ret points into rd's buffers and
+ * stays valid until its next read (not NUL-terminated). */
 int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
 		     const uint8_t **ret, size_t *ret_len);
 
@@ -362,8 +351,8 @@ void repo_pack_infos_free(struct repo_pack_info *packs, size_t n);
 /* Reads the stored (sealed) bytes of the blob e of pack; with verify also opens them
  * and checks them against the id (-EBADMSG naming blob and pack when damaged). *ret
  * (the caller frees) holds e->stored_len bytes. */
-int repo_blob_read_stored(struct repo *r, const uint8_t pack[REPO_ID_LEN], const struct repo_pack_entry *e, bool verify,
-			  uint8_t **ret);
+int repo_blob_read_stored(struct repo *r, const uint8_t pack[REPO_ID_LEN], const struct repo_pack_entry *e,
+			  bool verify, uint8_t **ret);
 
 /* Removes data/xx/<pack> (gone already is fine) and syncs its folder. Only under an
  * exclusive lock, and only for a pack no index file names any more. */

@@ -1,8 +1,7 @@
 /*
- * repo_blob.c: blobs: sealing (zstd when it pays, AES-256-GCM bound to type and id, a
- * data blob's checksum inside), opening with every check (tag, length, the plaintext
- * against the id and the checksum), saving through a pack writer with deduplication,
- * and reading back through the index (the checksum checked instead of the id).
+ * repo_blob.c: blobs: sealing (zstd when it pays, AES-256-GCM bound to type and id),
+ * opening with every check (tag, length, HMAC of the plaintext against the id), saving
+ * through a pack writer with deduplication, and reading back through the index.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xxhash.h> /* not xxh_x86dispatch.h: see repo_blob_sum */
 
 #include "backup/repo_internal.h"
 #include "core/err.h"
@@ -24,27 +22,16 @@ static void blob_aad(enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], ui
 }
 
 #define REPO_DIRECT_READ_MIN (64 * 1024) /* stored blobs from this size on are read around the page cache */
-#define REPO_HUGE (2 * 1024 * 1024)	 /* a huge page: see repo_huge_alloc */
-#define REPO_HINT_GAP (32 * 1024)	 /* blobs this close in a pack are hinted as one stretch */
+#define REPO_HUGE (2 * 1024 * 1024)	  /* a huge page: see repo_huge_alloc */
+#define REPO_HINT_GAP (32 * 1024)	  /* blobs this close in a pack are hinted as one stretch */
 
 static const char *type_name(enum repo_blob_type type)
 {
 	return type == REPO_BLOB_TREE ? "tree" : "data";
 }
 
-/* The SSE2 XXH3 (0.054 ms a MiB here), not libxxhash's dispatching one: its AVX-512
- * code leaves the vector registers' upper halves dirty, and the HMAC-SHA-256 that
- * follows in a backup (OpenSSL's SHA-NI code, legacy SSE encoding) then pays for the
- * transition: 0.81 ms a MiB for both against 0.58 for SHA-256 alone. */
-void repo_blob_sum(const void *data, size_t len, uint8_t sum[REPO_BLOB_SUM_LEN])
-{
-	XXH128_canonical_t c;
-	XXH128_canonicalFromHash(&c, XXH3_128bits(data, len));
-	memcpy(sum, c.digest, REPO_BLOB_SUM_LEN);
-}
-
 int repo_blob_seal(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const void *plain,
-		   size_t len, const uint8_t *sum, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len)
+		   size_t len, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len)
 {
 	uint8_t aad[1 + REPO_ID_LEN];
 	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
@@ -52,7 +39,7 @@ int repo_blob_seal(const struct repo *r, enum repo_blob_type type, const uint8_t
 	if (len > WARD_BACKUP_BLOB_MAX)
 		return err_set(-E2BIG, "a blob of %zu bytes is larger than %d", len, WARD_BACKUP_BLOB_MAX);
 	blob_aad(type, id, aad);
-	return repo_payload_seal(r, aad, sizeof(aad), plain, len, sum, zstd_level, out, out_size, ret_len);
+	return repo_payload_seal(r, aad, sizeof(aad), plain, len, zstd_level, out, out_size, ret_len);
 }
 
 int repo_blob_open_expect(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
@@ -61,11 +48,10 @@ int repo_blob_open_expect(const struct repo *r, enum repo_blob_type type, const 
 	uint8_t aad[1 + REPO_ID_LEN], check[REPO_ID_LEN], *plain = NULL;
 	char hex[REPO_HEX_LEN];
 	const char *why = "";
-	struct repo_sum sum;
 	size_t len;
 	blob_aad(type, id, aad);
 	int code = repo_payload_open(r, aad, sizeof(aad), stored, stored_len, WARD_BACKUP_BLOB_MAX, expect, &plain,
-				     &len, &sum, &why);
+				     &len, &why);
 	if (code == -EBADMSG) {
 		repo_id_hex(id, hex);
 		return err_set(-EBADMSG, "%s blob %s is damaged: %s", type_name(type), hex, why);
@@ -73,19 +59,13 @@ int repo_blob_open_expect(const struct repo *r, enum repo_blob_type type, const 
 	if (code < 0)
 		return code;
 	/* The tag proves it came from a key holder; this proves it is the content the
-	 * id names (a bug or a hostile key holder could seal the wrong bytes), and the
-	 * checksum, when there is one, that it is what the id was taken from. Both here:
-	 * check --read-data and prune come this way, and readers trust the checksum. */
+	 * id names (a bug or a hostile key holder could seal the wrong bytes). */
 	repo_blob_id(r, plain, len, check);
-	why = CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0 ? "its content does not match its id" : NULL;
-	if (!why && sum.present) {
-		repo_blob_sum(plain, len, check);
-		why = memcmp(check, sum.v, REPO_BLOB_SUM_LEN) != 0 ? "its content does not match its checksum" : NULL;
-	}
-	if (why) {
+	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0) {
 		free(plain);
 		repo_id_hex(id, hex);
-		return err_set(-EBADMSG, "%s blob %s is damaged: %s", type_name(type), hex, why);
+		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id", type_name(type),
+			       hex);
 	}
 	*ret = plain;
 	*ret_len = len;
@@ -158,7 +138,7 @@ struct repo_reader {
 	size_t raw_cap;
 	uint8_t *direct; /* aligned: large blobs read around the page cache */
 	size_t direct_cap;
-	bool hinted;		   /* packs are opened without the kernel's read-ahead (repo_reader_hinted) */
+	bool hinted; /* packs are opened without the kernel's read-ahead (repo_reader_hinted) */
 	struct reader_hint *hints; /* repo_reader_willneed's */
 	size_t hints_cap;
 };
@@ -381,28 +361,19 @@ static int reader_stored(struct repo_reader *rd, int fd, const struct repo_blob_
 }
 
 /* What opening a reader's blob came to (code, with why when it is -EBADMSG) as an error
- * that names the blob and its pack, and then the check that plain is the content id
- * names. The tag proves a key holder sealed it under id; with a checksum (sealed with
- * it, taken before the id), that plain is the bytes the id was taken from; without,
- * the id itself, as repo_blob_open_expect does. Either way a damaged, swapped or
- * wrongly decoded blob is refused, never returned. */
+ * that names the blob and its pack, and then, as repo_blob_open_expect does, the check
+ * that plain is the content id names: the tag proves a key holder sealed it, this
+ * that it is the right content. */
 static int reader_opened(const struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
-			 int code, const char *why, const uint8_t *plain, size_t len, const struct repo_sum *sum,
-			 const char *hex, const char *pack_hex)
+			 int code, const char *why, const uint8_t *plain, size_t len, const char *hex,
+			 const char *pack_hex)
 {
 	uint8_t check[REPO_ID_LEN];
 	if (code == -EBADMSG)
-		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why, pack_hex);
+		return err_set(-EBADMSG, "%s blob %s is damaged: %s (in pack %s)", type_name(type), hex, why,
+			       pack_hex);
 	if (code < 0)
 		return code;
-	if (sum->present) {
-		repo_blob_sum(plain, len, check);
-		if (memcmp(check, sum->v, REPO_BLOB_SUM_LEN) != 0)
-			return err_set(-EBADMSG,
-				       "%s blob %s is damaged: its content does not match its checksum (in pack %s)",
-				       type_name(type), hex, pack_hex);
-		return 0;
-	}
 	repo_blob_id(rd->r, plain, len, check);
 	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0)
 		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id (in pack %s)",
@@ -418,7 +389,6 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 	uint8_t aad[1 + REPO_ID_LEN];
 	const uint8_t *plain;
 	const char *why = "";
-	struct repo_sum sum;
 	uint8_t *in;
 	size_t len;
 	int fd, code = repo_index_lookup(rd->r, type, id, &loc);
@@ -436,8 +406,8 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 		return code;
 	blob_aad(type, id, aad);
 	code = repo_payload_open_in_place(rd->r, aad, sizeof(aad), rd->stored, loc.stored_len, WARD_BACKUP_BLOB_MAX,
-					  loc.raw_len, &rd->raw, &rd->raw_cap, &plain, &len, &sum, &why);
-	if ((code = reader_opened(rd, type, id, code, why, plain, len, &sum, hex, pack_hex)) < 0)
+					  loc.raw_len, &rd->raw, &rd->raw_cap, &plain, &len, &why);
+	if ((code = reader_opened(rd, type, id, code, why, plain, len, hex, pack_hex)) < 0)
 		return code;
 	*ret = plain;
 	*ret_len = len;
@@ -451,7 +421,6 @@ int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const 
 	char hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
 	uint8_t aad[1 + REPO_ID_LEN];
 	const char *why = "";
-	struct repo_sum sum;
 	uint8_t *in = NULL;
 	int fd, code = repo_index_lookup(rd->r, type, id, &loc);
 	if (code < 0)
@@ -472,35 +441,28 @@ int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const 
 	blob_aad(type, id, aad);
 	/* in is the reader's own buffer: decrypted in place. */
 	code = repo_payload_open_to(rd->r, aad, sizeof(aad), in, loc.stored_len, true, loc.raw_len, dst, &rd->raw,
-				    &rd->raw_cap, &sum, &why);
-	return reader_opened(rd, type, id, code, why, dst, loc.raw_len, &sum, hex, pack_hex);
+				    &rd->raw_cap, &why);
+	return reader_opened(rd, type, id, code, why, dst, loc.raw_len, hex, pack_hex);
 }
 
 int repo_blob_save(struct repo_pack_writer *w, enum repo_blob_type type, const void *data, size_t len, int zstd_level,
 		   uint8_t ret_id[REPO_ID_LEN], bool *ret_new)
 {
 	struct repo_pack_entry e = {.type = (uint8_t)type, .raw_len = (uint32_t)len};
-	uint8_t *p, sum[REPO_BLOB_SUM_LEN];
+	uint8_t *p;
 	size_t stored;
 	int code;
 	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
 		return err_set(-EINVAL, "unknown blob type %d", (int)type);
 	if (len > WARD_BACKUP_BLOB_MAX)
 		return err_set(-E2BIG, "a blob of %zu bytes is larger than %d", len, WARD_BACKUP_BLOB_MAX);
-	/* A data blob's checksum comes first: should its bytes change in memory after
-	 * this (a flipped bit), the checksum no longer matches what is sealed, and a
-	 * reader says so rather than restore them. Repositories of version 1 have none. */
-	bool with_sum = type == REPO_BLOB_DATA && w->r->config.version >= 2;
-	if (with_sum)
-		repo_blob_sum(data, len, sum);
 	repo_blob_id(w->r, data, len, e.id);
 	if ((code = repo_index_reserve(w->r, type, e.id)) < 0)
 		return code;
 	if (code == 0)
 		goto done;
 	if ((code = repo_pack_writer_space(w, REPO_BLOB_SEAL_MAX(len), &p)) < 0 ||
-	    (code = repo_blob_seal(w->r, type, e.id, data, len, with_sum ? sum : NULL, zstd_level, p,
-				   REPO_BLOB_SEAL_MAX(len), &stored)) < 0) {
+	    (code = repo_blob_seal(w->r, type, e.id, data, len, zstd_level, p, REPO_BLOB_SEAL_MAX(len), &stored)) < 0) {
 		repo_index_release(w->r, type, e.id);
 		return code;
 	}

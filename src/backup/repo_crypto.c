@@ -142,15 +142,13 @@ int repo_aead_open(const struct repo *r, const void *aad, size_t aad_len, const 
 }
 
 int repo_payload_seal(const struct repo *r, const void *aad, size_t aad_len, const void *plain, size_t len,
-		      const uint8_t *sum, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len)
+		      int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len)
 {
-	uint8_t head[1 + REPO_BLOB_SUM_LEN] = {0};
-	size_t nhead = sum ? sizeof(head) : 1, clen = 0;
-	uint8_t *body = out + REPO_NONCE_LEN + nhead;
-	bool zstd = false;
-	if (out_size < len + REPO_BLOB_OVERHEAD + nhead - 1)
-		return err_set(-EINVAL, "sealing %zu bytes needs a buffer of %zu", len,
-			       len + REPO_BLOB_OVERHEAD + nhead - 1);
+	uint8_t *body = out + REPO_NONCE_LEN + 1;
+	uint8_t comp = 0;
+	size_t clen = 0;
+	if (out_size < len + REPO_BLOB_OVERHEAD)
+		return err_set(-EINVAL, "sealing %zu bytes needs a buffer of %zu", len, len + REPO_BLOB_OVERHEAD);
 	if (zstd_level != REPO_ZSTD_OFF && (zstd_level < ZSTD_minCLevel() || zstd_level > ZSTD_maxCLevel()))
 		return err_set(-EINVAL, "zstd level %d is out of range (%d to %d)", zstd_level, ZSTD_minCLevel(),
 			       ZSTD_maxCLevel());
@@ -165,40 +163,15 @@ int repo_payload_seal(const struct repo *r, const void *aad, size_t aad_len, con
 		size_t cap = len - len / 32;
 		size_t z = ZSTD_compressCCtx(t->zc, body, cap, plain, len, zstd_level);
 		if (!ZSTD_isError(z) && z <= cap) {
-			zstd = true;
+			comp = 1;
 			clen = z;
 		}
 	}
-	head[0] = (uint8_t)((zstd ? 1 : 0) | (sum ? REPO_SUM_FLAG : 0));
-	if (sum)
-		memcpy(head + 1, sum, REPO_BLOB_SUM_LEN);
-	int ret = zstd ? repo_aead_seal(r, aad, aad_len, head, nhead, body, clen, out)
-		       : repo_aead_seal(r, aad, aad_len, head, nhead, plain, len, out);
+	int ret = comp ? repo_aead_seal(r, aad, aad_len, &comp, 1, body, clen, out)
+		       : repo_aead_seal(r, aad, aad_len, &comp, 1, plain, len, out);
 	if (ret < 0)
 		return ret;
-	*ret_len = (zstd ? clen : len) + REPO_BLOB_OVERHEAD + nhead - 1;
-	return 0;
-}
-
-/* Takes the checksum off the front of a payload's decrypted body (its compression
- * byte *comp, then *blen bytes at *body) when *comp says one is there: into sum, the
- * flag cleared, *body and *blen past it. Refused when sum is NULL (no checksum
- * belongs there) or the body cannot hold one. */
-static int payload_sum(uint8_t *comp, const uint8_t **body, size_t *blen, struct repo_sum *sum, const char **why)
-{
-	if (sum)
-		sum->present = false;
-	if (!(*comp & REPO_SUM_FLAG))
-		return 0;
-	if (!sum || *blen < REPO_BLOB_SUM_LEN) {
-		*why = sum ? "it is too short" : "it names an unknown compression";
-		return -EBADMSG;
-	}
-	memcpy(sum->v, *body, REPO_BLOB_SUM_LEN);
-	sum->present = true;
-	*comp &= (uint8_t)~REPO_SUM_FLAG;
-	*body += REPO_BLOB_SUM_LEN;
-	*blen -= REPO_BLOB_SUM_LEN;
+	*ret_len = (comp ? clen : len) + REPO_BLOB_OVERHEAD;
 	return 0;
 }
 
@@ -268,7 +241,7 @@ static int payload_finish(uint8_t comp, const uint8_t *body, size_t blen, size_t
 }
 
 int repo_payload_open(const struct repo *r, const void *aad, size_t aad_len, const uint8_t *in, size_t in_len,
-		      size_t max, size_t expect, uint8_t **ret, size_t *ret_len, struct repo_sum *sum, const char **why)
+		      size_t max, size_t expect, uint8_t **ret, size_t *ret_len, const char **why)
 {
 	uint8_t comp, *body = NULL, *raw = NULL;
 	size_t raw_cap = 0, len;
@@ -288,12 +261,8 @@ int repo_payload_open(const struct repo *r, const void *aad, size_t aad_len, con
 	code = repo_aead_open(r, aad, aad_len, in, in_len, &comp, 1, body);
 	if (code == -EBADMSG)
 		*why = "authentication failed";
-	const uint8_t *rest = body;
-	if (code == 0 && (code = payload_sum(&comp, &rest, &blen, sum, why)) == 0 && rest != body && comp == 0)
-		memmove(body, rest, blen); /* the plaintext itself is returned: from the start */
 	if (code == 0)
-		code = payload_finish(comp, comp == 0 ? body : rest, blen, max, expect, &raw, &raw_cap, &plain, &len,
-				      why, r);
+		code = payload_finish(comp, body, blen, max, expect, &raw, &raw_cap, &plain, &len, why, r);
 	if (code == 0) {
 		uint8_t *out = plain == body ? body : raw;
 		out[len] = '\0';
@@ -311,7 +280,7 @@ int repo_payload_open(const struct repo *r, const void *aad, size_t aad_len, con
 
 int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
 			       size_t max, size_t expect, uint8_t **raw, size_t *raw_cap, const uint8_t **ret,
-			       size_t *ret_len, struct repo_sum *sum, const char **why)
+			       size_t *ret_len, const char **why)
 {
 	uint8_t comp;
 	if (in_len < REPO_BLOB_OVERHEAD) {
@@ -325,18 +294,17 @@ int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad
 	}
 	/* GCM decrypts in place: the body lands where its ciphertext was. */
 	uint8_t *body = in + REPO_NONCE_LEN + 1;
-	const uint8_t *rest = body;
 	int code = repo_aead_open(r, aad, aad_len, in, in_len, &comp, 1, body);
 	if (code == -EBADMSG)
 		*why = "authentication failed";
-	if (code < 0 || (code = payload_sum(&comp, &rest, &blen, sum, why)) < 0)
+	if (code < 0)
 		return code;
-	return payload_finish(comp, rest, blen, max, expect, raw, raw_cap, ret, ret_len, why, r);
+	return payload_finish(comp, body, blen, max, expect, raw, raw_cap, ret, ret_len, why, r);
 }
 
 int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
 			 bool in_place, size_t expect, uint8_t *dst, uint8_t **scratch, size_t *scratch_cap,
-			 struct repo_sum *sum, const char **why)
+			 const char **why)
 {
 	struct repo_tls *t = repo_tls_get(r);
 	uint8_t tag[REPO_TAG_LEN], comp;
@@ -358,24 +326,11 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 	    (aad_len && EVP_DecryptUpdate(t->dec, NULL, &n, aad, (int)aad_len) != 1) ||
 	    EVP_DecryptUpdate(t->dec, &comp, &n, ct, 1) != 1 || n != 1)
 		goto bad;
-	ct++;
-	if (sum)
-		sum->present = false;
-	if ((comp & REPO_SUM_FLAG) && sum && blen >= REPO_BLOB_SUM_LEN) {
-		/* The checksum first, into sum; the body follows it. (A flag that cannot
-		 * be taken is refused below, once the tag says the byte is not damage.) */
-		if (EVP_DecryptUpdate(t->dec, sum->v, &n, ct, REPO_BLOB_SUM_LEN) != 1 || n != REPO_BLOB_SUM_LEN)
-			goto bad;
-		sum->present = true;
-		comp &= (uint8_t)~REPO_SUM_FLAG;
-		ct += REPO_BLOB_SUM_LEN;
-		blen -= REPO_BLOB_SUM_LEN;
-	}
 	/* Stored as it was and of the expected length: decrypted straight into place. */
 	uint8_t *body = dst;
 	if (comp != 0 || blen != expect) {
 		if (in_place) {
-			body = (uint8_t *)ct; /* GCM decrypts in place */
+			body = in + REPO_NONCE_LEN + 1; /* GCM decrypts in place */
 		} else if (*scratch_cap < blen + 1) {
 			uint8_t *p = realloc(*scratch, blen + 1);
 			if (!p)
@@ -386,14 +341,10 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 		if (!in_place)
 			body = *scratch;
 	}
-	if ((blen && (EVP_DecryptUpdate(t->dec, body, &n, ct, (int)blen) != 1 || (size_t)n != blen)) ||
+	if ((blen && (EVP_DecryptUpdate(t->dec, body, &n, ct + 1, (int)blen) != 1 || (size_t)n != blen)) ||
 	    EVP_CIPHER_CTX_ctrl(t->dec, EVP_CTRL_AEAD_SET_TAG, REPO_TAG_LEN, tag) != 1 ||
 	    EVP_DecryptFinal_ex(t->dec, body + blen, &n) != 1)
 		goto bad;
-	if ((comp & REPO_SUM_FLAG) && sum) {
-		*why = "it is too short";
-		return -EBADMSG;
-	}
 	size_t size;
 	int code = payload_size(comp, body, blen, SIZE_MAX, expect, &size, why);
 	if (code < 0 || comp == 0)

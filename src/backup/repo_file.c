@@ -161,8 +161,8 @@ int repo_file_open_bytes(const struct repo *r, const char *label, const uint8_t 
 			 uint8_t **ret, size_t *ret_len)
 {
 	const char *why = "";
-	int ret_code = repo_payload_open(r, aad, strlen(aad), bytes, len, WARD_BACKUP_FILE_MAX, SIZE_MAX, ret, ret_len,
-					 NULL, &why);
+	int ret_code =
+	    repo_payload_open(r, aad, strlen(aad), bytes, len, WARD_BACKUP_FILE_MAX, SIZE_MAX, ret, ret_len, &why);
 	if (ret_code == -EBADMSG)
 		return err_set(-EBADMSG, "'%s' is damaged: %s", label, why);
 	return ret_code;
@@ -195,8 +195,8 @@ int repo_file_write_level(struct repo *r, const char *dir, const void *data, siz
 		return err_set(-E2BIG, "a file for '%s' is larger than %d bytes", dir, WARD_BACKUP_FILE_MAX);
 	if (!(out = malloc(len + REPO_BLOB_OVERHEAD)))
 		return -ENOMEM;
-	if ((ret = repo_payload_seal(r, aad, strlen(aad), data, len, NULL, level, out, len + REPO_BLOB_OVERHEAD,
-				     &out_len)) < 0)
+	if ((ret = repo_payload_seal(r, aad, strlen(aad), data, len, level, out, len + REPO_BLOB_OVERHEAD, &out_len)) <
+	    0)
 		goto out;
 	crypto_sha256(out, out_len, digest);
 	repo_id_hex(digest, id);

@@ -20,9 +20,7 @@
 #define REPO_AAD_INDEX "ward-index-v1"
 #define REPO_INDEX_MAGIC "WIDX"
 #define REPO_INDEX_VERSION 1
-#define REPO_FORMAT_VERSION 2 /* what init writes: data blobs carry a checksum */
-#define REPO_FORMAT_OLDEST 1  /* the oldest this reads and writes (its data blobs without) */
-#define REPO_SUM_FLAG 0x80    /* in a payload's compression byte: a checksum follows it */
+#define REPO_FORMAT_VERSION 1
 #define REPO_AEAD_OVERHEAD (REPO_NONCE_LEN + REPO_TAG_LEN) /* nonce and tag */
 /* The largest encrypted pack header: a count and WARD_BACKUP_PACK_BLOBS_MAX entries. */
 #define REPO_PACK_HEADER_MAX (4 + (size_t)WARD_BACKUP_PACK_BLOBS_MAX * REPO_PACK_ENTRY_LEN + REPO_AEAD_OVERHEAD)
@@ -87,33 +85,22 @@ int repo_aead_seal(const struct repo *r, const void *aad, size_t aad_len, const 
 int repo_aead_open(const struct repo *r, const void *aad, size_t aad_len, const uint8_t *in, size_t in_len,
 		   uint8_t *out1, size_t n1, uint8_t *out2);
 
-/* A sealed payload: nonce || GCM(compression byte || [checksum] || (zstd) data, aad) ||
- * tag; zstd kept only when it saves 1/32. With sum (REPO_BLOB_SUM_LEN bytes: the
- * plaintext's checksum, repo_blob_sum) the compression byte has REPO_SUM_FLAG and sum
- * follows it. out_size >= len + REPO_BLOB_OVERHEAD (+ REPO_BLOB_SUM_LEN with sum). */
+/* A sealed payload: nonce || GCM(compression byte || (zstd) data, aad) || tag; zstd
+ * kept only when it saves 1/32. out_size >= len + REPO_BLOB_OVERHEAD. */
 int repo_payload_seal(const struct repo *r, const void *aad, size_t aad_len, const void *plain, size_t len,
-		      const uint8_t *sum, int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len);
-
-/* What a payload said of its plaintext's checksum. */
-struct repo_sum {
-	bool present;
-	uint8_t v[REPO_BLOB_SUM_LEN];
-};
+		      int zstd_level, uint8_t *out, size_t out_size, size_t *ret_len);
 
 /* Opens a sealed payload of at most max plaintext bytes (exactly expect unless it is
- * SIZE_MAX). -EBADMSG with *why (static text) when damaged; *ret is NUL-terminated.
- * sum gets the payload's checksum when it has one (not checked here); with sum NULL a
- * payload with a checksum is refused, as in the files that never have one. */
+ * SIZE_MAX). -EBADMSG with *why (static text) when damaged; *ret is NUL-terminated. */
 int repo_payload_open(const struct repo *r, const void *aad, size_t aad_len, const uint8_t *in, size_t in_len,
-		      size_t max, size_t expect, uint8_t **ret, size_t *ret_len, struct repo_sum *sum,
-		      const char **why);
+		      size_t max, size_t expect, uint8_t **ret, size_t *ret_len, const char **why);
 
 /* repo_payload_open without allocating: decrypts in (nonce, ciphertext, tag) in place
  * and decompresses into *raw (grown with realloc; *raw_cap its size; the caller frees).
  * *ret points into in or *raw; in holds garbage after a failure. */
 int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
 			       size_t max, size_t expect, uint8_t **raw, size_t *raw_cap, const uint8_t **ret,
-			       size_t *ret_len, struct repo_sum *sum, const char **why);
+			       size_t *ret_len, const char **why);
 
 /* Opens a sealed payload of exactly expect plaintext bytes into dst (room for expect):
  * decrypted straight there when it was stored uncompressed, else decrypted in place
@@ -122,7 +109,7 @@ int repo_payload_open_in_place(const struct repo *r, const void *aad, size_t aad
  * after a failure. -EBADMSG with *why. */
 int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, uint8_t *in, size_t in_len,
 			 bool in_place, size_t expect, uint8_t *dst, uint8_t **scratch, size_t *scratch_cap,
-			 struct repo_sum *sum, const char **why);
+			 const char **why);
 
 /* repo_blob_open with the plaintext length the index gives (SIZE_MAX: unknown). */
 int repo_blob_open_expect(const struct repo *r, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],

@@ -41,7 +41,7 @@ int repo_pack_entry_decode(const uint8_t *p, struct repo_pack_entry *e)
 		return err_set(-EBADMSG, "a blob has unknown type %u", e->type);
 	if (e->stored_len < REPO_BLOB_OVERHEAD)
 		return err_set(-EBADMSG, "a blob is shorter than its nonce and tag");
-	if (e->raw_len > WARD_BACKUP_BLOB_MAX || e->stored_len - REPO_BLOB_OVERHEAD > e->raw_len + REPO_BLOB_SUM_LEN)
+	if (e->raw_len > WARD_BACKUP_BLOB_MAX || e->stored_len - REPO_BLOB_OVERHEAD > e->raw_len)
 		return err_set(-EBADMSG, "a blob has impossible lengths (%u stored, %u plain)", e->stored_len,
 			       e->raw_len);
 	if (e->offset > UINT32_MAX || e->offset + e->stored_len > UINT32_MAX)
@@ -385,7 +385,7 @@ int repo_pack_writer_add(struct repo_pack_writer *w, enum repo_blob_type type, c
 	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
 		return err_set(-EINVAL, "unknown blob type %d", (int)type);
 	if (stored_len < REPO_BLOB_OVERHEAD || raw_len > WARD_BACKUP_BLOB_MAX ||
-	    stored_len - REPO_BLOB_OVERHEAD > raw_len + REPO_BLOB_SUM_LEN)
+	    stored_len - REPO_BLOB_OVERHEAD > raw_len)
 		return err_set(-EINVAL, "a stored blob of %zu bytes cannot hold %u bytes", stored_len, raw_len);
 	if ((r = repo_pack_writer_space(w, stored_len, &p)) < 0)
 		return r;

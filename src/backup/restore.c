@@ -4,9 +4,9 @@
  * threads (workq.h) that fetch, check and write their chunks; a large file is cut
  * into ranges that several workers write at once. The walk never waits for the
  * workers: the directories' own metadata is set at the end, once every file is
- * written, so their times stay as they were. Every chunk is checked before it is
- * written (its checksum, or its id: see reader_opened): damaged data fails the file,
- * which is removed, never left holding garbage. Chunks of zeros in files that had holes are
+ * written, so their times stay as they were. Every chunk is
+ * checked against its id before it is written: damaged data fails the file, which is
+ * removed, never left holding garbage. Chunks of zeros in files that had holes are
  * skipped over, so sparse files come back sparse. Nothing is fsynced: a restore that
  * is cut short is run again, and the caller syncs when it needs the files durable.
  * Large files go around the page cache (O_DIRECT, see file_direct), so a worker waits
@@ -349,7 +349,7 @@ static int wappend(struct rworker *w, struct rfile *f, struct wpos *p, const uin
 }
 
 /* Writes chunks from..to-1 of f at offset: each decoded into the worker's buffer and
- * checked there, the buffer written out when full and at the end. A
+ * checked against its id there, the buffer written out when full and at the end. A
  * chunk larger than the buffer's room even once it is written out (chunks average
  * 1 MiB; a few, runs of zeros above all, reach the 8 MiB maximum) is decoded in the
  * reader's own buffers and copied in: a smaller buffer a worker leaves room for more

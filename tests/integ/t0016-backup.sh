@@ -160,21 +160,4 @@ while IFS= read -r -d '' f; do
 done < <(find "$TMP/out-bad$T" -type f -print0)
 expect_eq "and every file written is as the first restore wrote it, none with garbage" "$bad" 0
 
-# --- format versions: a new repository's data blobs carry checksums (version 2); one
-# of version 1 (made before them) is read and written as it is; a later one is refused ---
-expect_eq "a new repository is version 2" "$(jq .version "$R/config")" 2
-R1=$TMP/repo-v1
-b1() { "$WARD" backup "$@" --repo "$R1" --password-file "$TMP/pw"; }
-expect_exit "init another" 0 b1 init
-jq -c '.version = 1' "$R1/config" >"$TMP/config" && mv "$TMP/config" "$R1/config"
-expect_exit "back up into a version 1 repository" 0 b1 run "$T/docs" "$T/random.bin"
-expect_exit "restore from it" 0 b1 restore latest --target "$TMP/out-v1"
-expect_exit "bit-exact" 0 python3 "$CMP" "$T/docs" "$TMP/out-v1$T/docs"
-expect_exit "the large file too" 0 cmp "$T/random.bin" "$TMP/out-v1$T/random.bin"
-expect_exit "check --read-data" 0 b1 check --read-data
-expect_eq "still version 1" "$(jq .version "$R1/config")" 1
-jq -c '.version = 3' "$R1/config" >"$TMP/config" && mv "$TMP/config" "$R1/config"
-expect_exit "a later version is refused" 1 b1 snapshots
-expect_match "saying which" "$ERR" 'format version 3.*versions 1 to 2'
-
 finish

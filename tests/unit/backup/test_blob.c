@@ -1,8 +1,7 @@
 /*
  * Unit tests for blobs: ids, sealing and opening with and without compression, and
- * every kind of damage failing with a message naming the blob; data blobs' checksums
- * sealed with them and checked on opening; contexts shared by threads and by two
- * repositories on one thread.
+ * every kind of damage failing with a message naming the blob; contexts shared by
+ * threads and by two repositories on one thread.
  */
 #include <pthread.h>
 
@@ -31,8 +30,7 @@ static size_t round_trip(const uint8_t *data, size_t len, int level, enum repo_b
 	size_t stored = 0, back_len = 0;
 	assert_non_null(out);
 	repo_blob_id(repo, data, len, id);
-	assert_int_equal(repo_blob_seal(repo, type, id, data, len, NULL, level, out, REPO_BLOB_SEAL_MAX(len), &stored),
-			 0);
+	assert_int_equal(repo_blob_seal(repo, type, id, data, len, level, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
 	assert_true(stored <= REPO_BLOB_SEAL_MAX(len));
 	assert_int_equal(repo_blob_open(repo, type, id, out, stored, &back, &back_len), 0);
 	assert_int_equal(back_len, len);
@@ -94,99 +92,14 @@ static void test_round_trips(void **state)
 	free(buf);
 }
 
-/* A data blob sealed with its plaintext's checksum: 16 bytes more, opened as any other;
- * opening checks the checksum as well as the id, and a payload with a checksum where
- * none belongs (the files) is refused. */
-static void test_sums(void **state)
-{
-	size_t len = 300000, stored, back_len;
-	uint8_t *buf = malloc(len), *out = malloc(REPO_BLOB_SEAL_MAX(len)), *back = NULL;
-	uint8_t id[32], sum[REPO_BLOB_SUM_LEN], wrong[REPO_BLOB_SUM_LEN];
-	const char *why = NULL;
-	assert_non_null(buf);
-	assert_non_null(out);
-	for (int text = 0; text < 2; text++) {
-		test_fill(buf, len, 40 + (uint64_t)text, text);
-		repo_blob_sum(buf, len, sum);
-		repo_blob_id(repo, buf, len, id);
-		assert_int_equal(
-		    repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, sum, 3, out, REPO_BLOB_SEAL_MAX(len), &stored),
-		    0);
-		if (!text)
-			assert_int_equal(stored, len + REPO_BLOB_OVERHEAD + REPO_BLOB_SUM_LEN); /* random: stored raw */
-		else
-			assert_true(stored < len / 2);
-		assert_int_equal(repo_blob_open(repo, REPO_BLOB_DATA, id, out, stored, &back, &back_len), 0);
-		assert_int_equal(back_len, len);
-		assert_memory_equal(back, buf, len);
-		assert_int_equal(back[len], 0);
-		free(back);
-		/* Not a plain SHA or a fixed value: another plaintext, another checksum. */
-		buf[len / 3] ^= 1;
-		repo_blob_sum(buf, len, wrong);
-		assert_memory_not_equal(wrong, sum, REPO_BLOB_SUM_LEN);
-		/* Sealed with the checksum of other bytes (as if the plaintext changed in
-		 * memory after its checksum was taken): refused, naming the blob. */
-		buf[len / 3] ^= 1;
-		assert_int_equal(
-		    repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, wrong, 3, out, REPO_BLOB_SEAL_MAX(len), &stored),
-		    0);
-		int code = repo_blob_open(repo, REPO_BLOB_DATA, id, out, stored, &back, &back_len);
-		assert_int_equal(code, -EBADMSG);
-		assert_msg_has(code, "does not match its checksum");
-		/* The right checksum under the wrong id: the id is still checked here. */
-		uint8_t other[32];
-		repo_blob_id(repo, "other", 5, other);
-		assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, other, buf, len, sum, 3, out,
-						REPO_BLOB_SEAL_MAX(len), &stored),
-				 0);
-		code = repo_blob_open(repo, REPO_BLOB_DATA, other, out, stored, &back, &back_len);
-		assert_int_equal(code, -EBADMSG);
-		assert_msg_has(code, "does not match its id");
-	}
-	/* A payload with a checksum where the caller takes none. */
-	static const char aad[] = "file";
-	repo_blob_sum(buf, 1000, sum);
-	assert_int_equal(repo_payload_seal(repo, aad, 4, buf, 1000, sum, 3, out, REPO_BLOB_SEAL_MAX(1000), &stored), 0);
-	assert_int_equal(repo_payload_open(repo, aad, 4, out, stored, 1 << 20, SIZE_MAX, &back, &back_len, NULL, &why),
-			 -EBADMSG);
-	assert_string_equal(why, "it names an unknown compression");
-	/* Too short to hold the checksum its flag announces (only a key holder makes one). */
-	uint8_t flag = 0x80, body[8] = {0};
-	struct repo_sum got;
-	assert_int_equal(repo_aead_seal(repo, aad, 4, &flag, 1, body, sizeof(body), out), 0);
-	assert_int_equal(repo_payload_open(repo, aad, 4, out, sizeof(body) + REPO_BLOB_OVERHEAD, 1 << 20, SIZE_MAX,
-					   &back, &back_len, &got, &why),
-			 -EBADMSG);
-	assert_string_equal(why, "it is too short");
-	/* The restore's opener says the same, once the tag has verified: a damaged
-	 * payload is "authentication failed" whatever its first byte decrypts to. */
-	uint8_t dst[8], *scratch = NULL;
-	size_t cap = 0;
-	assert_int_equal(repo_payload_open_to(repo, aad, 4, out, sizeof(body) + REPO_BLOB_OVERHEAD, false, 8, dst,
-					      &scratch, &cap, &got, &why),
-			 -EBADMSG);
-	assert_string_equal(why, "it is too short");
-	out[REPO_NONCE_LEN + 3] ^= 1;
-	assert_int_equal(repo_payload_open_to(repo, aad, 4, out, sizeof(body) + REPO_BLOB_OVERHEAD, false, 8, dst,
-					      &scratch, &cap, &got, &why),
-			 -EBADMSG);
-	assert_string_equal(why, "authentication failed");
-	free(scratch);
-	free(buf);
-	free(out);
-}
-
 static void test_seal_errors(void **state)
 {
 	uint8_t id[32] = {0}, out[64];
 	size_t stored;
 	assert_int_equal(
-	    repo_blob_seal(repo, REPO_BLOB_DATA, id, "abc", 3, NULL, 1, out, 3 + REPO_BLOB_OVERHEAD - 1, &stored),
-	    -EINVAL);
-	assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, id, "abc", 3, NULL, 99, out, sizeof(out), &stored),
-			 -EINVAL);
-	assert_int_equal(repo_blob_seal(repo, (enum repo_blob_type)7, id, "abc", 3, NULL, 1, out, sizeof(out), &stored),
+	    repo_blob_seal(repo, REPO_BLOB_DATA, id, "abc", 3, 1, out, 3 + REPO_BLOB_OVERHEAD - 1, &stored), -EINVAL);
+	assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, id, "abc", 3, 99, out, sizeof(out), &stored), -EINVAL);
+	assert_int_equal(repo_blob_seal(repo, (enum repo_blob_type)7, id, "abc", 3, 1, out, sizeof(out), &stored),
 			 -EINVAL);
 }
 
@@ -200,7 +113,7 @@ static void expect_damage(const uint8_t *data, size_t len, int level, void (*dam
 	repo_blob_id(repo, data, len, id);
 	repo_id_hex(id, hex);
 	assert_int_equal(
-	    repo_blob_seal(repo, REPO_BLOB_DATA, id, data, len, NULL, level, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
+	    repo_blob_seal(repo, REPO_BLOB_DATA, id, data, len, level, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
 	damage(out, &stored);
 	int code = repo_blob_open(repo, REPO_BLOB_DATA, id, out, stored, &back, &back_len);
 	assert_int_equal(code, -EBADMSG);
@@ -258,8 +171,8 @@ static void test_damage(void **state)
 	repo_blob_id(repo, buf, len, id);
 	memcpy(other, id, 32);
 	other[31] ^= 1;
-	assert_int_equal(
-	    repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, NULL, 1, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
+	assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, 1, out, REPO_BLOB_SEAL_MAX(len), &stored),
+			 0);
 	assert_int_equal(repo_blob_open(repo, REPO_BLOB_DATA, other, out, stored, &back, &back_len), -EBADMSG);
 	assert_int_equal(repo_blob_open(repo, REPO_BLOB_TREE, id, out, stored, &back, &back_len), -EBADMSG);
 
@@ -268,7 +181,7 @@ static void test_damage(void **state)
 	char hex[REPO_HEX_LEN];
 	repo_id_hex(other, hex);
 	assert_int_equal(
-	    repo_blob_seal(repo, REPO_BLOB_DATA, other, buf, len, NULL, 1, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
+	    repo_blob_seal(repo, REPO_BLOB_DATA, other, buf, len, 1, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
 	int code = repo_blob_open(repo, REPO_BLOB_DATA, other, out, stored, &back, &back_len);
 	assert_int_equal(code, -EBADMSG);
 	assert_msg_has(code, "does not match its id");
@@ -278,8 +191,8 @@ static void test_damage(void **state)
 	struct repo *stranger = NULL;
 	uint8_t master[REPO_MASTER_LEN] = {9};
 	assert_int_equal(repo_new("/nonexistent", master, &stranger), 0);
-	assert_int_equal(
-	    repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, NULL, 1, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
+	assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, 1, out, REPO_BLOB_SEAL_MAX(len), &stored),
+			 0);
 	assert_int_equal(repo_blob_open(stranger, REPO_BLOB_DATA, id, out, stored, &back, &back_len), -EBADMSG);
 	repo_close(stranger);
 	free(out);
@@ -298,28 +211,26 @@ static void test_bad_frames(void **state)
 	uint8_t flag = 1;
 	assert_int_equal(repo_aead_seal(repo, aad, 4, &flag, 1, body, sizeof(body), sealed), 0);
 	assert_int_equal(repo_payload_open(repo, aad, 4, sealed, sizeof(body) + REPO_BLOB_OVERHEAD, 1 << 20, SIZE_MAX,
-					   &back, &back_len, NULL, &why),
+					   &back, &back_len, &why),
 			 -EBADMSG);
 	assert_string_equal(why, "its zstd frame is malformed");
 	flag = 7;
 	assert_int_equal(repo_aead_seal(repo, aad, 4, &flag, 1, body, sizeof(body), sealed), 0);
 	assert_int_equal(repo_payload_open(repo, aad, 4, sealed, sizeof(body) + REPO_BLOB_OVERHEAD, 1 << 20, SIZE_MAX,
-					   &back, &back_len, NULL, &why),
+					   &back, &back_len, &why),
 			 -EBADMSG);
 	assert_string_equal(why, "it names an unknown compression");
 	/* a well-formed frame larger than allowed */
 	size_t big = 1 << 20, stored;
 	uint8_t *plain = calloc(1, big), *out = malloc(REPO_BLOB_SEAL_MAX(big));
-	assert_int_equal(repo_payload_seal(repo, aad, 4, plain, big, NULL, 1, out, REPO_BLOB_SEAL_MAX(big), &stored),
-			 0);
+	assert_int_equal(repo_payload_seal(repo, aad, 4, plain, big, 1, out, REPO_BLOB_SEAL_MAX(big), &stored), 0);
 	assert_true(stored < 1000);
-	assert_int_equal(repo_payload_open(repo, aad, 4, out, stored, big - 1, SIZE_MAX, &back, &back_len, NULL, &why),
+	assert_int_equal(repo_payload_open(repo, aad, 4, out, stored, big - 1, SIZE_MAX, &back, &back_len, &why),
 			 -EBADMSG);
 	assert_string_equal(why, "it is too long");
-	assert_int_equal(repo_payload_open(repo, aad, 4, out, stored, big, big - 1, &back, &back_len, NULL, &why),
-			 -EBADMSG);
+	assert_int_equal(repo_payload_open(repo, aad, 4, out, stored, big, big - 1, &back, &back_len, &why), -EBADMSG);
 	assert_string_equal(why, "its length is not the one the index gives");
-	assert_int_equal(repo_payload_open(repo, aad, 4, out, stored, big, big, &back, &back_len, NULL, &why), 0);
+	assert_int_equal(repo_payload_open(repo, aad, 4, out, stored, big, big, &back, &back_len, &why), 0);
 	assert_int_equal(back_len, big);
 	free(back);
 	free(plain);
@@ -337,10 +248,10 @@ static void *thread_work(void *arg)
 	for (int i = 0; i < 50 && ok; i++) {
 		test_fill(buf, len, seed * 1000 + (uint64_t)i, i % 2);
 		repo_blob_id(repo, buf, len, id);
-		ok = repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, NULL, 1, out, REPO_BLOB_SEAL_MAX(len),
-				    &stored) == 0 &&
-		     repo_blob_open(repo, REPO_BLOB_DATA, id, out, stored, &back, &back_len) == 0 && back_len == len &&
-		     memcmp(back, buf, len) == 0;
+		ok =
+		    repo_blob_seal(repo, REPO_BLOB_DATA, id, buf, len, 1, out, REPO_BLOB_SEAL_MAX(len), &stored) == 0 &&
+		    repo_blob_open(repo, REPO_BLOB_DATA, id, out, stored, &back, &back_len) == 0 && back_len == len &&
+		    memcmp(back, buf, len) == 0;
 		if (ok)
 			free(back);
 	}
@@ -373,13 +284,13 @@ static void test_two_repos(void **state)
 	repo_blob_id(repo, "x", 1, id1b);
 	assert_memory_equal(id1, id1b, 32);
 	assert_memory_not_equal(id1, id2, 32);
-	assert_int_equal(repo_blob_seal(other, REPO_BLOB_DATA, id2, "x", 1, NULL, 0, out, sizeof(out), &stored), 0);
+	assert_int_equal(repo_blob_seal(other, REPO_BLOB_DATA, id2, "x", 1, 0, out, sizeof(out), &stored), 0);
 	assert_int_equal(repo_blob_open(repo, REPO_BLOB_DATA, id2, out, stored, &back, &back_len), -EBADMSG);
 	assert_int_equal(repo_blob_open(other, REPO_BLOB_DATA, id2, out, stored, &back, &back_len), 0);
 	free(back);
 	repo_close(other);
 	/* and after the other is closed, the first still works */
-	assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, id1, "x", 1, NULL, 0, out, sizeof(out), &stored), 0);
+	assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, id1, "x", 1, 0, out, sizeof(out), &stored), 0);
 	assert_int_equal(repo_blob_open(repo, REPO_BLOB_DATA, id1, out, stored, &back, &back_len), 0);
 	free(back);
 }
@@ -389,7 +300,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ids),	      cmocka_unit_test(test_round_trips), cmocka_unit_test(test_seal_errors),
 	    cmocka_unit_test(test_damage),    cmocka_unit_test(test_bad_frames),  cmocka_unit_test(test_threads),
-	    cmocka_unit_test(test_two_repos), cmocka_unit_test(test_sums),
+	    cmocka_unit_test(test_two_repos),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -305,8 +305,7 @@ static void test_writer_add(void **state)
 	uint8_t id[32], sealed[100], *back;
 	size_t stored, len;
 	repo_blob_id(r, "copied", 6, id);
-	assert_int_equal(repo_blob_seal(r, REPO_BLOB_TREE, id, "copied", 6, NULL, 0, sealed, sizeof(sealed), &stored),
-			 0);
+	assert_int_equal(repo_blob_seal(r, REPO_BLOB_TREE, id, "copied", 6, 0, sealed, sizeof(sealed), &stored), 0);
 	assert_int_equal(repo_pack_writer_new(r, &w), 0);
 	assert_int_equal(repo_pack_writer_add(w, REPO_BLOB_TREE, id, sealed, 10, 6), -EINVAL);
 	assert_int_equal(repo_pack_writer_add(w, REPO_BLOB_TREE, id, sealed, stored, 6), 0);

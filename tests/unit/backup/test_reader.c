@@ -5,9 +5,7 @@
  * same bytes straight into the caller's buffer, small blobs and large ones (read around
  * the page cache), and finds damage and a short pack in either. repo_reader_willneed
  * brings the small blobs' stretches of a pack into the page cache and not the large
- * blobs between them, and a hinted reader reads them as any other. Data blobs carry
- * checksums (not in a version 1 repository), and a reader refuses a blob whose bytes
- * do not match its checksum, or, without one, its id.
+ * blobs between them, and a hinted reader reads them as any other.
  */
 #include <sys/mman.h>
 
@@ -171,116 +169,6 @@ static void test_read_to(void **state)
 	free(dst);
 }
 
-/* Adds a data blob sealed as given (the id, the checksum or none) to a pack of its own. */
-static void add_sealed(const uint8_t id[REPO_ID_LEN], const uint8_t *plain, size_t len, const uint8_t *sum)
-{
-	struct repo_pack_writer *w = NULL;
-	uint8_t *out = malloc(REPO_BLOB_SEAL_MAX(len)), pack[REPO_ID_LEN];
-	size_t stored;
-	assert_non_null(out);
-	assert_int_equal(
-	    repo_blob_seal(repo, REPO_BLOB_DATA, id, plain, len, sum, 3, out, REPO_BLOB_SEAL_MAX(len), &stored), 0);
-	assert_int_equal(repo_pack_writer_new(repo, &w), 0);
-	assert_int_equal(repo_pack_writer_add(w, REPO_BLOB_DATA, id, out, stored, (uint32_t)len), 0);
-	assert_int_equal(repo_pack_writer_finish(w, pack), 0);
-	repo_pack_writer_free(w);
-	assert_int_equal(repo_index_flush(repo), 0);
-	free(out);
-}
-
-/* Reads id with a fresh reader both ways; returns what both returned (the same). */
-static int read_both(const uint8_t id[REPO_ID_LEN], uint8_t *dst, size_t cap, const uint8_t *want, size_t len)
-{
-	struct repo_reader *rd = NULL;
-	const uint8_t *got;
-	size_t n;
-	assert_int_equal(repo_reader_new(repo, &rd), 0);
-	int a = repo_reader_read(rd, REPO_BLOB_DATA, id, &got, &n);
-	if (a == 0) {
-		assert_int_equal(n, len);
-		assert_memory_equal(got, want, len);
-	}
-	int b = repo_reader_read_to(rd, REPO_BLOB_DATA, id, dst, cap, &n);
-	if (b == 0)
-		assert_memory_equal(dst, want, len);
-	repo_reader_free(rd);
-	assert_int_equal(a, b);
-	return a;
-}
-
-static void test_checksums(void **state)
-{
-	/* Small (read through the page cache) and large (around it), random and text. */
-	static const size_t lens[] = {LEN, BIG, LEN, BIG};
-	uint8_t *buf = malloc(BIG), *dst = malloc(BIG), id[REPO_ID_LEN];
-	uint8_t sum[REPO_BLOB_SUM_LEN], wrong[REPO_BLOB_SUM_LEN];
-	struct repo_pack_writer *w = NULL;
-	struct repo_blob_location loc;
-	char hex[REPO_HEX_LEN];
-	assert_non_null(buf);
-	assert_non_null(dst);
-	assert_int_equal(repo->config.version, 2);
-	for (size_t i = 0; i < 4; i++) {
-		size_t len = lens[i];
-		bool text = i >= 2;
-		/* As a backup saves it: with its checksum, which a reader takes. */
-		test_fill(buf, len, 300 + i, text);
-		assert_int_equal(repo_pack_writer_new(repo, &w), 0);
-		assert_int_equal(repo_blob_save(w, REPO_BLOB_DATA, buf, len, 3, id, NULL), 0);
-		assert_int_equal(repo_pack_writer_finish(w, NULL), 0);
-		repo_pack_writer_free(w);
-		assert_int_equal(repo_index_flush(repo), 0);
-		assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id, &loc), 0);
-		if (!text)
-			assert_int_equal(loc.stored_len, len + REPO_BLOB_OVERHEAD + REPO_BLOB_SUM_LEN);
-		assert_int_equal(read_both(id, dst, BIG, buf, len), 0);
-
-		/* Sealed with another plaintext's checksum: refused, naming the blob. */
-		repo_blob_sum(buf, len, sum);
-		buf[len / 2] ^= 4;
-		repo_blob_sum(buf, len, wrong);
-		repo_blob_id(repo, buf, len, id); /* a new blob: not deduplicated away */
-		buf[len / 2] ^= 4;
-		add_sealed(id, buf, len, wrong);
-		int code = read_both(id, dst, BIG, buf, len);
-		assert_int_equal(code, -EBADMSG);
-		repo_id_hex(id, hex);
-		assert_non_null(strstr(err_msg(code), hex));
-		assert_non_null(strstr(err_msg(code), "does not match its checksum"));
-		uint8_t *back;
-		size_t n;
-		assert_int_equal(repo_blob_read(repo, REPO_BLOB_DATA, id, &back, &n), -EBADMSG);
-
-		/* Without a checksum (a version 1 repository's blobs): the id is checked. */
-		buf[len / 2] ^= 8;
-		repo_blob_id(repo, buf, len, id);
-		buf[len / 2] ^= 8;
-		add_sealed(id, buf, len, NULL);
-		code = read_both(id, dst, BIG, buf, len);
-		assert_int_equal(code, -EBADMSG);
-		assert_non_null(strstr(err_msg(code), "does not match its id"));
-		buf[len / 3] ^= 16;
-		repo_blob_id(repo, buf, len, id);
-		add_sealed(id, buf, len, NULL);
-		assert_int_equal(read_both(id, dst, BIG, buf, len), 0);
-		buf[len / 3] ^= 16;
-	}
-	/* A version 1 repository: what a backup saves has no checksum, and reads back. */
-	repo->config.version = 1;
-	test_fill(buf, BIG, 400, false);
-	assert_int_equal(repo_pack_writer_new(repo, &w), 0);
-	assert_int_equal(repo_blob_save(w, REPO_BLOB_DATA, buf, BIG, 3, id, NULL), 0);
-	assert_int_equal(repo_pack_writer_finish(w, NULL), 0);
-	repo_pack_writer_free(w);
-	repo->config.version = 2;
-	assert_int_equal(repo_index_flush(repo), 0);
-	assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, id, &loc), 0);
-	assert_int_equal(loc.stored_len, BIG + REPO_BLOB_OVERHEAD);
-	assert_int_equal(read_both(id, dst, BIG, buf, BIG), 0);
-	free(buf);
-	free(dst);
-}
-
 /* Whether the pages of path's bytes from..to-1 are all (want true) or none (false) in
  * the page cache. */
 static bool cached(const char *path, uint64_t from, uint64_t to, bool want)
@@ -372,8 +260,10 @@ static void test_willneed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_read_many_packs), cmocka_unit_test(test_damage),    cmocka_unit_test(test_read_to),
-	    cmocka_unit_test(test_willneed),	    cmocka_unit_test(test_checksums),
+	    cmocka_unit_test(test_read_many_packs),
+	    cmocka_unit_test(test_damage),
+	    cmocka_unit_test(test_read_to),
+	    cmocka_unit_test(test_willneed),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

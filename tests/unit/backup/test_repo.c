@@ -10,7 +10,7 @@ static void test_init_open(void **state)
 	char id[REPO_HEX_LEN];
 	memcpy(id, repo_config(r)->id, sizeof(id));
 	assert_int_equal(strlen(id), 64);
-	assert_int_equal(repo_config(r)->version, 2); /* data blobs with checksums */
+	assert_int_equal(repo_config(r)->version, 1);
 	assert_int_equal(repo_config(r)->chunk_avg, 1024 * 1024);
 	assert_int_equal(repo_config(r)->chunk_norm, 0);
 	assert_int_equal(strlen(repo_key_current(r)), 64);
@@ -86,13 +86,10 @@ static void test_config(void **state)
 {
 	struct repo *r = NULL;
 	repo_close(test_new_repo());
-	write_text(test_path("config"), "{\"version\": 3, \"id\": \"x\"}");
+	write_text(test_path("config"), "{\"version\": 2, \"id\": \"x\"}");
 	int code = repo_open(test_repo, TEST_PASSWORD, &r);
 	assert_int_equal(code, -ENOTSUP);
-	assert_msg_has(code, "format version 3");
-	assert_msg_has(code, "versions 1 to 2");
-	write_text(test_path("config"), "{\"version\": 0, \"id\": \"x\"}");
-	assert_int_equal(repo_open(test_repo, TEST_PASSWORD, &r), -ENOTSUP);
+	assert_msg_has(code, "format version 2");
 	write_text(test_path("config"), "{\"version\": 1, \"id\": \"x\"");
 	code = repo_open(test_repo, TEST_PASSWORD, &r);
 	assert_int_equal(code, -EBADMSG);
@@ -109,13 +106,6 @@ static void test_config(void **state)
 	assert_int_equal(repo_open(test_repo, TEST_PASSWORD, &r), 0);
 	assert_int_equal(repo_config(r)->chunk_max, 200000);
 	assert_int_equal(repo_config(r)->chunk_norm, 2); /* made before "norm": FastCDC's level 2 */
-	assert_int_equal(repo_config(r)->version, 1);	 /* kept: its data blobs stay without checksums */
-	repo_close(r);
-	write_text(test_path("config"),
-		   "{\"version\": 2, \"id\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\", "
-		   "\"chunker\": {\"min\": 4096, \"avg\": 65536, \"max\": 200000, \"norm\": 0}}");
-	assert_int_equal(repo_open(test_repo, TEST_PASSWORD, &r), 0);
-	assert_int_equal(repo_config(r)->version, 2);
 	repo_close(r);
 	write_text(test_path("config"),
 		   "{\"version\": 1, \"id\": \"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\", "

@@ -75,12 +75,11 @@ static void test_parts(void **state)
 	double seal = 0, open = 0;
 	for (size_t i = 0; i < n; i++) {
 		double a = now_s();
-		assert_int_equal(repo_payload_seal(repo, aad, 5, chunks[i % KINDS], CHUNK, NULL, REPO_ZSTD_OFF, out,
+		assert_int_equal(repo_payload_seal(repo, aad, 5, chunks[i % KINDS], CHUNK, REPO_ZSTD_OFF, out,
 						   REPO_BLOB_SEAL_MAX(CHUNK), &stored),
 				 0);
 		double b = now_s();
-		assert_int_equal(repo_payload_open(repo, aad, 5, out, stored, CHUNK, CHUNK, &back, &len, NULL, &why),
-				 0);
+		assert_int_equal(repo_payload_open(repo, aad, 5, out, stored, CHUNK, CHUNK, &back, &len, &why), 0);
 		double c = now_s();
 		free(back);
 		seal += b - a;
@@ -132,9 +131,8 @@ static void test_whole(void **state)
 		const uint8_t *c = chunks[i % KINDS];
 		double a = now_s();
 		repo_blob_id(repo, c, CHUNK, id);
-		assert_int_equal(repo_blob_seal(repo, REPO_BLOB_DATA, id, c, CHUNK, NULL, 1, out,
-						REPO_BLOB_SEAL_MAX(CHUNK), &stored),
-				 0);
+		assert_int_equal(
+		    repo_blob_seal(repo, REPO_BLOB_DATA, id, c, CHUNK, 1, out, REPO_BLOB_SEAL_MAX(CHUNK), &stored), 0);
 		double b = now_s();
 		assert_int_equal(repo_blob_open(repo, REPO_BLOB_DATA, id, out, stored, &back, &len), 0);
 		double e = now_s();
