@@ -277,8 +277,8 @@ out=$("$WARD" --data "$DATA" log verify 2>&1 </dev/null) || shape_fail "ward log
 log "ward ticket show $CLOSED_ID and $ACTIVE_ID, ticket search, ticket list --due, kb search, log verify: as expected"
 
 # ---------------------------------------------------------- database size
-# db_bytes: ward.db + ward.db-wal after a TRUNCATE checkpoint.
-db_bytes() {
+# checkpoint: a TRUNCATE checkpoint, so the WAL's pages are in ward.db.
+checkpoint() {
     local out busy=1 tries
     for (( tries = 0; tries < 10; tries++ )); do
         out=$(sq 'PRAGMA wal_checkpoint(TRUNCATE)' 2>&1) || die "sqlite3 checkpoint failed: $out"
@@ -287,6 +287,10 @@ db_bytes() {
         sleep 0.5
     done
     [[ $busy == 0 ]] || log "warning: the checkpoint stayed busy ($out); the WAL is counted as it is"
+}
+# db_bytes: ward.db + ward.db-wal after a checkpoint.
+db_bytes() {
+    checkpoint
     local db wal=0
     db=$(stat -c %s "$DB")
     [[ -f $DB-wal ]] && wal=$(stat -c %s "$DB-wal")
@@ -295,7 +299,7 @@ db_bytes() {
 # db_used_bytes: the database's pages in use (not its free list), so what new tickets
 # take is counted even when they fill pages an earlier merge of the search index freed.
 db_used_bytes() {
-    db_bytes >/dev/null
+    checkpoint
     sq 'SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()),
             (SELECT page_size FROM pragma_page_size())' | awk -F'|' '{ printf "%d\n", $1 * $2 }'
 }
