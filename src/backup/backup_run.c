@@ -106,21 +106,26 @@ struct file_job {
 	struct dir *dir; /* the directory waiting for it, or NULL */
 };
 
-/* One chunk of a file being split among the workers (an urgent job). The worker that
- * reads the file owns it: the job only fills id and e. */
+#define CHUNK_JOB_MAX 4 /* chunks of a file in one job: named together (repo_blob_ids) */
+
+/* Up to CHUNK_JOB_MAX chunks of a file being split among the workers (an urgent job),
+ * one after the other in the file: their ids are computed together, two hashed in
+ * about the time of one. The worker that reads the file owns it: the job only fills id
+ * and e. */
 struct chunk_job {
 	struct workq_job job;
-	struct chunk_job *next; /* the file's chunks in flight, in order; or the free ones */
-	const uint8_t *data;	/* the chunk, in one of the reading worker's buffers */
-	size_t len;
-	uint8_t id[REPO_ID_LEN];
+	struct chunk_job *next;	 /* the file's chunks in flight, in order; or the free ones */
+	size_t n;			       /* chunks: 1 to CHUNK_JOB_MAX */
+	const uint8_t *data[CHUNK_JOB_MAX];    /* each in one of the reading worker's buffers (the same one) */
+	size_t len[CHUNK_JOB_MAX];	       /* their lengths */
+	uint8_t id[CHUNK_JOB_MAX][REPO_ID_LEN]; /* and ids */
 	int e;
 	char msg[256];	  /* e's message: it was set in the thread that ran the job */
 	atomic_bool done; /* id, e and msg are set */
 };
 
-/* Stores one chunk through wk's pack writer. */
-static int chunk_store(struct worker *wk, const uint8_t *data, size_t len, uint8_t id[REPO_ID_LEN])
+/* Stores one chunk, whose id the caller computed, through wk's pack writer. */
+static int chunk_store(struct worker *wk, const uint8_t *data, size_t len, const uint8_t id[REPO_ID_LEN])
 {
 	struct ctx *c = wk->c;
 	bool fresh = false;
@@ -128,7 +133,7 @@ static int chunk_store(struct worker *wk, const uint8_t *data, size_t len, uint8
 	int level = c->o->zstd_level != BACKUP_ZSTD_AUTO ? c->o->zstd_level
 		    : len < BACKUP_ZSTD_SMALL		 ? BACKUP_ZSTD_SMALL_LEVEL
 							 : 1;
-	int e = repo_blob_save(wk->w, REPO_BLOB_DATA, data, len, level, id, &fresh);
+	int e = repo_blob_save_as(wk->w, REPO_BLOB_DATA, id, data, len, level, &fresh);
 	if (e == 0 && fresh) {
 		/* What the pack grew by (it may have been finished and started anew). */
 		uint64_t after = repo_pack_writer_size(wk->w);
@@ -142,7 +147,14 @@ static void chunk_run(struct workq_job *job, void *worker)
 {
 	struct chunk_job *cj = (struct chunk_job *)job;
 	struct worker *wk = worker;
-	cj->e = atomic_load(&wk->c->fatal) ? -ECANCELED : chunk_store(wk, cj->data, cj->len, cj->id);
+	struct repo_id_job ids[CHUNK_JOB_MAX];
+	cj->e = atomic_load(&wk->c->fatal) ? -ECANCELED : 0;
+	for (size_t i = 0; i < cj->n; i++)
+		ids[i] = (struct repo_id_job){cj->data[i], cj->len[i], cj->id[i]};
+	if (cj->e == 0)
+		repo_blob_ids(wk->c->r, ids, cj->n);
+	for (size_t i = 0; i < cj->n && cj->e == 0; i++)
+		cj->e = chunk_store(wk, cj->data[i], cj->len[i], cj->id[i]);
 	if (cj->e < 0)
 		snprintf(cj->msg, sizeof(cj->msg), "%s", err_msg(cj->e));
 	atomic_store_explicit(&cj->done, true, memory_order_release);
@@ -171,8 +183,8 @@ static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chu
 	while ((cj = *head) && atomic_load_explicit(&cj->done, memory_order_acquire)) {
 		if (e == 0 && cj->e < 0)
 			e = err_set(cj->e, "%s", cj->msg); /* said again in this thread */
-		else if (e == 0)
-			e = add_content(n, cj->id, cap);
+		for (size_t i = 0; i < cj->n && e == 0; i++)
+			e = add_content(n, cj->id[i], cap);
 		if (!(*head = cj->next))
 			*tail = head;
 		cj->next = wk->spare;
@@ -181,14 +193,25 @@ static int chunks_collect(struct worker *wk, struct chunk_job **head, struct chu
 	return e;
 }
 
+/* Hands the job being filled, *hold (may be NULL), to the workers: its chunks are in
+ * the buffer of group g. */
+static void hold_submit(struct ctx *c, struct chunk_job **hold, struct workq_group *g)
+{
+	if (!*hold)
+		return;
+	workq_submit_urgent(&c->q, &(*hold)->job, g);
+	*hold = NULL;
+}
+
 /*
  * Reads, chunks and stores one file into its node's content list. A file of one
  * chunk is stored here; the chunks of a longer one go to every worker as urgent jobs
- * (at most nthreads in flight from each buffer), so a large file does not keep one core
- * busy while the others wait. This worker runs them too when it is ahead. The jobs
- * point into the buffer they were cut from, not into copies: when the chunker needs
- * more of the file, the bytes not cut yet move to the other buffer and the reading goes
- * on there, and a buffer is only written again once its chunks are done.
+ * of a few chunks (at most nthreads in flight from each buffer), so a large file does
+ * not keep one core busy while the others wait. This worker runs them too when it is ahead.
+ * The jobs point into the buffer they were cut from, not into copies: when the chunker
+ * needs more of the file, the bytes not cut yet move to the other buffer and the
+ * reading goes on there (a job half filled goes first), and a buffer is only written
+ * again once its chunks are done.
  */
 static int file_store(struct worker *wk, const char *path, struct node *n)
 {
@@ -203,7 +226,7 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 	bool eof = false;
 	int b = 0; /* the buffer being read and cut */
 	struct workq_group g[2] = {{0}, {0}};
-	struct chunk_job *first = NULL, **last = &first;
+	struct chunk_job *first = NULL, **last = &first, *hold = NULL;
 	int e = 0;
 	n->ncontent = 0;
 	chunker_reset(&wk->ch);
@@ -213,6 +236,7 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 			if (off > 0) {
 				/* Chunks in flight point into this buffer: the rest moves to the other
 				 * one, once the chunks cut from that one are done. */
+				hold_submit(c, &hold, &g[b]);
 				workq_wait(&c->q, &g[!b], 0, wk);
 				memcpy(wk->bufs[!b], wk->bufs[b] + off, len - off);
 				b = !b;
@@ -252,6 +276,7 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 				break;
 			}
 			/* Needs more bytes: move the rest over (as above) and read on. */
+			hold_submit(c, &hold, &g[b]);
 			workq_wait(&c->q, &g[!b], 0, wk);
 			memcpy(wk->bufs[!b], buf + off, len - off);
 			b = !b;
@@ -262,32 +287,40 @@ static int file_store(struct worker *wk, const char *path, struct node *n)
 		if (eof && !first && off + cut == len) {
 			/* The whole file is one chunk: no hand-off. */
 			uint8_t id[REPO_ID_LEN];
+			repo_blob_id(c->r, buf + off, cut, id);
 			if ((e = chunk_store(wk, buf + off, cut, id)) < 0 || (e = add_content(n, id, &cap)) < 0)
 				break;
 			off += cut;
 			continue;
 		}
-		struct chunk_job *cj = wk->spare;
-		if (cj)
-			wk->spare = cj->next;
-		else if (!(cj = calloc(1, sizeof(*cj)))) {
-			e = -ENOMEM;
-			break;
+		struct chunk_job *cj = hold;
+		if (!cj) {
+			if ((cj = wk->spare))
+				wk->spare = cj->next;
+			else if (!(cj = calloc(1, sizeof(*cj)))) {
+				e = -ENOMEM;
+				break;
+			}
+			cj->n = 0;
+			cj->job.fn = chunk_run;
+			cj->next = NULL;
+			atomic_store(&cj->done, false);
+			*last = cj;
+			last = &cj->next;
+			hold = cj;
 		}
-		cj->data = buf + off;
-		cj->len = cut;
-		cj->job.fn = chunk_run;
-		cj->next = NULL;
-		atomic_store(&cj->done, false);
-		*last = cj;
-		last = &cj->next;
-		workq_submit_urgent(&c->q, &cj->job, &g[b]);
+		cj->data[cj->n] = buf + off;
+		cj->len[cj->n++] = cut;
 		off += cut;
+		if (cj->n < CHUNK_JOB_MAX)
+			continue;
+		hold_submit(c, &hold, &g[b]);
 		workq_wait(&c->q, &g[b], (size_t)c->nthreads - 1, wk);
 		e = chunks_collect(wk, &first, &last, n, &cap, e);
 		if (e < 0)
 			break;
 	}
+	hold_submit(c, &hold, &g[b]);
 	workq_wait(&c->q, &g[0], 0, wk);
 	workq_wait(&c->q, &g[1], 0, wk);
 	e = chunks_collect(wk, &first, &last, n, &cap, e);

@@ -128,6 +128,17 @@ const char *repo_key_current(const struct repo *r);
 /* HMAC-SHA-256 of data under the id key. */
 void repo_blob_id(const struct repo *r, const void *data, size_t len, uint8_t id[REPO_ID_LEN]);
 
+/* One blob for repo_blob_ids: its bytes, and where its id goes. */
+struct repo_id_job {
+	const void *data;
+	size_t len;
+	uint8_t *id; /* REPO_ID_LEN bytes */
+};
+
+/* The ids of n blobs: with the CPU's SHA extensions two are hashed at a time side by
+ * side, in about the time of one. */
+void repo_blob_ids(const struct repo *r, const struct repo_id_job *b, size_t n);
+
 /* The most bytes repo_blob_seal writes for len bytes of plaintext. */
 #define REPO_BLOB_SEAL_MAX(len) ((size_t)(len) + REPO_BLOB_OVERHEAD)
 
@@ -162,12 +173,29 @@ void repo_reader_free(struct repo_reader *rd); /* NULL is fine */
 int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
 		     const uint8_t **ret, size_t *ret_len);
 
+/* A blob repo_reader_read_to decoded without checking its content against its id. */
+struct repo_unchecked {
+	enum repo_blob_type type;
+	uint8_t id[REPO_ID_LEN];   /* what it was read as */
+	uint8_t pack[REPO_ID_LEN]; /* where it was read from, for the error */
+	const uint8_t *plain;	   /* its plaintext: the caller's dst */
+	size_t len;		   /* and its length */
+};
+
 /* repo_reader_read into dst, cap bytes: the plaintext lands there (decrypted or
  * decompressed straight into place), checked as by repo_reader_read. *ret_len gets the
  * blob's length from the index first: -ENOBUFS, nothing read, when it is above cap. dst
- * holds garbage after a failure. */
+ * holds garbage after a failure. With later (else NULL), everything is checked but
+ * whether the content is what id names: *later describes the blob, and the caller
+ * must pass it to repo_reader_check before it uses a byte of dst (it pays to check
+ * several at once). */
 int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t *dst,
-			size_t cap, size_t *ret_len);
+			size_t cap, size_t *ret_len, struct repo_unchecked *later);
+
+/* Checks n blobs repo_reader_read_to left unchecked against their ids (through
+ * repo_blob_ids: checking several at once costs less): 0, or -EBADMSG naming the first
+ * whose content is not its id's. */
+int repo_reader_check(struct repo_reader *rd, const struct repo_unchecked *u, size_t n);
 
 /* A buffer of at least n bytes (*ret_cap gets how many) for O_DIRECT reads and writes:
  * aligned to and a multiple of a huge page, and in huge pages where the kernel allows
@@ -192,6 +220,11 @@ void repo_reader_hinted(struct repo_reader *rd);
  * NULL) whether it was stored now. */
 int repo_blob_save(struct repo_pack_writer *w, enum repo_blob_type type, const void *data, size_t len, int zstd_level,
 		   uint8_t ret_id[REPO_ID_LEN], bool *ret_new);
+
+/* repo_blob_save of a blob whose id the caller computed with repo_blob_id or
+ * repo_blob_ids (several at once cost less). */
+int repo_blob_save_as(struct repo_pack_writer *w, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+		      const void *data, size_t len, int zstd_level, bool *ret_new);
 
 /* --- packs (repo_pack.c) --- */
 

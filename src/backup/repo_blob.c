@@ -360,6 +360,16 @@ static int reader_stored(struct repo_reader *rd, int fd, const struct repo_blob_
 	return got == loc->stored_len ? 0 : -ENODATA;
 }
 
+/* Whether check, the id of a blob's content, is id: -EBADMSG naming the blob if not. */
+static int reader_matches(enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], const uint8_t check[REPO_ID_LEN],
+			  const char *hex, const char *pack_hex)
+{
+	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0)
+		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id (in pack %s)",
+			       type_name(type), hex, pack_hex);
+	return 0;
+}
+
 /* What opening a reader's blob came to (code, with why when it is -EBADMSG) as an error
  * that names the blob and its pack, and then, as repo_blob_open_expect does, the check
  * that plain is the content id names: the tag proves a key holder sealed it, this
@@ -375,10 +385,7 @@ static int reader_opened(const struct repo_reader *rd, enum repo_blob_type type,
 	if (code < 0)
 		return code;
 	repo_blob_id(rd->r, plain, len, check);
-	if (CRYPTO_memcmp(check, id, REPO_ID_LEN) != 0)
-		return err_set(-EBADMSG, "%s blob %s is damaged: its content does not match its id (in pack %s)",
-			       type_name(type), hex, pack_hex);
-	return 0;
+	return reader_matches(type, id, check, hex, pack_hex);
 }
 
 int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
@@ -415,7 +422,7 @@ int repo_reader_read(struct repo_reader *rd, enum repo_blob_type type, const uin
 }
 
 int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN], uint8_t *dst,
-			size_t cap, size_t *ret_len)
+			size_t cap, size_t *ret_len, struct repo_unchecked *later)
 {
 	struct repo_blob_location loc;
 	char hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
@@ -442,36 +449,83 @@ int repo_reader_read_to(struct repo_reader *rd, enum repo_blob_type type, const 
 	/* in is the reader's own buffer: decrypted in place. */
 	code = repo_payload_open_to(rd->r, aad, sizeof(aad), in, loc.stored_len, true, loc.raw_len, dst, &rd->raw,
 				    &rd->raw_cap, &why);
-	return reader_opened(rd, type, id, code, why, dst, loc.raw_len, hex, pack_hex);
+	if (!later || code < 0)
+		return reader_opened(rd, type, id, code, why, dst, loc.raw_len, hex, pack_hex);
+	*later = (struct repo_unchecked){.type = type, .plain = dst, .len = loc.raw_len};
+	memcpy(later->id, id, REPO_ID_LEN);
+	memcpy(later->pack, loc.pack, REPO_ID_LEN);
+	return 0;
+}
+
+int repo_reader_check(struct repo_reader *rd, const struct repo_unchecked *u, size_t n)
+{
+	enum { BATCH = 64 };
+	uint8_t check[BATCH][REPO_ID_LEN];
+	struct repo_id_job jobs[BATCH];
+	char hex[REPO_HEX_LEN], pack_hex[REPO_HEX_LEN];
+	for (size_t from = 0; from < n; from += BATCH) {
+		size_t k = n - from < BATCH ? n - from : BATCH;
+		for (size_t i = 0; i < k; i++)
+			jobs[i] = (struct repo_id_job){u[from + i].plain, u[from + i].len, check[i]};
+		repo_blob_ids(rd->r, jobs, k);
+		for (size_t i = 0; i < k; i++) {
+			const struct repo_unchecked *b = &u[from + i];
+			if (CRYPTO_memcmp(check[i], b->id, REPO_ID_LEN) == 0)
+				continue;
+			repo_id_hex(b->id, hex);
+			repo_id_hex(b->pack, pack_hex);
+			return reader_matches(b->type, b->id, check[i], hex, pack_hex);
+		}
+	}
+	return 0;
+}
+
+/* Whether a blob of type and len bytes can be saved: -EINVAL or -E2BIG if not. */
+static int save_check(enum repo_blob_type type, size_t len)
+{
+	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
+		return err_set(-EINVAL, "unknown blob type %d", (int)type);
+	if (len > WARD_BACKUP_BLOB_MAX)
+		return err_set(-E2BIG, "a blob of %zu bytes is larger than %d", len, WARD_BACKUP_BLOB_MAX);
+	return 0;
 }
 
 int repo_blob_save(struct repo_pack_writer *w, enum repo_blob_type type, const void *data, size_t len, int zstd_level,
 		   uint8_t ret_id[REPO_ID_LEN], bool *ret_new)
 {
+	uint8_t id[REPO_ID_LEN];
+	int code = save_check(type, len);
+	if (code < 0)
+		return code;
+	repo_blob_id(w->r, data, len, id);
+	if ((code = repo_blob_save_as(w, type, id, data, len, zstd_level, ret_new)) == 0 && ret_id)
+		memcpy(ret_id, id, REPO_ID_LEN);
+	return code;
+}
+
+int repo_blob_save_as(struct repo_pack_writer *w, enum repo_blob_type type, const uint8_t id[REPO_ID_LEN],
+		      const void *data, size_t len, int zstd_level, bool *ret_new)
+{
 	struct repo_pack_entry e = {.type = (uint8_t)type, .raw_len = (uint32_t)len};
 	uint8_t *p;
 	size_t stored;
-	int code;
-	if (type != REPO_BLOB_DATA && type != REPO_BLOB_TREE)
-		return err_set(-EINVAL, "unknown blob type %d", (int)type);
-	if (len > WARD_BACKUP_BLOB_MAX)
-		return err_set(-E2BIG, "a blob of %zu bytes is larger than %d", len, WARD_BACKUP_BLOB_MAX);
-	repo_blob_id(w->r, data, len, e.id);
+	int code = save_check(type, len);
+	if (code < 0)
+		return code;
+	memcpy(e.id, id, REPO_ID_LEN);
 	if ((code = repo_index_reserve(w->r, type, e.id)) < 0)
 		return code;
-	if (code == 0)
-		goto done;
-	if ((code = repo_pack_writer_space(w, REPO_BLOB_SEAL_MAX(len), &p)) < 0 ||
-	    (code = repo_blob_seal(w->r, type, e.id, data, len, zstd_level, p, REPO_BLOB_SEAL_MAX(len), &stored)) < 0) {
-		repo_index_release(w->r, type, e.id);
-		return code;
+	if (code == 1) {
+		if ((code = repo_pack_writer_space(w, REPO_BLOB_SEAL_MAX(len), &p)) < 0 ||
+		    (code = repo_blob_seal(w->r, type, e.id, data, len, zstd_level, p, REPO_BLOB_SEAL_MAX(len),
+					   &stored)) < 0) {
+			repo_index_release(w->r, type, e.id);
+			return code;
+		}
+		if ((code = repo_pack_writer_commit(w, p, stored, e, true)) < 0)
+			return code; /* commit released the reservation */
+		code = 1;
 	}
-	if ((code = repo_pack_writer_commit(w, p, stored, e, true)) < 0)
-		return code; /* commit released the reservation */
-	code = 1;
-done:
-	if (ret_id)
-		memcpy(ret_id, e.id, REPO_ID_LEN);
 	if (ret_new)
 		*ret_new = code == 1;
 	return 0;

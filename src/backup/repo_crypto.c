@@ -82,6 +82,10 @@ void repo_tls_forget(const struct repo *r)
 
 void repo_blob_id(const struct repo *r, const void *data, size_t len, uint8_t id[REPO_ID_LEN])
 {
+	if (repo_hmac_fast()) {
+		repo_hmac1(&r->keys->hmac, data, len, id);
+		return;
+	}
 	struct repo_tls *t = repo_tls_get(r);
 	size_t n = 0;
 	/* EVP_MAC_init without a key restarts with the key the context holds. */
@@ -93,6 +97,16 @@ void repo_blob_id(const struct repo *r, const void *data, size_t len, uint8_t id
 	crypto_auth_hmacsha256_init(&st, r->keys->mac, sizeof(r->keys->mac));
 	crypto_auth_hmacsha256_update(&st, data, len);
 	crypto_auth_hmacsha256_final(&st, id);
+}
+
+void repo_blob_ids(const struct repo *r, const struct repo_id_job *b, size_t n)
+{
+	if (repo_hmac_fast()) {
+		repo_hmac_many(&r->keys->hmac, b, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		repo_blob_id(r, b[i].data, b[i].len, b[i].id);
 }
 
 int repo_aead_seal(const struct repo *r, const void *aad, size_t aad_len, const uint8_t *p1, size_t n1,

@@ -25,11 +25,19 @@
 /* The largest encrypted pack header: a count and WARD_BACKUP_PACK_BLOBS_MAX entries. */
 #define REPO_PACK_HEADER_MAX (4 + (size_t)WARD_BACKUP_PACK_BLOBS_MAX * REPO_PACK_ENTRY_LEN + REPO_AEAD_OVERHEAD)
 
+/* HMAC-SHA-256 under one key, its two padded key blocks already hashed: what each
+ * message starts from (repo_hmac.c). */
+struct repo_hmac_state {
+	uint32_t inner[8]; /* SHA-256 state after key ^ ipad */
+	uint32_t outer[8]; /* SHA-256 state after key ^ opad */
+};
+
 /* The keys, in memory from sodium_malloc (guard pages, locked, wiped when freed). */
 struct repo_keys {
-	uint8_t enc[32];     /* AES-256-GCM */
-	uint8_t mac[32];     /* HMAC-SHA-256: blob ids */
-	uint8_t chunker[32]; /* seeds the gear table */
+	uint8_t enc[32];	     /* AES-256-GCM */
+	uint8_t mac[32];	     /* HMAC-SHA-256: blob ids */
+	uint8_t chunker[32];	     /* seeds the gear table */
+	struct repo_hmac_state hmac; /* mac prepared for repo_hmac1 and _many (with the SHA extensions) */
 };
 
 struct repo_index;
@@ -59,6 +67,24 @@ int repo_join(const struct repo *r, char *out, size_t size, const char *rel);
 
 /* "<repo>/data/<xx>/<hex>" for a pack. */
 int repo_pack_path(const struct repo *r, const uint8_t pack[REPO_ID_LEN], char *out, size_t size);
+
+/* --- repo_hmac.c --- */
+
+/* Whether this CPU has the SHA extensions that repo_hmac1 and repo_hmac_many need (and
+ * the tests have not turned them off with repo_hmac_disable). Without them blob ids
+ * go through OpenSSL. */
+bool repo_hmac_fast(void);
+void repo_hmac_disable(bool off);
+
+/* key's two padded blocks hashed, for repo_hmac1 and repo_hmac_many (zeros without the
+ * SHA extensions). */
+void repo_hmac_prepare(const uint8_t key[32], struct repo_hmac_state *ret);
+
+/* HMAC-SHA-256 of len bytes at data under k's key into mac; repo_hmac_many of n
+ * messages, two at a time side by side (about the time of one), each lane taking the
+ * next message as its last one ends. Only when repo_hmac_fast. */
+void repo_hmac1(const struct repo_hmac_state *k, const void *data, size_t len, uint8_t mac[REPO_ID_LEN]);
+void repo_hmac_many(const struct repo_hmac_state *k, const struct repo_id_job *m, size_t n);
 
 /* --- repo_crypto.c --- */
 

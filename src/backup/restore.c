@@ -46,6 +46,7 @@
 #define HINT_IDS 128			   /* chunks of a batch hinted to the kernel, at most */
 #define DIRECT_MIN (1024 * 1024)	   /* files from this size on are written around the page cache */
 #define WBUF_BYTES (5 * 1024 * 1024)	   /* a worker's write buffer: nearly every chunk fits (see range_write) */
+#define WBUF_CHUNKS 64			   /* chunks in a worker's buffer checked together at most */
 #define SCOUT_RANGES 3			   /* ranges of the scout's files queued or being written at once */
 
 /* Paths of files with several links, by (device, inode): the first one restored. */
@@ -86,8 +87,18 @@ struct rdir {
 struct rworker {
 	struct rctx *c;
 	struct repo_reader *rd;
-	uint8_t *buf; /* WBUF_BYTES, aligned for direct I/O: chunks are decoded into it */
+	uint8_t *buf;		       /* WBUF_BYTES, aligned for direct I/O: chunks are decoded into it */
+	struct repo_unchecked unchecked[WBUF_CHUNKS]; /* chunks in buf not checked against their ids yet */
+	size_t nunchecked;			      /* how many */
 };
+
+/* Checks the chunks in w's buffer not checked yet: before any of it is written. */
+static int wcheck(struct rworker *w)
+{
+	int e = repo_reader_check(w->rd, w->unchecked, w->nunchecked);
+	w->nunchecked = 0;
+	return e;
+}
 
 /* A file being written, by one job or (a large one) by several at once. */
 struct rfile {
@@ -301,7 +312,9 @@ struct wpos {
 static int wflush(struct rworker *w, struct rfile *f, struct wpos *p, bool final)
 {
 	size_t a = f->dfd >= 0 ? f->align : 1, whole = p->pos - p->pos % a, s = p->hoff;
-	int e = 0;
+	int e = wcheck(w);
+	if (e < 0)
+		return e;
 	if (a == 1 || (!final && whole <= p->hoff)) {
 		if (a == 1 && p->pos > p->hoff)
 			e = put(f, w->buf + p->hoff, p->pos - p->hoff, p->base + p->hoff, false);
@@ -349,11 +362,12 @@ static int wappend(struct rworker *w, struct rfile *f, struct wpos *p, const uin
 }
 
 /* Writes chunks from..to-1 of f at offset: each decoded into the worker's buffer and
- * checked against its id there, the buffer written out when full and at the end. A
- * chunk larger than the buffer's room even once it is written out (chunks average
- * 1 MiB; a few, runs of zeros above all, reach the 8 MiB maximum) is decoded in the
- * reader's own buffers and copied in: a smaller buffer a worker leaves room for more
- * workers, and a worker mostly waits for its reads. */
+ * checked against its id there (all those in the buffer together, just before it is
+ * written: two are hashed in about the time of one), the buffer written out when full
+ * and at the end. A chunk larger than the buffer's room even once it is written out
+ * (chunks average 1 MiB; a few, runs of zeros above all, reach the 8 MiB maximum) is
+ * decoded in the reader's own buffers and copied in: a smaller buffer a worker leaves
+ * room for more workers, and a worker mostly waits for its reads. */
 static int range_write(struct rctx *c, struct rworker *w, struct rfile *f, size_t from, size_t to, uint64_t off)
 {
 	const struct node *n = &f->node;
@@ -364,24 +378,30 @@ static int range_write(struct rctx *c, struct rworker *w, struct rfile *f, size_
 	struct wpos p = {.base = off - off % a, .hoff = (size_t)(off % a), .pos = (size_t)(off % a)};
 	for (size_t i = from; i < to && e == 0; i++) {
 		size_t len;
-		if (atomic_load(&f->e) || atomic_load(&c->fatal))
-			return -ECANCELED;
-		e = repo_reader_read_to(w->rd, REPO_BLOB_DATA, n->content[i], w->buf + p.pos, WBUF_BYTES - p.pos, &len);
+		if (atomic_load(&f->e) || atomic_load(&c->fatal)) {
+			e = -ECANCELED;
+			break;
+		}
+		e = repo_reader_read_to(w->rd, REPO_BLOB_DATA, n->content[i], w->buf + p.pos, WBUF_BYTES - p.pos, &len,
+					&w->unchecked[w->nunchecked]);
 		if (e == -ENOBUFS && (e = wflush(w, f, &p, false)) == 0)
 			e = repo_reader_read_to(w->rd, REPO_BLOB_DATA, n->content[i], w->buf + p.pos,
-						WBUF_BYTES - p.pos, &len);
+						WBUF_BYTES - p.pos, &len, &w->unchecked[w->nunchecked]);
 		if (e == -ENOBUFS) {
 			const uint8_t *data;
 			if ((e = repo_reader_read(w->rd, REPO_BLOB_DATA, n->content[i], &data, &len)) == 0)
 				e = wappend(w, f, &p, data, len);
 		} else if (e == 0) {
 			p.pos += len;
+			if (++w->nunchecked == WBUF_CHUNKS)
+				e = wcheck(w);
 		}
 		if (e == 0)
 			atomic_fetch_add(&f->written, len);
 	}
 	if (e == 0)
 		e = wflush(w, f, &p, true);
+	w->nunchecked = 0; /* after a failure: the file is removed unread */
 	return e;
 }
 
@@ -420,10 +440,11 @@ static void file_finish(struct rctx *c, struct rfile *f)
 	free(f);
 }
 
-/* Runs one job's range and finishes the file when it was the last. */
-static void range_do(struct rctx *c, struct rworker *w, struct rfile *f, size_t from, size_t to, uint64_t off)
+/* The end of one of f's jobs, which came to e: the file's first error is said, and
+ * the last job finishes the file. */
+static void range_end(struct rctx *c, struct rfile *f, int e)
 {
-	int e = range_write(c, w, f, from, to, off), none = 0;
+	int none = 0;
 	if (e < 0 && atomic_compare_exchange_strong(&f->e, &none, e) && e != -ECANCELED) {
 		rwarn(c, f->path, e); /* the first error of the file, said once */
 		note_fatal(c, e);
@@ -432,12 +453,103 @@ static void range_do(struct rctx *c, struct rworker *w, struct rfile *f, size_t 
 		file_finish(c, f);
 }
 
+/* Runs one job's range and finishes the file when it was the last. */
+static void range_do(struct rctx *c, struct rworker *w, struct rfile *f, size_t from, size_t to, uint64_t off)
+{
+	range_end(c, f, range_write(c, w, f, from, to, off));
+}
+
+/* How many of parts[0..n-1], from the first, smalls_do can take together: whole
+ * files written through the page cache whose bytes and chunks all fit in the buffer. */
+static size_t smalls_count(const struct rpart *parts, size_t n)
+{
+	uint64_t bytes = 0;
+	size_t chunks = 0, k = 0;
+	for (; k < n; k++) {
+		const struct node *nd = &parts[k].f->node;
+		if (parts[k].from != 0 || parts[k].to != nd->ncontent || parts[k].offset != 0 || nd->size >= DIRECT_MIN ||
+		    bytes + nd->size > WBUF_BYTES || chunks + nd->ncontent > WBUF_CHUNKS)
+			break;
+		bytes += nd->size;
+		chunks += nd->ncontent;
+	}
+	return k;
+}
+
+/*
+ * Whole small files, parts[0..k-1] (smalls_count's): decoded one after another into
+ * the worker's buffer, their chunks checked against their ids all together (most are
+ * one chunk, and two are hashed in about the time of one), then each created and
+ * written. A file whose chunks the index makes longer than the snapshot said goes
+ * through range_do afterwards, which says what is wrong.
+ */
+static void smalls_do(struct rctx *c, struct rworker *w, const struct rpart *parts, size_t k)
+{
+	size_t pos[BATCH_FILES + 1], first[BATCH_FILES + 1];
+	bool left[BATCH_FILES] = {false}, alone[BATCH_FILES] = {false};
+	pos[0] = 0;
+	w->nunchecked = 0;
+	for (size_t i = 0; i < k; i++) {
+		struct rfile *f = parts[i].f;
+		size_t p = pos[i], len;
+		int e = 0;
+		first[i] = w->nunchecked;
+		for (size_t ch = 0; ch < f->node.ncontent && e == 0; ch++) {
+			if (atomic_load(&c->fatal))
+				e = -ECANCELED;
+			else if ((e = repo_reader_read_to(w->rd, REPO_BLOB_DATA, f->node.content[ch], w->buf + p,
+							  WBUF_BYTES - p, &len, &w->unchecked[w->nunchecked])) == 0) {
+				p += len;
+				w->nunchecked++;
+			}
+		}
+		if (e < 0) {
+			w->nunchecked = first[i];
+			p = pos[i];
+			if (e == -ENOBUFS)
+				alone[i] = true;
+			else
+				range_end(c, f, e); /* now, while its message is the last one said */
+		} else {
+			left[i] = true;
+		}
+		pos[i + 1] = p;
+	}
+	first[k] = w->nunchecked;
+	/* A chunk that is not its id's: each file's checked alone, to say whose. */
+	bool each = wcheck(w) < 0;
+	for (size_t i = 0; i < k; i++) {
+		struct rfile *f = parts[i].f;
+		if (!left[i])
+			continue;
+		int e = each ? repo_reader_check(w->rd, &w->unchecked[first[i]], first[i + 1] - first[i]) : 0;
+		if (e == 0)
+			e = file_create(f);
+		if (e == 0 && pos[i + 1] > pos[i])
+			e = put(f, w->buf + pos[i], pos[i + 1] - pos[i], 0, false);
+		if (e == 0)
+			atomic_fetch_add(&f->written, pos[i + 1] - pos[i]);
+		range_end(c, f, e);
+	}
+	for (size_t i = 0; i < k; i++)
+		if (alone[i])
+			range_do(c, w, parts[i].f, 0, parts[i].f->node.ncontent, 0);
+}
+
 static void rjob_run(struct workq_job *job, void *worker)
 {
 	struct rjob *j = (struct rjob *)job;
 	struct rworker *w = worker;
-	for (size_t i = 0; i < j->n; i++)
-		range_do(w->c, w, j->parts[i].f, j->parts[i].from, j->parts[i].to, j->parts[i].offset);
+	for (size_t i = 0; i < j->n;) {
+		size_t k = smalls_count(j->parts + i, j->n - i);
+		if (k >= 2) {
+			smalls_do(w->c, w, j->parts + i, k);
+			i += k;
+		} else {
+			range_do(w->c, w, j->parts[i].f, j->parts[i].from, j->parts[i].to, j->parts[i].offset);
+			i++;
+		}
+	}
 	free(j);
 }
 

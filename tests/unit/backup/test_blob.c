@@ -69,6 +69,79 @@ static void test_ids(void **state)
 	repo_close(other);
 }
 
+/* libsodium's HMAC-SHA-256 of data under the repository's id key. */
+static void sodium_id(const uint8_t *data, size_t len, uint8_t out[32])
+{
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, repo->keys->mac, 32);
+	crypto_auth_hmacsha256_update(&st, data, len);
+	crypto_auth_hmacsha256_final(&st, out);
+}
+
+/* Ids one at a time and many at once, with the SHA extensions (repo_hmac.c) and
+ * through OpenSSL, are libsodium's HMAC: every length up to five blocks (each side of
+ * where the padding takes a second block) next to longer, shorter and equal ones in
+ * either place, and batches of long and short ones whose lanes end at different
+ * points. */
+static void test_ids_both_ways(void **state)
+{
+	enum { BIG = 3 * 1024 * 1024 + 77, MANY = 9 };
+	static const size_t lens[MANY] = {1024 * 1024, 0, 65536 + 55, 4096, BIG - 9, 63, 64, 2 * 1024 * 1024 + 1, 119};
+	uint8_t *data = malloc(BIG), want[MANY][32], got[MANY][32];
+	struct repo_id_job jobs[MANY];
+	assert_non_null(data);
+	test_fill(data, BIG, 11, false);
+	if (!repo_hmac_fast())
+		print_message("no SHA extensions on this CPU: only the OpenSSL path is tested\n");
+	for (int fast = 0; fast < 2; fast++) {
+		repo_hmac_disable(!fast);
+		for (size_t n = 0; n <= 5 * 64; n++) {
+			sodium_id(data, n, want[0]);
+			repo_blob_id(repo, data, n, got[0]);
+			assert_memory_equal(got[0], want[0], 32);
+			/* Beside something longer, shorter and as long, in both places. */
+			size_t other[] = {n + 64, n / 2, n};
+			for (size_t k = 0; k < 3; k++) {
+				const uint8_t *q = data + 1000 + k;
+				sodium_id(q, other[k], want[1]);
+				for (int swap = 0; swap < 2; swap++) {
+					jobs[swap] = (struct repo_id_job){data, n, got[0]};
+					jobs[!swap] = (struct repo_id_job){q, other[k], got[1]};
+					repo_blob_ids(repo, jobs, 2);
+					assert_memory_equal(got[0], want[0], 32);
+					assert_memory_equal(got[1], want[1], 32);
+				}
+			}
+		}
+		/* Batches of every size up to MANY, from different offsets. */
+		for (size_t n = 1; n <= MANY; n++) {
+			for (size_t i = 0; i < n; i++) {
+				jobs[i] = (struct repo_id_job){data + i, lens[i], got[i]};
+				sodium_id(data + i, lens[i], want[i]);
+			}
+			memset(got, 0, sizeof(got));
+			repo_blob_ids(repo, jobs, n);
+			for (size_t i = 0; i < n; i++)
+				assert_memory_equal(got[i], want[i], 32);
+		}
+		/* More than one batch of lanes (64 messages). */
+		enum { LOTS = 150 };
+		struct repo_id_job lots[LOTS];
+		uint8_t (*lot_ids)[32] = calloc(LOTS, 32);
+		assert_non_null(lot_ids);
+		for (size_t i = 0; i < LOTS; i++)
+			lots[i] = (struct repo_id_job){data + 7 * i, 1000 + 131 * i, lot_ids[i]};
+		repo_blob_ids(repo, lots, LOTS);
+		for (size_t i = 0; i < LOTS; i++) {
+			sodium_id(data + 7 * i, 1000 + 131 * i, want[0]);
+			assert_memory_equal(lot_ids[i], want[0], 32);
+		}
+		free(lot_ids);
+	}
+	repo_hmac_disable(false);
+	free(data);
+}
+
 static void test_round_trips(void **state)
 {
 	size_t len = 1 << 20;
@@ -300,7 +373,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ids),	      cmocka_unit_test(test_round_trips), cmocka_unit_test(test_seal_errors),
 	    cmocka_unit_test(test_damage),    cmocka_unit_test(test_bad_frames),  cmocka_unit_test(test_threads),
-	    cmocka_unit_test(test_two_repos),
+	    cmocka_unit_test(test_two_repos), cmocka_unit_test(test_ids_both_ways),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -1,0 +1,294 @@
+/*
+ * repo_hmac.c: HMAC-SHA-256 of blob ids with the x86 SHA extensions, many messages at
+ * a time. Each SHA-256 round instruction waits for the one before it, so one message
+ * leaves the unit idle half the time; two messages interleaved keep it busy and cost
+ * little more than one (measured here: 0.32 ms a MiB each against 0.58). Restores
+ * check the chunks of a buffer together and backups name a job's chunks together for
+ * this. The key's padded blocks are hashed once, when the repository is opened. Where
+ * the CPU has no SHA extensions, repo_crypto.c uses OpenSSL instead.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "backup/repo_internal.h"
+
+static const uint32_t hmac_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static const uint32_t hmac_iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define SHANI __attribute__((target("sha,sse4.1,ssse3")))
+
+static bool hmac_off; /* repo_hmac_disable: the tests' way to the OpenSSL path */
+
+/* Whether the CPU has the SHA extensions (and the SSSE3 and SSE4.1 used with them). */
+static bool hmac_cpu(void)
+{
+	static int has = -1; /* racy on first use, but every thread computes the same */
+	if (has < 0) {
+		unsigned a, b, c, d, ok = 0;
+		if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+		    __get_cpuid_count(7, 0, &a, &b, &c, &d))
+			ok = (b & bit_SHA) != 0;
+		has = (int)ok;
+	}
+	return has;
+}
+
+bool repo_hmac_fast(void)
+{
+	return hmac_cpu() && !hmac_off;
+}
+
+void repo_hmac_disable(bool off)
+{
+	hmac_off = off;
+}
+
+/* The state a..h as the round instruction wants it: abef and cdgh. */
+SHANI static inline void state_load(const uint32_t s[8], __m128i *abef, __m128i *cdgh)
+{
+	__m128i dcba = _mm_loadu_si128((const __m128i *)s), hgfe = _mm_loadu_si128((const __m128i *)(s + 4));
+	__m128i cdab = _mm_shuffle_epi32(dcba, 0xB1), efgh = _mm_shuffle_epi32(hgfe, 0x1B);
+	*abef = _mm_alignr_epi8(cdab, efgh, 8);
+	*cdgh = _mm_blend_epi16(efgh, cdab, 0xF0);
+}
+
+SHANI static inline void state_store(uint32_t s[8], __m128i abef, __m128i cdgh)
+{
+	__m128i feba = _mm_shuffle_epi32(abef, 0x1B), dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+	_mm_storeu_si128((__m128i *)s, _mm_blend_epi16(feba, dchg, 0xF0));
+	_mm_storeu_si128((__m128i *)(s + 4), _mm_alignr_epi8(dchg, feba, 8));
+}
+
+/* Message words 4i..4i+3 of a block: loaded (big-endian) for the first four groups,
+ * then from the four before them; w holds the last four groups. */
+#define HMAC_BSWAP _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL)
+#define HMAC_WORDS(w, p, i)                                                                                            \
+	((i) < 4 ? ((w)[(i)] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)((p) + 16 * (i))), HMAC_BSWAP))       \
+		 : ((w)[(i)&3] = _mm_sha256msg2_epu32(                                                                 \
+			_mm_add_epi32(_mm_sha256msg1_epu32((w)[(i)&3], (w)[((i) + 1) & 3]),                            \
+				      _mm_alignr_epi8((w)[((i) + 3) & 3], (w)[((i) + 2) & 3], 4)),                     \
+			(w)[((i) + 3) & 3])))
+
+/* SHA-256's compression of n blocks at p into s. */
+SHANI static void sha_blocks(uint32_t s[8], const uint8_t *p, size_t n)
+{
+	__m128i abef, cdgh;
+	state_load(s, &abef, &cdgh);
+	for (; n > 0; n--, p += 64) {
+		__m128i abef0 = abef, cdgh0 = cdgh, w[4];
+#pragma GCC unroll 16
+		for (int i = 0; i < 16; i++) {
+			__m128i m =
+			    _mm_add_epi32(HMAC_WORDS(w, p, i), _mm_loadu_si128((const __m128i *)(hmac_k + 4 * i)));
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(m, 0x0E));
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
+	}
+	state_store(s, abef, cdgh);
+}
+
+/* sha_blocks of n blocks at p into s and of n at q into t, the two interleaved. */
+SHANI static void sha_blocks2(uint32_t s[8], const uint8_t *p, uint32_t t[8], const uint8_t *q, size_t n)
+{
+	__m128i abef, cdgh, abef2, cdgh2;
+	state_load(s, &abef, &cdgh);
+	state_load(t, &abef2, &cdgh2);
+	for (; n > 0; n--, p += 64, q += 64) {
+		__m128i abef0 = abef, cdgh0 = cdgh, abef20 = abef2, cdgh20 = cdgh2, w[4], v[4];
+#pragma GCC unroll 16
+		for (int i = 0; i < 16; i++) {
+			__m128i k = _mm_loadu_si128((const __m128i *)(hmac_k + 4 * i));
+			__m128i m = _mm_add_epi32(HMAC_WORDS(w, p, i), k), m2 = _mm_add_epi32(HMAC_WORDS(v, q, i), k);
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, m);
+			cdgh2 = _mm_sha256rnds2_epu32(cdgh2, abef2, m2);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(m, 0x0E));
+			abef2 = _mm_sha256rnds2_epu32(abef2, cdgh2, _mm_shuffle_epi32(m2, 0x0E));
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
+		abef2 = _mm_add_epi32(abef2, abef20);
+		cdgh2 = _mm_add_epi32(cdgh2, cdgh20);
+	}
+	state_store(s, abef, cdgh);
+	state_store(t, abef2, cdgh2);
+}
+#else
+static bool hmac_cpu(void)
+{
+	return false;
+}
+
+bool repo_hmac_fast(void)
+{
+	return false;
+}
+
+void repo_hmac_disable(bool off)
+{
+	(void)off;
+}
+
+/* Never called: repo_hmac_fast says no. */
+static void sha_blocks(uint32_t s[8], const uint8_t *p, size_t n)
+{
+	(void)s, (void)p, (void)n;
+}
+
+static void sha_blocks2(uint32_t s[8], const uint8_t *p, uint32_t t[8], const uint8_t *q, size_t n)
+{
+	(void)s, (void)p, (void)t, (void)q, (void)n;
+}
+#endif
+
+void repo_hmac_prepare(const uint8_t key[32], struct repo_hmac_state *ret)
+{
+	uint8_t block[64];
+	if (!hmac_cpu()) {
+		memset(ret, 0, sizeof(*ret));
+		return;
+	}
+	memset(block, 0x36, sizeof(block));
+	for (int i = 0; i < 32; i++)
+		block[i] ^= key[i];
+	memcpy(ret->inner, hmac_iv, sizeof(hmac_iv));
+	sha_blocks(ret->inner, block, 1);
+	for (int i = 0; i < 64; i++)
+		block[i] ^= 0x36 ^ 0x5c;
+	memcpy(ret->outer, hmac_iv, sizeof(hmac_iv));
+	sha_blocks(ret->outer, block, 1);
+	explicit_bzero(block, sizeof(block));
+}
+
+/* The padded last block or two of a message: its n % 64 trailing bytes at p, 0x80,
+ * zeros and its length in bits, the key's block before it counted. Returns the
+ * number of blocks (1 or 2) written to out. */
+static size_t hmac_tail(const uint8_t *p, size_t n, uint8_t out[128])
+{
+	size_t rest = n % 64, blocks = rest < 56 ? 1 : 2;
+	uint64_t bits = ((uint64_t)n + 64) * 8;
+	memset(out, 0, 128);
+	memcpy(out, p + n - rest, rest);
+	out[rest] = 0x80;
+	for (int i = 0; i < 8; i++)
+		out[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
+	return blocks;
+}
+
+/* The outer hash's one block: the inner digest s, padded for 64 + 32 bytes. */
+static void hmac_outer_block(const uint32_t s[8], uint8_t out[64])
+{
+	memset(out, 0, 64);
+	for (int i = 0; i < 8; i++) {
+		out[4 * i] = (uint8_t)(s[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(s[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(s[i] >> 8);
+		out[4 * i + 3] = (uint8_t)s[i];
+	}
+	out[32] = 0x80;
+	out[62] = (96 * 8) >> 8;
+	out[63] = (96 * 8) & 0xff;
+}
+
+static void hmac_digest(const uint32_t s[8], uint8_t mac[REPO_ID_LEN])
+{
+	for (int i = 0; i < 8; i++) {
+		mac[4 * i] = (uint8_t)(s[i] >> 24);
+		mac[4 * i + 1] = (uint8_t)(s[i] >> 16);
+		mac[4 * i + 2] = (uint8_t)(s[i] >> 8);
+		mac[4 * i + 3] = (uint8_t)s[i];
+	}
+}
+
+/* The end of a message whose whole blocks are in s: its last bytes padded, then the
+ * outer hash, into mac. */
+static void hmac_finish(const struct repo_hmac_state *k, uint32_t s[8], const struct repo_id_job *m)
+{
+	uint8_t tail[128];
+	sha_blocks(s, tail, hmac_tail(m->data, m->len, tail));
+	hmac_outer_block(s, tail);
+	memcpy(s, k->outer, 32);
+	sha_blocks(s, tail, 1);
+	hmac_digest(s, m->id);
+}
+
+/* repo_hmac_many of at most HMAC_BATCH messages. */
+#define HMAC_BATCH 64
+static void hmac_batch(const struct repo_hmac_state *k, const struct repo_id_job *jobs, size_t n)
+{
+	/* Two lanes, each hashing one message after another; while both have one, their
+	 * blocks go through sha_blocks2 side by side, up to where the shorter one ends.
+	 * Longest first, so that what one lane hashes alone at the end is short. */
+	const struct repo_id_job *m[HMAC_BATCH];
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+		for (; j > 0 && m[j - 1]->len < jobs[i].len; j--)
+			m[j] = m[j - 1];
+		m[j] = &jobs[i];
+	}
+	uint32_t s[2][8];
+	size_t cur[2], done[2] = {0, 0}, next = 0; /* cur: the lane's message; n when idle */
+	for (int l = 0; l < 2; l++) {
+		cur[l] = next < n ? next++ : n;
+		memcpy(s[l], k->inner, 32);
+	}
+	while (cur[0] < n || cur[1] < n) {
+		size_t left[2];
+		for (int l = 0; l < 2; l++)
+			left[l] = cur[l] < n ? m[cur[l]]->len / 64 - done[l] : 0;
+		if (cur[0] < n && cur[1] < n) {
+			size_t both = left[0] < left[1] ? left[0] : left[1];
+			sha_blocks2(s[0], (const uint8_t *)m[cur[0]]->data + 64 * done[0], s[1],
+				    (const uint8_t *)m[cur[1]]->data + 64 * done[1], both);
+			for (int l = 0; l < 2; l++) {
+				done[l] += both;
+				left[l] -= both;
+			}
+		} else {
+			int l = cur[0] < n ? 0 : 1;
+			sha_blocks(s[l], (const uint8_t *)m[cur[l]]->data + 64 * done[l], left[l]);
+			left[l] = 0;
+		}
+		/* A lane whose message has no whole block left finishes it and takes the next. */
+		for (int l = 0; l < 2; l++) {
+			if (cur[l] == n || left[l] > 0)
+				continue;
+			hmac_finish(k, s[l], m[cur[l]]);
+			cur[l] = next < n ? next++ : n;
+			done[l] = 0;
+			memcpy(s[l], k->inner, 32);
+		}
+	}
+}
+
+void repo_hmac_many(const struct repo_hmac_state *k, const struct repo_id_job *m, size_t n)
+{
+	for (size_t from = 0; from < n; from += HMAC_BATCH)
+		hmac_batch(k, m + from, n - from < HMAC_BATCH ? n - from : HMAC_BATCH);
+}
+
+void repo_hmac1(const struct repo_hmac_state *k, const void *data, size_t len, uint8_t mac[REPO_ID_LEN])
+{
+	uint32_t s[8];
+	struct repo_id_job m = {.data = data, .len = len, .id = mac};
+	memcpy(s, k->inner, sizeof(s));
+	sha_blocks(s, data, len / 64);
+	hmac_finish(k, s, &m);
+}
