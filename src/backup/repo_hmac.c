@@ -13,6 +13,17 @@
 
 #include "backup/repo_internal.h"
 
+/* SHA-256's initial state. */
+static const uint32_t hmac_iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+				    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+#define SHANI __attribute__((target("sha,sse4.1,ssse3")))
+
+/* SHA-256's round constants. */
 static const uint32_t hmac_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -24,29 +35,20 @@ static const uint32_t hmac_k[64] = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static const uint32_t hmac_iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-				    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#include <immintrin.h>
-
-#define SHANI __attribute__((target("sha,sse4.1,ssse3")))
-
-static bool hmac_off; /* repo_hmac_disable: the tests' way to the OpenSSL path */
+static bool hmac_off; /* repo_hmac_disable: the tests' way to the OpenSSL path (set between runs) */
 
 /* Whether the CPU has the SHA extensions (and the SSSE3 and SSE4.1 used with them). */
 static bool hmac_cpu(void)
 {
-	static int has = -1; /* racy on first use, but every thread computes the same */
-	if (has < 0) {
-		unsigned a, b, c, d, ok = 0;
-		if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
-		    __get_cpuid_count(7, 0, &a, &b, &c, &d))
-			ok = (b & bit_SHA) != 0;
-		has = (int)ok;
+	static int has = -1; /* every thread that asks first computes the same */
+	int h = __atomic_load_n(&has, __ATOMIC_RELAXED);
+	if (h < 0) {
+		unsigned a, b, c, d;
+		h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+		    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+		__atomic_store_n(&has, h, __ATOMIC_RELAXED);
 	}
-	return has;
+	return h;
 }
 
 bool repo_hmac_fast(void)
