@@ -231,7 +231,9 @@ expect_match "root-b by its tag" "$(W --json window show later | jq -r '(.machin
 agent A
 agent B
 expect_exit "plan in the windows" 0 W --json upgrade plan in-window --host root-a --host root-b --package ward-testpkg=2.0 --min-free 1 --in-window
-expect_eq "scheduled at once" "$(printf '%s' "$OUT" | jq -r '.status + " " + (.in_window | tostring)')" "scheduled true"
+# Scheduled to start now: the server's scheduler may already have started it by the time
+# the CLI reads it back (it did under ASan), so running counts too.
+expect_eq "scheduled at once" "$(printf '%s' "$OUT" | jq -r '(.status | test("^(scheduled|running)$") | tostring) + " " + (.in_window | tostring)')" "true true"
 for _ in $(seq 100); do
 	[ "$(W --json upgrade show in-window | jq -r '.machines[0].status')" = running ] && break
 	sleep 0.1
