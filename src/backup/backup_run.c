@@ -152,7 +152,7 @@ static void chunk_run(struct workq_job *job, void *worker)
 	for (size_t i = 0; i < cj->n; i++)
 		ids[i] = (struct repo_id_job){cj->data[i], cj->len[i], cj->id[i]};
 	if (cj->e == 0)
-		repo_blob_ids(wk->c->r, ids, cj->n);
+		repo_pack_writer_ids(wk->w, ids, cj->n);
 	for (size_t i = 0; i < cj->n && cj->e == 0; i++)
 		cj->e = chunk_store(wk, cj->data[i], cj->len[i], cj->id[i]);
 	if (cj->e < 0)

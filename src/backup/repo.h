@@ -228,6 +228,10 @@ int repo_blob_save_as(struct repo_pack_writer *w, enum repo_blob_type type, cons
 
 /* --- packs (repo_pack.c) --- */
 
+/* repo_blob_ids for blobs w is about to store: with the SHA extensions the pack's own
+ * SHA-256 of the blobs w holds goes through the lanes beside them. */
+void repo_pack_writer_ids(struct repo_pack_writer *w, const struct repo_id_job *b, size_t n);
+
 /* A writer for one pack at a time (data/<random>.tmp until finished). One per thread. */
 int repo_pack_writer_new(struct repo *r, struct repo_pack_writer **ret);
 

@@ -179,36 +179,7 @@ void repo_hmac_prepare(const uint8_t key[32], struct repo_hmac_state *ret)
 	explicit_bzero(block, sizeof(block));
 }
 
-/* The padded last block or two of a message: its n % 64 trailing bytes at p, 0x80,
- * zeros and its length in bits, the key's block before it counted. Returns the
- * number of blocks (1 or 2) written to out. */
-static size_t hmac_tail(const uint8_t *p, size_t n, uint8_t out[128])
-{
-	size_t rest = n % 64, blocks = rest < 56 ? 1 : 2;
-	uint64_t bits = ((uint64_t)n + 64) * 8;
-	memset(out, 0, 128);
-	memcpy(out, p + n - rest, rest);
-	out[rest] = 0x80;
-	for (int i = 0; i < 8; i++)
-		out[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
-	return blocks;
-}
-
-/* The outer hash's one block: the inner digest s, padded for 64 + 32 bytes. */
-static void hmac_outer_block(const uint32_t s[8], uint8_t out[64])
-{
-	memset(out, 0, 64);
-	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(s[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(s[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(s[i] >> 8);
-		out[4 * i + 3] = (uint8_t)s[i];
-	}
-	out[32] = 0x80;
-	out[62] = (96 * 8) >> 8;
-	out[63] = (96 * 8) & 0xff;
-}
-
+/* The state s as a digest, big-endian. */
 static void hmac_digest(const uint32_t s[8], uint8_t mac[REPO_ID_LEN])
 {
 	for (int i = 0; i < 8; i++) {
@@ -219,63 +190,102 @@ static void hmac_digest(const uint32_t s[8], uint8_t mac[REPO_ID_LEN])
 	}
 }
 
-/* The end of a message whose whole blocks are in s: its last bytes padded, then the
- * outer hash, into mac. */
-static void hmac_finish(const struct repo_hmac_state *k, uint32_t s[8], const struct repo_id_job *m)
+/* The padded last block or two of a message of total bytes whose last total % 64 are
+ * at rest: those, 0x80, zeros and the length in bits. Returns the number of blocks (1
+ * or 2) written to out. */
+static size_t sha_tail(const uint8_t *rest, uint64_t total, uint8_t out[128])
 {
-	uint8_t tail[128];
-	sha_blocks(s, tail, hmac_tail(m->data, m->len, tail));
-	hmac_outer_block(s, tail);
-	memcpy(s, k->outer, 32);
-	sha_blocks(s, tail, 1);
-	hmac_digest(s, m->id);
+	size_t n = (size_t)(total % 64), blocks = n < 56 ? 1 : 2;
+	uint64_t bits = total * 8;
+	memset(out, 0, 128);
+	if (n)
+		memcpy(out, rest, n);
+	out[n] = 0x80;
+	for (int i = 0; i < 8; i++)
+		out[blocks * 64 - 1 - i] = (uint8_t)(bits >> (8 * i));
+	return blocks;
 }
 
-/* repo_hmac_many of at most HMAC_BATCH messages. */
+/* The end of a message (len bytes at data) whose whole blocks are in s: its last bytes
+ * padded, then the outer hash, into mac. */
+static void hmac_finish(const struct repo_hmac_state *k, uint32_t s[8], const uint8_t *data, size_t len,
+			uint8_t mac[REPO_ID_LEN])
+{
+	uint8_t tail[128], inner[REPO_ID_LEN];
+	/* The key's block comes first in both hashes. */
+	sha_blocks(s, tail, sha_tail(data + len - len % 64, (uint64_t)len + 64, tail));
+	hmac_digest(s, inner);
+	sha_tail(inner, 64 + REPO_ID_LEN, tail);
+	memcpy(s, k->outer, 32);
+	sha_blocks(s, tail, 1);
+	hmac_digest(s, mac);
+}
+
+/* One lane's message: an HMAC (stream NULL: from the key's inner state, finished into
+ * mac) or whole blocks of a plain SHA-256 stream (from *stream, the state left there). */
+struct lane_msg {
+	const uint8_t *data;
+	size_t len; /* a stream's: a multiple of 64 */
+	uint8_t *mac;
+	uint32_t *stream;
+};
+
+/* The lanes' work, at most HMAC_BATCH messages and a stream. */
 #define HMAC_BATCH 64
-static void hmac_batch(const struct repo_hmac_state *k, const struct repo_id_job *jobs, size_t n)
+static void lanes_run(const struct repo_hmac_state *k, const struct repo_id_job *jobs, size_t njobs,
+		      const struct lane_msg *stream)
 {
 	/* Two lanes, each hashing one message after another; while both have one, their
 	 * blocks go through sha_blocks2 side by side, up to where the shorter one ends.
 	 * Longest first, so that what one lane hashes alone at the end is short. */
-	const struct repo_id_job *m[HMAC_BATCH];
-	for (size_t i = 0; i < n; i++) {
-		size_t j = i;
-		for (; j > 0 && m[j - 1]->len < jobs[i].len; j--)
+	struct lane_msg m[HMAC_BATCH + 1];
+	size_t n = 0;
+	for (size_t i = 0; i <= njobs; i++) {
+		struct lane_msg x;
+		if (i < njobs)
+			x = (struct lane_msg){jobs[i].data, jobs[i].len, jobs[i].id, NULL};
+		else if (stream)
+			x = *stream;
+		else
+			break;
+		size_t j = n++;
+		for (; j > 0 && m[j - 1].len < x.len; j--)
 			m[j] = m[j - 1];
-		m[j] = &jobs[i];
+		m[j] = x;
 	}
 	uint32_t s[2][8];
 	size_t cur[2], done[2] = {0, 0}, next = 0; /* cur: the lane's message; n when idle */
-	for (int l = 0; l < 2; l++) {
-		cur[l] = next < n ? next++ : n;
-		memcpy(s[l], k->inner, 32);
-	}
+	for (int l = 0; l < 2; l++)
+		if ((cur[l] = next < n ? next++ : n) < n)
+			memcpy(s[l], m[cur[l]].stream ? m[cur[l]].stream : k->inner, 32);
 	while (cur[0] < n || cur[1] < n) {
 		size_t left[2];
 		for (int l = 0; l < 2; l++)
-			left[l] = cur[l] < n ? m[cur[l]]->len / 64 - done[l] : 0;
+			left[l] = cur[l] < n ? m[cur[l]].len / 64 - done[l] : 0;
 		if (cur[0] < n && cur[1] < n) {
 			size_t both = left[0] < left[1] ? left[0] : left[1];
-			sha_blocks2(s[0], (const uint8_t *)m[cur[0]]->data + 64 * done[0], s[1],
-				    (const uint8_t *)m[cur[1]]->data + 64 * done[1], both);
+			sha_blocks2(s[0], m[cur[0]].data + 64 * done[0], s[1], m[cur[1]].data + 64 * done[1], both);
 			for (int l = 0; l < 2; l++) {
 				done[l] += both;
 				left[l] -= both;
 			}
 		} else {
 			int l = cur[0] < n ? 0 : 1;
-			sha_blocks(s[l], (const uint8_t *)m[cur[l]]->data + 64 * done[l], left[l]);
+			sha_blocks(s[l], m[cur[l]].data + 64 * done[l], left[l]);
 			left[l] = 0;
 		}
 		/* A lane whose message has no whole block left finishes it and takes the next. */
 		for (int l = 0; l < 2; l++) {
 			if (cur[l] == n || left[l] > 0)
 				continue;
-			hmac_finish(k, s[l], m[cur[l]]);
-			cur[l] = next < n ? next++ : n;
+			const struct lane_msg *x = &m[cur[l]];
+			if (x->stream)
+				memcpy(x->stream, s[l], 32);
+			else
+				hmac_finish(k, s[l], x->data, x->len, x->mac);
+			if ((cur[l] = next < n ? next++ : n) < n)
+				memcpy(s[l], m[cur[l]].stream ? m[cur[l]].stream : k->inner, 32);
 			done[l] = 0;
-			memcpy(s[l], k->inner, 32);
 		}
 	}
 }
@@ -283,14 +293,65 @@ static void hmac_batch(const struct repo_hmac_state *k, const struct repo_id_job
 void repo_hmac_many(const struct repo_hmac_state *k, const struct repo_id_job *m, size_t n)
 {
 	for (size_t from = 0; from < n; from += HMAC_BATCH)
-		hmac_batch(k, m + from, n - from < HMAC_BATCH ? n - from : HMAC_BATCH);
+		lanes_run(k, m + from, n - from < HMAC_BATCH ? n - from : HMAC_BATCH, NULL);
+}
+
+void repo_sha_stream_init(struct repo_sha_stream *st)
+{
+	memcpy(st->s, hmac_iv, sizeof(hmac_iv));
+	st->total = 0;
+}
+
+/* Up to the end of st's partial block from *p (*len bytes), and that block hashed when
+ * it is whole: what is left of the input is then block-aligned in the stream. */
+static void stream_top_up(struct repo_sha_stream *st, const uint8_t **p, size_t *len)
+{
+	size_t have = st->total % 64, k = 64 - have;
+	if (have == 0)
+		return;
+	if (k > *len)
+		k = *len;
+	memcpy(st->part + have, *p, k);
+	st->total += k;
+	*p += k;
+	*len -= k;
+	if (st->total % 64 == 0)
+		sha_blocks(st->s, st->part, 1);
+}
+
+void repo_sha_stream_update(struct repo_sha_stream *st, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	stream_top_up(st, &p, &len);
+	sha_blocks(st->s, p, len / 64);
+	memcpy(st->part, p + len - len % 64, len % 64);
+	st->total += len;
+}
+
+void repo_hmac_many_with(const struct repo_hmac_state *k, const struct repo_id_job *m, size_t n,
+			 struct repo_sha_stream *st, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	stream_top_up(st, &p, &len);
+	struct lane_msg x = {p, len - len % 64, NULL, st->s};
+	lanes_run(k, m, n < HMAC_BATCH ? n : HMAC_BATCH, &x);
+	memcpy(st->part, p + len - len % 64, len % 64);
+	st->total += len;
+	if (n > HMAC_BATCH)
+		repo_hmac_many(k, m + HMAC_BATCH, n - HMAC_BATCH);
+}
+
+void repo_sha_stream_final(struct repo_sha_stream *st, uint8_t out[REPO_ID_LEN])
+{
+	uint8_t tail[128];
+	sha_blocks(st->s, tail, sha_tail(st->part, st->total, tail));
+	hmac_digest(st->s, out);
 }
 
 void repo_hmac1(const struct repo_hmac_state *k, const void *data, size_t len, uint8_t mac[REPO_ID_LEN])
 {
 	uint32_t s[8];
-	struct repo_id_job m = {.data = data, .len = len, .id = mac};
 	memcpy(s, k->inner, sizeof(s));
 	sha_blocks(s, data, len / 64);
-	hmac_finish(k, s, &m);
+	hmac_finish(k, s, data, len, mac);
 }

@@ -86,6 +86,23 @@ void repo_hmac_prepare(const uint8_t key[32], struct repo_hmac_state *ret);
 void repo_hmac1(const struct repo_hmac_state *k, const void *data, size_t len, uint8_t mac[REPO_ID_LEN]);
 void repo_hmac_many(const struct repo_hmac_state *k, const struct repo_id_job *m, size_t n);
 
+/* Plain SHA-256 of a stream fed in pieces (a pack's bytes: its name), with the SHA
+ * extensions: only when repo_hmac_fast was true for the stream's writer. */
+struct repo_sha_stream {
+	uint32_t s[8];	  /* the state after the whole blocks so far */
+	uint64_t total;	  /* bytes fed */
+	uint8_t part[64]; /* the last total % 64 of them */
+};
+void repo_sha_stream_init(struct repo_sha_stream *st);
+void repo_sha_stream_update(struct repo_sha_stream *st, const void *data, size_t len);
+void repo_sha_stream_final(struct repo_sha_stream *st, uint8_t out[REPO_ID_LEN]);
+
+/* repo_hmac_many, and len bytes at data fed to st meanwhile: their whole blocks are one
+ * more message in the lanes, so a pack's hash costs its writer about nothing while
+ * it names the next blobs. */
+void repo_hmac_many_with(const struct repo_hmac_state *k, const struct repo_id_job *m, size_t n,
+			 struct repo_sha_stream *st, const void *data, size_t len);
+
 /* --- repo_crypto.c --- */
 
 /* Per-thread contexts, keyed for r on first use in a thread. NULL on OOM. */
@@ -148,7 +165,10 @@ struct repo_pack_writer {
 	struct repo *r;
 	int fd;		 /* the temporary pack file, or -1 before the first blob */
 	char tmp[4096];	 /* its name: data/<random>.tmp */
-	EVP_MD_CTX *sha; /* SHA-256 of the bytes so far: the pack's name */
+	EVP_MD_CTX *sha; /* SHA-256 of the bytes so far: the pack's name (without the SHA extensions) */
+	bool fast;		       /* with them: stream instead of sha */
+	struct repo_sha_stream stream; /* that SHA-256 */
+	size_t hashed;		       /* buf's bytes in it so far (fast: the rest waits for repo_pack_writer_ids) */
 	uint64_t size;	 /* bytes so far, buffered ones included */
 	uint8_t *buf;	 /* blobs not yet written, sealed in place */
 	size_t buf_len, buf_cap;

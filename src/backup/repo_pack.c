@@ -223,6 +223,7 @@ int repo_pack_writer_new(struct repo *r, struct repo_pack_writer **ret)
 		return -ENOMEM;
 	w->r = r;
 	w->fd = -1;
+	w->fast = repo_hmac_fast();
 	w->buf_cap = WRITER_BUF;
 	if (!(w->buf = malloc(w->buf_cap)) || !(w->sha = EVP_MD_CTX_new())) {
 		repo_pack_writer_free(w);
@@ -245,7 +246,7 @@ static void writer_drop(struct repo_pack_writer *w)
 	w->fd = -1;
 	w->n = 0;
 	w->size = 0;
-	w->buf_len = 0;
+	w->buf_len = w->hashed = 0;
 }
 
 void repo_pack_writer_free(struct repo_pack_writer *w)
@@ -283,16 +284,51 @@ static int writer_open(struct repo_pack_writer *w)
 		return r;
 	if ((w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		return err_set(-errno, "cannot create a pack in '%s': %s", w->r->path, strerror(errno));
-	if (EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1)
+	if (w->fast)
+		repo_sha_stream_init(&w->stream);
+	else if (EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL) != 1)
 		return err_set(-EIO, "cannot start SHA-256");
 	return 0;
 }
 
-/* Bytes that follow in the pack into its SHA-256: each blob as it is committed, while
- * the cipher has just left it in the cache, not when the buffer is written out. */
+/* The buffered blobs not hashed yet into the pack's SHA-256. Without the SHA
+ * extensions there are none: each blob is hashed as it is committed, while the
+ * cipher has just left it in the cache. With them, repo_pack_writer_ids hashes them
+ * beside the next blobs' ids, and this the rest. */
+static int writer_hash_buffered(struct repo_pack_writer *w)
+{
+	const uint8_t *p = w->buf + w->hashed;
+	size_t len = w->buf_len - w->hashed;
+	w->hashed = w->buf_len;
+	if (len == 0)
+		return 0;
+	if (w->fast) {
+		repo_sha_stream_update(&w->stream, p, len);
+		return 0;
+	}
+	return EVP_DigestUpdate(w->sha, p, len) == 1 ? 0 : err_set(-EIO, "SHA-256 failed");
+}
+
+/* Bytes that follow in the pack (not in its buffer) into its SHA-256. */
 static int writer_hash(struct repo_pack_writer *w, const uint8_t *p, size_t len)
 {
+	int r = writer_hash_buffered(w);
+	if (r < 0 || w->fast) {
+		if (r == 0)
+			repo_sha_stream_update(&w->stream, p, len);
+		return r;
+	}
 	return EVP_DigestUpdate(w->sha, p, len) == 1 ? 0 : err_set(-EIO, "SHA-256 failed");
+}
+
+void repo_pack_writer_ids(struct repo_pack_writer *w, const struct repo_id_job *b, size_t n)
+{
+	if (!w->fast || w->hashed == w->buf_len || !repo_hmac_fast()) {
+		repo_blob_ids(w->r, b, n);
+		return;
+	}
+	repo_hmac_many_with(&w->r->keys->hmac, b, n, &w->stream, w->buf + w->hashed, w->buf_len - w->hashed);
+	w->hashed = w->buf_len;
 }
 
 static int writer_write(struct repo_pack_writer *w, const uint8_t *p, size_t len)
@@ -303,9 +339,11 @@ static int writer_write(struct repo_pack_writer *w, const uint8_t *p, size_t len
 
 static int writer_flush(struct repo_pack_writer *w)
 {
-	int r = w->buf_len ? writer_write(w, w->buf, w->buf_len) : 0;
+	int r = writer_hash_buffered(w);
+	if (r == 0 && w->buf_len)
+		r = writer_write(w, w->buf, w->buf_len);
 	if (r == 0)
-		w->buf_len = 0;
+		w->buf_len = w->hashed = 0;
 	return r;
 }
 
@@ -354,11 +392,14 @@ int repo_pack_writer_commit(struct repo_pack_writer *w, const uint8_t *p, size_t
 		else
 			w->cap = cap;
 	}
-	if (r == 0 && (r = writer_hash(w, p, len)) == 0) {
-		if (p == w->buf + w->buf_len)
-			w->buf_len += len;
-		else
-			r = writer_write(w, p, len); /* from scratch, after the buffer was flushed */
+	if (r == 0 && p == w->buf + w->buf_len) {
+		w->buf_len += len;
+		if (!w->fast && (r = writer_hash_buffered(w)) < 0) {
+			w->buf_len -= len; /* not in the pack after all */
+			w->hashed = w->buf_len;
+		}
+	} else if (r == 0 && (r = writer_hash(w, p, len)) == 0) {
+		r = writer_write(w, p, len); /* from scratch, after the buffer was flushed */
 	}
 	if (r < 0) {
 		if (reserved)
@@ -426,7 +467,9 @@ static int writer_seal(struct repo_pack_writer *w, uint8_t digest[REPO_ID_LEN])
 	    (r = writer_flush(w)) < 0 || (r = writer_hash(w, sealed, hlen)) < 0 || (r = writer_hash(w, len4, 4)) < 0 ||
 	    (r = writer_write(w, sealed, hlen)) < 0 || (r = writer_write(w, len4, 4)) < 0)
 		goto out;
-	if (EVP_DigestFinal_ex(w->sha, digest, &dlen) != 1 || dlen != REPO_ID_LEN)
+	if (w->fast)
+		repo_sha_stream_final(&w->stream, digest);
+	else if (EVP_DigestFinal_ex(w->sha, digest, &dlen) != 1 || dlen != REPO_ID_LEN)
 		r = err_set(-EIO, "SHA-256 failed");
 out:
 	free(plain);

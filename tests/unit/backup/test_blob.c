@@ -142,6 +142,56 @@ static void test_ids_both_ways(void **state)
 	free(data);
 }
 
+/* A SHA-256 stream fed in pieces of every size, some of them beside ids in the lanes
+ * (repo_hmac_many_with), is OpenSSL's SHA-256 of the whole; the ids beside it are
+ * libsodium's HMAC. */
+static void test_sha_stream(void **state)
+{
+	enum { LEN = 2 * 1024 * 1024 + 333 };
+	uint8_t *data = malloc(LEN), want[32], got[32], ids[3][32], want_ids[3][32];
+	assert_non_null(data);
+	test_fill(data, LEN, 21, false);
+	if (!repo_hmac_fast()) {
+		free(data);
+		skip(); /* the streams need the SHA extensions */
+	}
+	for (int round = 0; round < 3; round++) {
+		struct repo_sha_stream st;
+		size_t off = 0, piece = 0;
+		repo_sha_stream_init(&st);
+		for (size_t k = 0; off < LEN; k++) {
+			/* 0 to 200 bytes, then 1 to 200 KiB: partial blocks and whole ones. */
+			piece = k % 4 == 3 ? 1024 * (1 + (k * 37 + (size_t)round) % 200) : (k * 53 + (size_t)round) % 201;
+			if (piece > LEN - off)
+				piece = LEN - off;
+			if (k % 2 == (size_t)round % 2) {
+				size_t lens[3] = {k % 5 * 1000, 70000 + k, 64};
+				struct repo_id_job jobs[3];
+				for (int i = 0; i < 3; i++) {
+					jobs[i] = (struct repo_id_job){data + 11 * (size_t)i, lens[i], ids[i]};
+					sodium_id(data + 11 * (size_t)i, lens[i], want_ids[i]);
+				}
+				repo_hmac_many_with(&repo->keys->hmac, jobs, 1 + k % 3, &st, data + off, piece);
+				for (size_t i = 0; i < 1 + k % 3; i++)
+					assert_memory_equal(ids[i], want_ids[i], 32);
+			} else {
+				repo_sha_stream_update(&st, data + off, piece);
+			}
+			off += piece;
+		}
+		repo_sha_stream_final(&st, got);
+		crypto_sha256(data, LEN, want);
+		assert_memory_equal(got, want, 32);
+	}
+	/* Nothing at all. */
+	struct repo_sha_stream st;
+	repo_sha_stream_init(&st);
+	repo_sha_stream_final(&st, got);
+	crypto_sha256("", 0, want);
+	assert_memory_equal(got, want, 32);
+	free(data);
+}
+
 static void test_round_trips(void **state)
 {
 	size_t len = 1 << 20;
@@ -373,7 +423,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ids),	      cmocka_unit_test(test_round_trips), cmocka_unit_test(test_seal_errors),
 	    cmocka_unit_test(test_damage),    cmocka_unit_test(test_bad_frames),  cmocka_unit_test(test_threads),
-	    cmocka_unit_test(test_two_repos), cmocka_unit_test(test_ids_both_ways),
+	    cmocka_unit_test(test_two_repos), cmocka_unit_test(test_ids_both_ways), cmocka_unit_test(test_sha_stream),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -2,7 +2,7 @@
  * Unit tests for packs: the writer (blobs across several packs, deduplication, a blob
  * larger than a pack, abandoning a pack, writers on several threads), headers, reading
  * blobs back, and damage: a flipped byte in a blob or a header, a truncated or missing
- * pack.
+ * pack; pack names, with the SHA extensions and without.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -377,6 +377,64 @@ static void test_threads(void **state)
 	repo_close(r);
 }
 
+/* Whether pack is named for the SHA-256 (OpenSSL's) of its bytes. */
+static void assert_named_right(const uint8_t pack[REPO_ID_LEN])
+{
+	const char *path = test_pack_path(pack);
+	struct stat st;
+	uint8_t digest[32];
+	assert_int_equal(stat(path, &st), 0);
+	uint8_t *bytes = malloc((size_t)st.st_size);
+	assert_non_null(bytes);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(bytes, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	crypto_sha256(bytes, (size_t)st.st_size, digest);
+	assert_memory_equal(digest, pack, REPO_ID_LEN);
+	free(bytes);
+}
+
+/* Packs are named for the SHA-256 of their bytes whichever way it is taken: blob by
+ * blob (OpenSSL), or with the SHA extensions beside the next blobs' ids
+ * (repo_pack_writer_ids), in the buffer or not, with blobs too large for the buffer
+ * between them. */
+static void test_names(void **state)
+{
+	static const size_t lens[] = {55, 1000, 65536 + 3, 5 * 1024 * 1024 + 1, 64, 300000, 1, 2 * 1024 * 1024};
+	enum { N = sizeof(lens) / sizeof(lens[0]) };
+	uint8_t *buf = malloc(6 * 1024 * 1024), pack[REPO_ID_LEN];
+	assert_non_null(buf);
+	for (int fast = 0; fast < 2; fast++) {
+		repo_hmac_disable(!fast);
+		struct repo *r = test_new_repo();
+		struct repo_pack_writer *w = NULL;
+		assert_int_equal(repo_pack_writer_new(r, &w), 0);
+		for (int round = 0; round < 3; round++) {
+			for (size_t i = 0; i < N; i++) {
+				uint8_t id[REPO_ID_LEN];
+				test_fill(buf, lens[i], 1000 * (uint64_t)round + i, i % 2 == 0);
+				if ((i + (size_t)round) % 3 == 0) {
+					assert_int_equal(repo_blob_save(w, REPO_BLOB_DATA, buf, lens[i], 1, id, NULL), 0);
+					continue;
+				}
+				struct repo_id_job job = {buf, lens[i], id};
+				repo_pack_writer_ids(w, &job, 1);
+				uint8_t check[REPO_ID_LEN];
+				repo_blob_id(r, buf, lens[i], check);
+				assert_memory_equal(id, check, REPO_ID_LEN);
+				assert_int_equal(repo_blob_save_as(w, REPO_BLOB_DATA, id, buf, lens[i], 1, NULL), 0);
+			}
+			assert_int_equal(repo_pack_writer_finish(w, pack), 0);
+			assert_named_right(pack);
+		}
+		repo_pack_writer_free(w);
+		repo_close(r);
+	}
+	repo_hmac_disable(false);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +447,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated_and_missing),
 	    cmocka_unit_test(test_writer_add),
 	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, test_setup, test_teardown);
 }
