@@ -4,8 +4,9 @@
  * leaves the unit idle half the time; two messages interleaved keep it busy and cost
  * little more than one (measured here: 0.32 ms a MiB each against 0.58). Restores
  * check the chunks of a buffer together and backups name a job's chunks together for
- * this. The key's padded blocks are hashed once, when the repository is opened. Where
- * the CPU has no SHA extensions, repo_crypto.c uses OpenSSL instead.
+ * this, with the pack writer's own SHA-256 (its name) as one more message in the
+ * lanes. The key's padded blocks are hashed once, when the repository is opened. Where
+ * the CPU has no SHA extensions, repo_crypto.c and repo_pack.c use OpenSSL instead.
  */
 #include <stdbool.h>
 #include <stdint.h>
