@@ -486,7 +486,7 @@ static size_t smalls_count(const struct rpart *parts, size_t n)
 static void smalls_do(struct rctx *c, struct rworker *w, const struct rpart *parts, size_t k)
 {
 	size_t pos[BATCH_FILES + 1], first[BATCH_FILES + 1];
-	bool left[BATCH_FILES] = {false}, alone[BATCH_FILES] = {false};
+	bool decoded[BATCH_FILES] = {false}, alone[BATCH_FILES] = {false};
 	pos[0] = 0;
 	w->nunchecked = 0;
 	for (size_t i = 0; i < k; i++) {
@@ -511,7 +511,7 @@ static void smalls_do(struct rctx *c, struct rworker *w, const struct rpart *par
 			else
 				range_end(c, f, e); /* now, while its message is the last one said */
 		} else {
-			left[i] = true;
+			decoded[i] = true;
 		}
 		pos[i + 1] = p;
 	}
@@ -520,7 +520,7 @@ static void smalls_do(struct rctx *c, struct rworker *w, const struct rpart *par
 	bool each = wcheck(w) < 0;
 	for (size_t i = 0; i < k; i++) {
 		struct rfile *f = parts[i].f;
-		if (!left[i])
+		if (!decoded[i])
 			continue;
 		int e = each ? repo_reader_check(w->rd, &w->unchecked[first[i]], first[i + 1] - first[i]) : 0;
 		if (e == 0)
