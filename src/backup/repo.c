@@ -97,6 +97,7 @@ int repo_new(const char *path, const uint8_t master[REPO_MASTER_LEN], struct rep
 	memcpy(h->keys->mac, master + 32, 32);
 	memcpy(h->keys->chunker, master + 64, 32);
 	repo_hmac_prepare(h->keys->mac, &h->keys->hmac);
+	repo_gcm_prepare(h->keys->enc, &h->keys->gcm);
 	sodium_mprotect_readonly(h->keys);
 	h->serial = atomic_fetch_add(&repo_serials, 1) + 1;
 	h->config.version = REPO_FORMAT_VERSION;

@@ -120,6 +120,10 @@ int repo_aead_seal(const struct repo *r, const void *aad, size_t aad_len, const 
 	if (n1 > INT_MAX || n2 > INT_MAX || aad_len > INT_MAX)
 		return err_set(-E2BIG, "too much to encrypt at once");
 	randombytes_buf(out, REPO_NONCE_LEN);
+	if (repo_gcm_fast()) {
+		repo_gcm_seal(&r->keys->gcm, out, aad, aad_len, p1, n1, p2, n2, ct);
+		return 0;
+	}
 	if (EVP_EncryptInit_ex2(t->enc, NULL, NULL, out, NULL) != 1 ||
 	    (aad_len && EVP_EncryptUpdate(t->enc, NULL, &n, aad, (int)aad_len) != 1) ||
 	    (n1 && (EVP_EncryptUpdate(t->enc, ct, &n, p1, (int)n1) != 1 || (size_t)n != n1)) ||
@@ -143,6 +147,8 @@ int repo_aead_open(const struct repo *r, const void *aad, size_t aad_len, const 
 	size_t plen = in_len - REPO_AEAD_OVERHEAD, n2 = plen - n1;
 	const uint8_t *ct = in + REPO_NONCE_LEN;
 	memcpy(tag, ct + plen, REPO_TAG_LEN);
+	if (repo_gcm_fast())
+		return repo_gcm_open(&r->keys->gcm, in, aad, aad_len, ct, plen, tag, out1, n1, out2);
 	if (EVP_DecryptInit_ex2(t->dec, NULL, NULL, in, NULL) != 1 ||
 	    (aad_len && EVP_DecryptUpdate(t->dec, NULL, &n, aad, (int)aad_len) != 1) ||
 	    (n1 && (EVP_DecryptUpdate(t->dec, out1, &n, ct, (int)n1) != 1 || (size_t)n != n1)) ||
@@ -335,10 +341,13 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 		return -EBADMSG;
 	}
 	const uint8_t *ct = in + REPO_NONCE_LEN;
+	bool fast = repo_gcm_fast();
 	memcpy(tag, ct + 1 + blen, REPO_TAG_LEN);
-	if (EVP_DecryptInit_ex2(t->dec, NULL, NULL, in, NULL) != 1 ||
-	    (aad_len && EVP_DecryptUpdate(t->dec, NULL, &n, aad, (int)aad_len) != 1) ||
-	    EVP_DecryptUpdate(t->dec, &comp, &n, ct, 1) != 1 || n != 1)
+	if (fast)
+		comp = repo_gcm_first(&r->keys->gcm, in, ct[0]); /* checked with the rest below */
+	else if (EVP_DecryptInit_ex2(t->dec, NULL, NULL, in, NULL) != 1 ||
+		 (aad_len && EVP_DecryptUpdate(t->dec, NULL, &n, aad, (int)aad_len) != 1) ||
+		 EVP_DecryptUpdate(t->dec, &comp, &n, ct, 1) != 1 || n != 1)
 		goto bad;
 	/* Stored as it was and of the expected length: decrypted straight into place. */
 	uint8_t *body = dst;
@@ -355,9 +364,10 @@ int repo_payload_open_to(const struct repo *r, const void *aad, size_t aad_len, 
 		if (!in_place)
 			body = *scratch;
 	}
-	if ((blen && (EVP_DecryptUpdate(t->dec, body, &n, ct + 1, (int)blen) != 1 || (size_t)n != blen)) ||
-	    EVP_CIPHER_CTX_ctrl(t->dec, EVP_CTRL_AEAD_SET_TAG, REPO_TAG_LEN, tag) != 1 ||
-	    EVP_DecryptFinal_ex(t->dec, body + blen, &n) != 1)
+	if (fast ? repo_gcm_open(&r->keys->gcm, in, aad, aad_len, ct, 1 + blen, tag, &comp, 1, body) < 0
+		 : (blen && (EVP_DecryptUpdate(t->dec, body, &n, ct + 1, (int)blen) != 1 || (size_t)n != blen)) ||
+		       EVP_CIPHER_CTX_ctrl(t->dec, EVP_CTRL_AEAD_SET_TAG, REPO_TAG_LEN, tag) != 1 ||
+		       EVP_DecryptFinal_ex(t->dec, body + blen, &n) != 1)
 		goto bad;
 	size_t size;
 	int code = payload_size(comp, body, blen, SIZE_MAX, expect, &size, why);

@@ -32,12 +32,22 @@ struct repo_hmac_state {
 	uint32_t outer[8]; /* SHA-256 state after key ^ opad */
 };
 
+/* AES-256-GCM under one key, prepared (repo_gcm.c): its round keys, the powers of
+ * GHASH's H with their bytes reversed, h[15 - i] being H^(i+1), and each power's two
+ * halves xored (in both halves of hk[i]). */
+struct repo_gcm_key {
+	uint8_t rk[15][16];
+	uint8_t h[16][16];
+	uint8_t hk[16][16];
+};
+
 /* The keys, in memory from sodium_malloc (guard pages, locked, wiped when freed). */
 struct repo_keys {
 	uint8_t enc[32];	     /* AES-256-GCM */
 	uint8_t mac[32];	     /* HMAC-SHA-256: blob ids */
 	uint8_t chunker[32];	     /* seeds the gear table */
 	struct repo_hmac_state hmac; /* mac prepared for repo_hmac1 and _many (with the SHA extensions) */
+	struct repo_gcm_key gcm;     /* enc prepared for repo_gcm_seal and _open (with VAES) */
 };
 
 struct repo_index;
@@ -102,6 +112,34 @@ void repo_sha_stream_final(struct repo_sha_stream *st, uint8_t out[REPO_ID_LEN])
  * it names the next blobs. */
 void repo_hmac_many_with(const struct repo_hmac_state *k, const struct repo_id_job *m, size_t n,
 			 struct repo_sha_stream *st, const void *data, size_t len);
+
+/* --- repo_gcm.c --- */
+
+/* Whether this CPU has the VAES, VPCLMULQDQ and AVX2 extensions that repo_gcm_seal
+ * and repo_gcm_open need (and the tests have not turned them off with
+ * repo_gcm_disable). Without them AES-256-GCM goes through OpenSSL. */
+bool repo_gcm_fast(void);
+void repo_gcm_disable(bool off);
+
+/* key's round keys and powers of H (zeros without the extensions). */
+void repo_gcm_prepare(const uint8_t key[32], struct repo_gcm_key *ret);
+
+/* AES-256-GCM under k and the nonce, with aad: the n1 bytes at p1 then the n2 at p2
+ * encrypted as one message into ct, its tag after them (p2 may be ct + n1). Only when
+ * repo_gcm_fast. */
+void repo_gcm_seal(const struct repo_gcm_key *k, const uint8_t nonce[REPO_NONCE_LEN], const void *aad,
+		   size_t aad_len, const uint8_t *p1, size_t n1, const uint8_t *p2, size_t n2, uint8_t *ct);
+
+/* The len bytes of ct decrypted, the first n1 into out1 and the rest into out2 (which
+ * may be ct + n1), and checked against tag: -EBADMSG when they do not match, the output
+ * then being garbage. Only when repo_gcm_fast. */
+int repo_gcm_open(const struct repo_gcm_key *k, const uint8_t nonce[REPO_NONCE_LEN], const void *aad,
+		  size_t aad_len, const uint8_t *ct, size_t len, const uint8_t tag[REPO_TAG_LEN], uint8_t *out1,
+		  size_t n1, uint8_t *out2);
+
+/* c, the first byte of a message's ciphertext, decrypted and not checked: for choosing
+ * where the rest goes before repo_gcm_open decrypts and checks the whole. */
+uint8_t repo_gcm_first(const struct repo_gcm_key *k, const uint8_t nonce[REPO_NONCE_LEN], uint8_t c);
 
 /* --- repo_crypto.c --- */
 
