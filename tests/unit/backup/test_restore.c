@@ -181,6 +181,50 @@ static void restore_all(const char *name, int threads, const char *const *lost, 
 	}
 }
 
+/* Each chunk of the large file forged in turn (and put back): the restore of that
+ * file fails every time, wherever the chunk falls in its range and in a worker's
+ * buffer (checked with the others there, just before the buffer is written). */
+static void test_each_chunk(void **state)
+{
+	char target[600], include[600];
+	struct repo_blob_location loc;
+	struct node n;
+	json_t *s;
+	char id[REPO_HEX_LEN];
+	uint8_t tree[REPO_ID_LEN];
+	(void)state;
+	assert_int_equal(snapshot_get(repo, snap, &s, id), 0);
+	assert_int_equal(repo_id_parse(json_string_value(json_object_get(s, "tree")), tree), 0);
+	json_decref(s);
+	assert_true(find_node(tree, "big", &n));
+	assert_true(n.ncontent >= 10);
+	snprintf(include, sizeof(include), "%s/big", src);
+	for (size_t k = 0; k < n.ncontent; k++) {
+		struct restore_opts o = {.target = target, .includes = {include}, .nincludes = 1, .threads = 2};
+		struct restore_summary rs;
+		assert_int_equal(repo_index_lookup(repo, REPO_BLOB_DATA, n.content[k], &loc), 0);
+		uint8_t *orig = malloc(loc.stored_len);
+		assert_non_null(orig);
+		int fd = open(test_pack_path(loc.pack), O_RDWR);
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, orig, loc.stored_len, (off_t)loc.offset), (ssize_t)loc.stored_len);
+		forge(n.content[k], 700 + k);
+		snprintf(target, sizeof(target), "%s/each-%zu", test_dir, k);
+		assert_int_equal(backup_restore(repo, snap, &o, &rs), -EBADMSG);
+		assert_int_equal(rs.errors, 1);
+		assert_false(restored(target, "big", BIG_LEN, 300));
+		assert_int_equal(pwrite(fd, orig, loc.stored_len, (off_t)loc.offset), (ssize_t)loc.stored_len);
+		assert_int_equal(close(fd), 0);
+		free(orig);
+	}
+	snprintf(target, sizeof(target), "%s/each-sound", test_dir);
+	struct restore_opts o = {.target = target, .includes = {include}, .nincludes = 1, .threads = 2};
+	struct restore_summary rs;
+	assert_int_equal(backup_restore(repo, snap, &o, &rs), 0);
+	assert_true(restored(target, "big", BIG_LEN, 300));
+	node_free(&n);
+}
+
 static void test_forged_chunks(void **state)
 {
 	static const char *const lost[] = {"small_07", "small_21", "big"};
@@ -202,6 +246,7 @@ static void test_forged_chunks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_each_chunk),
 	    cmocka_unit_test(test_forged_chunks),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
