@@ -32,37 +32,30 @@
 
 #define GCMT __attribute__((target("avx2,vaes,vpclmulqdq,aes,pclmul,ssse3,sse4.1")))
 
-static bool gcm_off; /* repo_gcm_disable: the tests' way to the OpenSSL path (set between runs) */
+static struct repo_cpu_ext gcm_ext = {-1, false};
 
 /* Whether the CPU has AES-NI, PCLMULQDQ, AVX2, VAES and VPCLMULQDQ, and the system
  * saves the 256-bit registers. */
-static bool gcm_cpu(void)
+static bool gcm_probe(void)
 {
-	static int has = -1; /* every thread that asks first computes the same */
-	int h = __atomic_load_n(&has, __ATOMIC_RELAXED);
-	if (h < 0) {
-		unsigned a, b, c, d, lo = 0, hi = 0;
-		h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_AES) && (c & bit_PCLMUL) && (c & bit_SSSE3) &&
-		    (c & bit_SSE4_1) && (c & bit_AVX) && (c & bit_OSXSAVE);
-		if (h) {
-			__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-			h = (lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2) &&
-			    (c & bit_VAES) && (c & bit_VPCLMULQDQ);
-		}
-		(void)hi;
-		__atomic_store_n(&has, h, __ATOMIC_RELAXED);
-	}
-	return h;
+	unsigned a, b, c, d, lo = 0, hi = 0;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_AES) || !(c & bit_PCLMUL) || !(c & bit_SSSE3) ||
+	    !(c & bit_SSE4_1) || !(c & bit_AVX) || !(c & bit_OSXSAVE))
+		return false;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	(void)hi;
+	return (lo & 6) == 6 && __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_AVX2) && (c & bit_VAES) &&
+	       (c & bit_VPCLMULQDQ);
 }
 
 bool repo_gcm_fast(void)
 {
-	return gcm_cpu() && !gcm_off;
+	return repo_cpu_use(&gcm_ext, gcm_probe);
 }
 
 void repo_gcm_disable(bool off)
 {
-	gcm_off = off;
+	gcm_ext.off = off;
 }
 
 GCMT static inline __m128i bswap(__m128i x)
@@ -324,19 +317,20 @@ GCMT static void gcm_prepare(const uint8_t key[32], struct repo_gcm_key *ret)
 		p_ = _mm_xor_si128(p_, _mm_slli_si128(p_, 8));                                                         \
 		rk[i] = _mm_xor_si128(p_, t_);                                                                         \
 	} while (0)
-	EXPAND(2, 0x01, 0xff);
-	EXPAND(3, 0x00, 0xaa);
-	EXPAND(4, 0x02, 0xff);
-	EXPAND(5, 0x00, 0xaa);
-	EXPAND(6, 0x04, 0xff);
-	EXPAND(7, 0x00, 0xaa);
-	EXPAND(8, 0x08, 0xff);
-	EXPAND(9, 0x00, 0xaa);
-	EXPAND(10, 0x10, 0xff);
-	EXPAND(11, 0x00, 0xaa);
-	EXPAND(12, 0x20, 0xff);
-	EXPAND(13, 0x00, 0xaa);
+	/* Round keys 2 to 13 in pairs (the odd one's rcon is not used), then 14. */
+#define PAIR(i, r)                                                                                                     \
+	do {                                                                                                           \
+		EXPAND(i, r, 0xff);                                                                                    \
+		EXPAND((i) + 1, 0x00, 0xaa);                                                                           \
+	} while (0)
+	PAIR(2, 0x01);
+	PAIR(4, 0x02);
+	PAIR(6, 0x04);
+	PAIR(8, 0x08);
+	PAIR(10, 0x10);
+	PAIR(12, 0x20);
 	EXPAND(14, 0x40, 0xff);
+#undef PAIR
 #undef EXPAND
 	for (int i = 0; i < 15; i++)
 		_mm_storeu_si128((__m128i *)ret->rk[i], rk[i]);
@@ -360,7 +354,7 @@ GCMT static void gcm_prepare(const uint8_t key[32], struct repo_gcm_key *ret)
 void repo_gcm_prepare(const uint8_t key[32], struct repo_gcm_key *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	if (gcm_cpu())
+	if (repo_cpu_has(&gcm_ext, gcm_probe))
 		gcm_prepare(key, ret);
 }
 

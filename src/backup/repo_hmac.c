@@ -36,30 +36,29 @@ static const uint32_t hmac_k[64] = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static bool hmac_off; /* repo_hmac_disable: the tests' way to the OpenSSL path (set between runs) */
+static struct repo_cpu_ext hmac_ext = {-1, false};
 
 /* Whether the CPU has the SHA extensions (and the SSSE3 and SSE4.1 used with them). */
+static bool hmac_probe(void)
+{
+	unsigned a, b, c, d;
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
+	       __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+
 static bool hmac_cpu(void)
 {
-	static int has = -1; /* every thread that asks first computes the same */
-	int h = __atomic_load_n(&has, __ATOMIC_RELAXED);
-	if (h < 0) {
-		unsigned a, b, c, d;
-		h = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSSE3) && (c & bit_SSE4_1) &&
-		    __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
-		__atomic_store_n(&has, h, __ATOMIC_RELAXED);
-	}
-	return h;
+	return repo_cpu_has(&hmac_ext, hmac_probe);
 }
 
 bool repo_hmac_fast(void)
 {
-	return hmac_cpu() && !hmac_off;
+	return repo_cpu_use(&hmac_ext, hmac_probe);
 }
 
 void repo_hmac_disable(bool off)
 {
-	hmac_off = off;
+	hmac_ext.off = off;
 }
 
 /* The state a..h as the round instruction wants it: abef and cdgh. */

@@ -78,6 +78,29 @@ int repo_join(const struct repo *r, char *out, size_t size, const char *rel);
 /* "<repo>/data/<xx>/<hex>" for a pack. */
 int repo_pack_path(const struct repo *r, const uint8_t pack[REPO_ID_LEN], char *out, size_t size);
 
+/* The use of a CPU extension (repo_hmac.c, repo_gcm.c): whether the CPU has it,
+ * probed once (every thread that asks first computes the same), and whether the tests
+ * have turned it off to reach the OpenSSL path (set between runs). */
+struct repo_cpu_ext {
+	int has; /* -1 until probed */
+	bool off;
+};
+
+static inline bool repo_cpu_has(struct repo_cpu_ext *x, bool (*probe)(void))
+{
+	int h = __atomic_load_n(&x->has, __ATOMIC_RELAXED);
+	if (h < 0) {
+		h = probe();
+		__atomic_store_n(&x->has, h, __ATOMIC_RELAXED);
+	}
+	return h;
+}
+
+static inline bool repo_cpu_use(struct repo_cpu_ext *x, bool (*probe)(void))
+{
+	return repo_cpu_has(x, probe) && !x->off;
+}
+
 /* --- repo_hmac.c --- */
 
 /* Whether this CPU has the SHA extensions that repo_hmac1 and repo_hmac_many need (and
