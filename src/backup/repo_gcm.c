@@ -17,6 +17,8 @@
  * powers of H are computed once, when the repository is opened, and kept with the
  * other keys (sodium_malloc'd).
  */
+#include "backup/repo_simd.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -8,6 +8,8 @@
  * lanes. The key's padded blocks are hashed once, when the repository is opened. Where
  * the CPU has no SHA extensions, repo_crypto.c and repo_pack.c use OpenSSL instead.
  */
+#include "backup/repo_simd.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
