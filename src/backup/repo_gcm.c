@@ -13,9 +13,8 @@
  * x times the field product, read the same way over 256 bits: it is shifted left by
  * one and reduced modulo x^128 + x^7 + x^2 + x + 1 (see reduce). Sixteen blocks are
  * multiplied by H^16..H^1 (three carry-less multiplies each, Karatsuba's way) and
- * summed before one reduction. The key's round keys and
- * powers of H are computed once, when the repository is opened, and kept with the
- * other keys (sodium_malloc'd).
+ * summed before one reduction. The key's round keys and powers of H are computed once,
+ * when the repository is opened, and kept with the other keys (sodium_malloc'd).
  */
 #include "backup/repo_simd.h"
 
